@@ -1,0 +1,32 @@
+import { FsNode } from '../../node/fsnode.js'
+import { nodeConfigFrom, printJson } from '../session.js'
+import { formatBytes } from '../format.js'
+import { waitForShutdown } from '../shutdown.js'
+import type { CommonOptions } from '../session.js'
+
+export interface StartOptions extends CommonOptions {
+  listen?: string[]
+  share?: string
+  downloads?: string
+}
+
+export async function runStart (opts: StartOptions): Promise<void> {
+  const config = nodeConfigFrom(opts)
+  const node = await FsNode.daemon(config, { log: line => { if (opts.json !== true) process.stdout.write(line + '\n') } })
+  const s = await node.status()
+  if (opts.json === true) {
+    printJson({ peerId: s.peerId, addrs: s.addrs, dataDir: s.dataDir, shareDir: config.shareDir, files: s.share?.files ?? 0 })
+  } else {
+    process.stdout.write([
+      `fsnode node ${s.peerId}`,
+      'listening on:',
+      ...s.addrs.map(a => `  ${a}`),
+      `sharing ${config.shareDir}: ${s.share?.files ?? 0} files, ${formatBytes(s.share?.bytes ?? 0)} (${s.share?.hashed ?? 0} hashed, ${s.share?.cached ?? 0} from cache, ${((s.share?.scanMs ?? 0) / 1000).toFixed(2)} s)`,
+      `downloads go to ${config.downloadsDir}`,
+      s.embeddedCoordinator ? 'coordinator: embedded (other machines put one of the addresses above in node.coordinators)' : `coordinators: ${config.coordinators.length === 0 ? 'none (DHT only)' : config.coordinators.join(', ')}`,
+      'ready; Ctrl-C stops the node'
+    ].join('\n') + '\n')
+  }
+  await waitForShutdown()
+  await node.stop()
+}

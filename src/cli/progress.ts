@@ -1,0 +1,45 @@
+import cliProgress from 'cli-progress'
+import { formatBytes, formatDuration, formatRate } from './format.js'
+import type { ProgressEvent } from '../node/api.js'
+
+/**
+ * A progress bar on stderr when it is a terminal (bytes, rate, ETA, peers); nothing otherwise,
+ * so scripts and `--json` output stay clean.
+ */
+export class ProgressDisplay {
+  private bar?: cliProgress.SingleBar
+  private started = false
+
+  constructor (private readonly label: string, private readonly enabled = process.stderr.isTTY === true) {}
+
+  update (e: ProgressEvent): void {
+    if (!this.enabled) return
+    const eta = e.rate > 0 ? (e.bytesTotal - e.bytesDone) / e.rate : Number.POSITIVE_INFINITY
+    const payload = {
+      done: formatBytes(e.bytesDone),
+      total: formatBytes(e.bytesTotal),
+      rate: formatRate(e.rate),
+      etaText: formatDuration(eta),
+      peers: e.peers,
+      files: e.filesTotal != null ? ` files ${e.filesDone ?? 0}/${e.filesTotal}` : ''
+    }
+    if (!this.started) {
+      this.bar = new cliProgress.SingleBar({
+        stream: process.stderr,
+        format: `${this.label} [{bar}] {percentage}% {done}/{total} {rate} ETA {etaText} peers {peers}{files}`,
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: false
+      }, cliProgress.Presets.shades_classic)
+      this.bar.start(Math.max(e.bytesTotal, 1), e.bytesDone, payload)
+      this.started = true
+    }
+    this.bar?.setTotal(Math.max(e.bytesTotal, 1))
+    this.bar?.update(e.bytesDone, payload)
+  }
+
+  stop (): void {
+    if (this.started) this.bar?.stop()
+    this.started = false
+  }
+}

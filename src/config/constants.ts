@@ -1,0 +1,29 @@
+import envPaths from 'env-paths'
+
+const paths = envPaths('fsnode', { suffix: '' })
+
+/** Where a node keeps its key, hash cache and control socket unless told otherwise. */
+export const DEFAULT_DATA_DIR = paths.data
+export const DEFAULT_COORDINATOR_DATA_DIR = `${paths.data}/coordinator`
+/** Looked up when no --config / FSNODE_CONFIG is given: ./config.json first, then this. */
+export const USER_CONFIG_FILE = `${paths.config}/config.json`
+export const LOCAL_CONFIG_FILE = 'config.json'
+
+export const DEFAULT_NODE_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+export const DEFAULT_COORDINATOR_LISTEN = ['/ip4/0.0.0.0/tcp/7870']
+export const DEFAULT_SHARE_DIR = 'shared'
+export const DEFAULT_DOWNLOADS_DIR = 'downloads'
+
+/** How long a disconnected provider's entries stay listed. */
+export const DEFAULT_GRACE_SECONDS = 60
+
+export const DEFAULT_LIMITS = {
+  /** Streams opened to each provider during a download. */
+  streamsPerPeer: 4,
+  /** Chunks requested and not yet written, over all providers (bounds download memory). */
+  maxInflightChunks: 32,
+  /** Inbound chunk streams accepted per connection. */
+  maxInboundStreams: 32,
+  /** Files of a folder download fetched at once. */
+  concurrentFiles: 4
+} as const

@@ -1,0 +1,165 @@
+import { readFileSync, existsSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { configSchema, describeIssue, isMultiaddr, nodeSchema, coordinatorSchema } from './schema.js'
+import type { ConfigFile, Limits } from './schema.js'
+import { ConfigError } from './errors.js'
+import {
+  DEFAULT_COORDINATOR_DATA_DIR, DEFAULT_COORDINATOR_LISTEN, DEFAULT_DATA_DIR, DEFAULT_DOWNLOADS_DIR,
+  DEFAULT_GRACE_SECONDS, DEFAULT_LIMITS, DEFAULT_NODE_LISTEN, DEFAULT_SHARE_DIR, LOCAL_CONFIG_FILE,
+  USER_CONFIG_FILE
+} from './constants.js'
+
+/** Options given on the command line; undefined means "not given". */
+export interface Flags {
+  config?: string
+  dataDir?: string
+  listen?: string[]
+  coordinator?: string[]
+  share?: string
+  downloads?: string
+}
+
+export interface NodeConfig {
+  configFile?: string
+  dataDir: string
+  listen: string[]
+  coordinators: string[]
+  shareDir: string
+  downloadsDir: string
+  embeddedCoordinator: boolean
+  seed: boolean
+  limits: Limits
+}
+
+export interface CoordinatorConfig {
+  configFile?: string
+  dataDir: string
+  listen: string[]
+  graceSeconds: number
+}
+
+type Env = Record<string, string | undefined>
+
+/** Which config file applies: --config, FSNODE_CONFIG, ./config.json, then the user's. */
+export function findConfigFile (flags: Flags, env: Env, cwd: string): string | undefined {
+  const explicit = flags.config ?? env.FSNODE_CONFIG
+  if (explicit != null && explicit !== '') {
+    const file = resolve(cwd, explicit)
+    if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`)
+    return file
+  }
+  for (const candidate of [resolve(cwd, LOCAL_CONFIG_FILE), USER_CONFIG_FILE]) {
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate
+  }
+  return undefined
+}
+
+export function readConfigFile (file: string | undefined): ConfigFile {
+  if (file == null) return {}
+  let json: unknown
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (err: any) {
+    throw new ConfigError(`${file}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : err.message}`)
+  }
+  const parsed = configSchema.safeParse(json)
+  if (!parsed.success) throw new ConfigError(`${file}: ${describeIssue(parsed.error)}`)
+  return parsed.data
+}
+
+function envList (env: Env, key: string): string[] | undefined {
+  const v = env[key]
+  if (v == null || v.trim() === '') return undefined
+  return v.split(/[,\s]+/).filter(s => s !== '')
+}
+
+function envBool (env: Env, key: string): boolean | undefined {
+  const v = env[key]
+  if (v == null || v === '') return undefined
+  if (/^(1|true|yes|on)$/i.test(v)) return true
+  if (/^(0|false|no|off)$/i.test(v)) return false
+  throw new ConfigError(`${key}: expected true or false, got ${JSON.stringify(v)}`)
+}
+
+/** Validate values from flags or the environment with the same schema as the file. */
+function checkOverrides (section: 'node' | 'coordinator', where: string, values: Record<string, unknown>): void {
+  const schema = section === 'node' ? nodeSchema : coordinatorSchema
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)))
+  if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error)}`)
+}
+
+/** Flags, then FSNODE_* variables, then config.json, then defaults. Paths from the file are
+ * relative to the file; paths from flags and the environment to the working directory. */
+export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = process.cwd()): NodeConfig {
+  const configFile = findConfigFile(flags, env, cwd)
+  const file = readConfigFile(configFile)?.node ?? {}
+  const base = configFile != null ? dirname(configFile) : cwd
+  const fromEnv = {
+    dataDir: env.FSNODE_DATA_DIR || undefined,
+    listen: envList(env, 'FSNODE_LISTEN'),
+    coordinators: envList(env, 'FSNODE_COORDINATOR'),
+    shareDir: env.FSNODE_SHARE || undefined,
+    downloadsDir: env.FSNODE_DOWNLOADS || undefined,
+    embeddedCoordinator: envBool(env, 'FSNODE_EMBEDDED_COORDINATOR'),
+    seed: envBool(env, 'FSNODE_SEED')
+  }
+  checkOverrides('node', 'environment (FSNODE_*)', fromEnv)
+  const fromFlags = {
+    dataDir: flags.dataDir,
+    listen: flags.listen,
+    coordinators: flags.coordinator,
+    shareDir: flags.share,
+    downloadsDir: flags.downloads
+  }
+  checkOverrides('node', 'command line', fromFlags)
+  const pick = <K extends keyof typeof fromEnv>(k: K): { v: any, base: string } | undefined => {
+    if (fromFlags[k as keyof typeof fromFlags] !== undefined) return { v: fromFlags[k as keyof typeof fromFlags], base: cwd }
+    if (fromEnv[k] !== undefined) return { v: fromEnv[k], base: cwd }
+    if ((file as any)[k] !== undefined) return { v: (file as any)[k], base }
+    return undefined
+  }
+  const path = (k: 'dataDir' | 'shareDir' | 'downloadsDir', def: string, defBase: string): string => {
+    const p = pick(k)
+    return p == null ? resolve(defBase, def) : resolve(p.base, p.v)
+  }
+  const dataDir = path('dataDir', DEFAULT_DATA_DIR, cwd)
+  return {
+    configFile,
+    dataDir,
+    listen: pick('listen')?.v ?? DEFAULT_NODE_LISTEN,
+    coordinators: pick('coordinators')?.v ?? [],
+    shareDir: path('shareDir', DEFAULT_SHARE_DIR, base),
+    downloadsDir: path('downloadsDir', DEFAULT_DOWNLOADS_DIR, base),
+    embeddedCoordinator: pick('embeddedCoordinator')?.v ?? false,
+    seed: pick('seed')?.v ?? true,
+    limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}) }
+  }
+}
+
+export function loadCoordinatorConfig (flags: Flags, env: Env = process.env, cwd = process.cwd()): CoordinatorConfig {
+  const configFile = findConfigFile(flags, env, cwd)
+  const file = readConfigFile(configFile)?.coordinator ?? {}
+  const base = configFile != null ? dirname(configFile) : cwd
+  const envListen = envList(env, 'FSNODE_LISTEN')
+  const envDataDir = env.FSNODE_DATA_DIR || undefined
+  const envGrace = env.FSNODE_GRACE_SECONDS != null && env.FSNODE_GRACE_SECONDS !== '' ? Number(env.FSNODE_GRACE_SECONDS) : undefined
+  if (envGrace !== undefined && !(Number.isInteger(envGrace) && envGrace > 0)) {
+    throw new ConfigError(`FSNODE_GRACE_SECONDS: expected a positive whole number, got ${JSON.stringify(env.FSNODE_GRACE_SECONDS)}`)
+  }
+  checkOverrides('coordinator', 'environment (FSNODE_*)', { listen: envListen, dataDir: envDataDir })
+  checkOverrides('coordinator', 'command line', { listen: flags.listen, dataDir: flags.dataDir })
+  const dataDir = flags.dataDir != null
+    ? resolve(cwd, flags.dataDir)
+    : envDataDir != null ? resolve(cwd, envDataDir) : file.dataDir != null ? resolve(base, file.dataDir) : DEFAULT_COORDINATOR_DATA_DIR
+  return {
+    configFile,
+    dataDir,
+    listen: flags.listen ?? envListen ?? file.listen ?? DEFAULT_COORDINATOR_LISTEN,
+    graceSeconds: envGrace ?? file.graceSeconds ?? DEFAULT_GRACE_SECONDS
+  }
+}
+
+/** For commands that only need the data dir (id, status, ls ...). */
+export function requireMultiaddrs (list: string[], what: string): void {
+  for (const a of list) if (!isMultiaddr(a)) throw new ConfigError(`${what}: not a valid multiaddr: ${a}`)
+}

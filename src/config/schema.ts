@@ -1,0 +1,66 @@
+import { z } from 'zod'
+import { multiaddr } from '@multiformats/multiaddr'
+
+const listenAddr = z.string().refine(isMultiaddr, { message: 'not a valid multiaddr' })
+const coordinatorAddr = z.string()
+  .refine(isMultiaddr, { message: 'not a valid multiaddr' })
+  .refine(s => /\/p2p\/[^/]+$/.test(s), { message: 'a coordinator address must end in /p2p/<peer id>' })
+
+export function isMultiaddr (s: string): boolean {
+  try {
+    multiaddr(s)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const positiveInt = z.number().int().positive()
+
+export const limitsSchema = z.object({
+  streamsPerPeer: positiveInt.max(64).optional(),
+  maxInflightChunks: positiveInt.max(1024).optional(),
+  maxInboundStreams: positiveInt.max(1024).optional(),
+  concurrentFiles: positiveInt.max(64).optional()
+}).strict()
+
+export const nodeSchema = z.object({
+  listen: z.array(listenAddr).optional(),
+  coordinators: z.array(coordinatorAddr).optional(),
+  shareDir: z.string().min(1).optional(),
+  downloadsDir: z.string().min(1).optional(),
+  dataDir: z.string().min(1).optional(),
+  /** Run the coordinator inside this node (a one-machine network, `npm start`). */
+  embeddedCoordinator: z.boolean().optional(),
+  /** Serve and announce files after downloading them. */
+  seed: z.boolean().optional(),
+  limits: limitsSchema.optional()
+}).strict()
+
+export const coordinatorSchema = z.object({
+  listen: z.array(listenAddr).optional(),
+  dataDir: z.string().min(1).optional(),
+  graceSeconds: positiveInt.optional()
+}).strict()
+
+export const configSchema = z.object({
+  coordinator: coordinatorSchema.optional(),
+  node: nodeSchema.optional()
+}).strict()
+
+export type ConfigFile = z.infer<typeof configSchema>
+export type NodeSection = z.infer<typeof nodeSchema>
+export type CoordinatorSection = z.infer<typeof coordinatorSchema>
+export type Limits = Required<z.infer<typeof limitsSchema>>
+
+/** The first problem as one line: `node.listen[0]: not a valid multiaddr`. */
+export function describeIssue (error: z.ZodError): string {
+  const issue = error.issues[0]
+  if (issue == null) return 'invalid'
+  const path = issue.path.map((p, i) => typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`).join('')
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as any).keys as string[]
+    return `unknown key ${path === '' ? '' : `${path}.`}${keys[0]}`
+  }
+  return `${path === '' ? '' : `${path}: `}${issue.message}`
+}

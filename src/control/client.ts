@@ -1,0 +1,68 @@
+import { createConnection } from 'node:net'
+import { controlSocketPath } from './paths.js'
+import { onLines } from './lines.js'
+import { CONTROL_CONNECT_TIMEOUT, ControlError, RemoteError } from './protocol.js'
+import type { Socket } from 'node:net'
+import type { ControlReply } from './protocol.js'
+
+export interface CallOptions {
+  signal?: AbortSignal
+  onProgress?: (data: any) => void
+}
+
+/** The CLI's end: finds the node running on a data dir, if there is one. */
+export class ControlClient {
+  constructor (readonly path: string) {}
+
+  static forDataDir (dataDir: string): ControlClient {
+    return new ControlClient(controlSocketPath(dataDir))
+  }
+
+  /** True when a node answers on this data dir's socket. */
+  async available (): Promise<boolean> {
+    try {
+      const s = await this.connect()
+      s.destroy()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  private async connect (): Promise<Socket> {
+    return await new Promise((resolve, reject) => {
+      const s = createConnection(this.path)
+      const timer = setTimeout(() => { s.destroy(); reject(new ControlError('the node did not answer on its control socket')) }, CONTROL_CONNECT_TIMEOUT)
+      s.once('connect', () => { clearTimeout(timer); resolve(s) })
+      s.once('error', err => { clearTimeout(timer); reject(err) })
+    })
+  }
+
+  /** Send one request; resolves with its result. Aborting the signal cancels it in the node. */
+  async call<T = any> (method: string, params: Record<string, unknown> = {}, options: CallOptions = {}): Promise<T> {
+    const socket = await this.connect()
+    return await new Promise<T>((resolve, reject) => {
+      let settled = false
+      const finish = (err?: Error, value?: T): void => {
+        if (settled) return
+        settled = true
+        options.signal?.removeEventListener('abort', onAbort)
+        socket.destroy()
+        if (err != null) reject(err)
+        else resolve(value as T)
+      }
+      const onAbort = (): void => finish(options.signal?.reason ?? new ControlError('cancelled'))
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      onLines(socket, line => {
+        let reply: ControlReply
+        try { reply = JSON.parse(line) } catch { finish(new ControlError('the node sent a malformed reply')); return }
+        if ('progress' in reply) options.onProgress?.(reply.progress)
+        else if ('result' in reply) finish(undefined, reply.result as T)
+        else if ('error' in reply) finish(new RemoteError(reply.error.name, reply.error.message))
+      }, err => finish(err))
+      socket.on('error', err => finish(new ControlError(`control socket: ${err.message}`)))
+      socket.on('close', () => finish(new ControlError('the node closed the control connection without an answer')))
+      socket.write(JSON.stringify({ method, params }) + '\n')
+    })
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * What the CLI can ask of a node: the daemon answers through the control socket, a
+ * short-lived node answers in-process. Both sides use these shapes, which are also the `--json`
+ * output of the commands.
+ */
+
+export interface ProviderInfo {
+  peerId: string
+  addrs: string[]
+  online: boolean
+}
+
+export interface NetworkFile {
+  name: string
+  fileId: string
+  size: number
+  mtime: number
+  providers: ProviderInfo[]
+}
+
+export interface StatusInfo {
+  running: boolean
+  peerId: string
+  dataDir: string
+  addrs: string[]
+  coordinators: Array<{ addr: string, connected: boolean, lastAnnounceAt?: number, lastError?: string }>
+  embeddedCoordinator: boolean
+  share?: {
+    roots: string[]
+    files: number
+    bytes: number
+    hashed: number
+    cached: number
+    hashedBytes: number
+    scanMs: number
+    watching: string
+    lastError?: string
+  }
+  peers: number
+  downloads: Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }>
+}
+
+export interface ProgressEvent {
+  /** For folder downloads: the file this event is about. */
+  name?: string
+  bytesDone: number
+  bytesTotal: number
+  peers: number
+  rate: number
+  filesDone?: number
+  filesTotal?: number
+}
+
+export interface GetFileResult {
+  fileId: string
+  name: string
+  size: number
+  path: string
+  seconds: number
+  bytesPerSecond: number
+  providers: string[]
+  resumedChunks?: number
+}
+
+export interface GetResult extends GetFileResult {
+  /** Set for a folder download: every file fetched. */
+  files?: GetFileResult[]
+}
+
+export interface GetOptions {
+  out?: string
+  signal?: AbortSignal
+  onProgress?: (e: ProgressEvent) => void
+}
+
+export interface NodeApi {
+  status (): Promise<StatusInfo>
+  ls (options?: { path?: string }): Promise<NetworkFile[]>
+  search (text: string): Promise<NetworkFile[]>
+  get (target: string, options?: GetOptions): Promise<GetResult>
+  share (path: string): Promise<{ path: string, files: number }>
+  unshare (path: string): Promise<{ path: string, files: number }>
+  close (): Promise<void>
+}
