@@ -12,3 +12,15 @@ export class ShareFolderError extends Error {
   static readonly code = 'ShareFolderError'
   override name = 'ShareFolderError'
 }
+
+/** A file changed (size, mtime or inode) while it was being hashed: the result is not used. */
+export class FileChangedError extends Error {
+  static readonly code = 'FileChangedError'
+  override name = 'FileChangedError'
+}
+
+/** A path to hash or share is not a regular file. */
+export class NotAFileError extends Error {
+  static readonly code = 'NotAFileError'
+  override name = 'NotAFileError'
+}

@@ -11,6 +11,5 @@ export async function runShell (opts: CommonOptions & { ttyCheck?: boolean }): P
 
 /** `fsnode` with no command off a terminal: the CLI prints the usage and exits 2. */
 export class NoCommandError extends UsageError {
-  static override readonly code = 'NoCommandError'
   override name = 'NoCommandError'
 }
