@@ -7,6 +7,10 @@ export const HASH_READ_SIZE = 4 * 1024 * 1024
 /** Files hashed at once. Hashing runs on the main thread, so more buys little beyond overlapping
  * one file's I/O with another's hashing. */
 export const HASH_CONCURRENCY = 2
+/** Up to this size a file costs a few syscalls more than hashing: such files get their own,
+ * wider lane so thousands of small files do not wait behind two large ones. */
+export const SMALL_FILE_SIZE = 1024 * 1024
+export const SMALL_HASH_CONCURRENCY = 4
 /** Files waiting for a hash before a scan stops producing more (bounded memory on huge shares). */
 export const HASH_QUEUE_HIGH = 512
 
@@ -28,6 +32,11 @@ export const WATCH_POLL_INTERVAL_MS = 3000
 
 /** Changes made within this window are sent as one delta. */
 export const DELTA_FLUSH_MS = 100
+
+/** Hash cache rows written per transaction, and how long a row may wait for one: one commit per
+ * file costs more than hashing a small file. A crash loses at most these (re-hashed next time). */
+export const CACHE_WRITE_BATCH = 500
+export const CACHE_WRITE_DELAY_MS = 500
 
 /** Hash cache file inside the data dir. */
 export const HASH_DB_FILE = 'hashes.db'

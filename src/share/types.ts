@@ -26,3 +26,38 @@ export interface ShareDelta {
   added: SharedFile[]
   removed: string[]
 }
+
+/** How the share is watched: inotify & co, or stat polling when native watches ran out. */
+export type WatchMode = 'native' | 'polling'
+
+export interface ShareStats {
+  files: number
+  bytes: number
+  /** Files hashed since start (cache misses). */
+  hashed: number
+  /** Files whose manifest came from the hash cache. */
+  cached: number
+  hashedBytes: number
+  /** Files waiting for or being hashed. */
+  hashing: number
+  /** Duration of the initial scan, hashing included. */
+  scanMs: number
+  watching: WatchMode | 'off'
+  lastError?: string
+}
+
+export interface RootInfo {
+  path: string
+  name: string
+  kind: 'dir' | 'file'
+  files: number
+  bytes: number
+}
+
+export interface ShareIndexEvents {
+  /** What was added or removed since the last event; removals apply first, an added name
+   * replaces any earlier file of that name. Never sent for the initial scan: read files(). */
+  change: CustomEvent<ShareDelta>
+  /** A one-line problem worth showing the user (e.g. watching fell back to polling). */
+  warning: CustomEvent<string>
+}

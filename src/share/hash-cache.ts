@@ -1,0 +1,166 @@
+import { mkdirSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { logger } from '@libp2p/logger'
+import { CACHE_WRITE_BATCH, CACHE_WRITE_DELAY_MS, HASH_DB_FILE } from './constants.js'
+import { sameKey } from './hasher.js'
+import { Manifest } from './manifest.js'
+import type { FileKey } from './hasher.js'
+import type { StatementSync } from 'node:sqlite'
+
+const log = logger('fsnode:share')
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS hashes (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  ino REAL NOT NULL,
+  manifest BLOB NOT NULL
+) WITHOUT ROWID;
+`
+
+/** SQLITE_CORRUPT and SQLITE_NOTADB: the file is damaged, not merely busy or unreadable. */
+function isCorrupt (err: any): boolean {
+  const code = typeof err?.errcode === 'number' ? err.errcode & 0xff : -1
+  return code === 11 || code === 26
+}
+
+interface Row {
+  size: number
+  mtime_ms: number
+  ino: number
+  manifest: Uint8Array
+}
+
+/**
+ * Manifests of files already hashed, keyed by absolute path and the file's size, mtime and
+ * inode: a restart over an unchanged folder re-hashes nothing. It is only a cache: a row that
+ * does not match the file on disk, or cannot be decoded, is a miss, and a database that cannot
+ * be opened is moved aside and started afresh.
+ */
+export class HashCache {
+  readonly file: string
+  private readonly db: DatabaseSync
+  private readonly getStmt: StatementSync
+  private readonly putStmt: StatementSync
+  private readonly deleteStmt: StatementSync
+  private closed = false
+  /** Rows not yet written: written together, one transaction instead of one per file. */
+  private unwritten = new Map<string, { key: FileKey, manifest: Manifest }>()
+  private writeTimer?: NodeJS.Timeout
+
+  constructor (dataDir: string) {
+    mkdirSync(dataDir, { recursive: true })
+    this.file = join(dataDir, HASH_DB_FILE)
+    let db: DatabaseSync
+    try {
+      db = HashCache.open(this.file)
+    } catch (err: any) {
+      if (!isCorrupt(err)) throw err
+      const aside = `${this.file}.broken-${Date.now()}`
+      log.error('hash cache %s cannot be opened (%s); moving it to %s', this.file, err.message, aside)
+      renameSync(this.file, aside)
+      db = HashCache.open(this.file)
+    }
+    this.db = db
+    this.getStmt = db.prepare('SELECT size, mtime_ms, ino, manifest FROM hashes WHERE path = ?')
+    this.putStmt = db.prepare(`INSERT INTO hashes (path, size, mtime_ms, ino, manifest) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, ino = excluded.ino, manifest = excluded.manifest`)
+    this.deleteStmt = db.prepare('DELETE FROM hashes WHERE path = ?')
+  }
+
+  private static open (file: string): DatabaseSync {
+    const db = new DatabaseSync(file, { timeout: 5000 })
+    try {
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
+      db.exec(SCHEMA)
+    } catch (err) {
+      db.close()
+      throw err
+    }
+    return db
+  }
+
+  /** The manifest of `path` if it was hashed at exactly this size, mtime and inode. */
+  get (path: string, key: FileKey): Manifest | undefined {
+    const u = this.unwritten.get(path)
+    if (u != null) return sameKey(u.key, key) ? u.manifest : undefined
+    const row = this.getStmt.get(path) as Row | undefined
+    if (row == null) return undefined
+    if (row.size !== key.size || row.mtime_ms !== key.mtimeMs || row.ino !== key.ino) return undefined
+    try {
+      const manifest = Manifest.decode(row.manifest)
+      if (manifest.size !== key.size) throw new Error('size mismatch')
+      return manifest
+    } catch (err: any) {
+      log('dropping bad hash cache row for %s: %s', path, err.message)
+      this.delete(path)
+      return undefined
+    }
+  }
+
+  put (path: string, key: FileKey, manifest: Manifest): void {
+    this.unwritten.set(path, { key: { size: key.size, mtimeMs: key.mtimeMs, ino: key.ino }, manifest })
+    if (this.unwritten.size >= CACHE_WRITE_BATCH) this.flush()
+    else if (this.writeTimer == null) {
+      this.writeTimer = setTimeout(() => {
+        try {
+          this.flush()
+        } catch (err: any) {
+          log.error('cannot write the hash cache: %s', err.message)
+        }
+      }, CACHE_WRITE_DELAY_MS)
+      this.writeTimer.unref()
+    }
+  }
+
+  delete (path: string): void {
+    this.unwritten.delete(path)
+    this.deleteStmt.run(path)
+  }
+
+  /** Write the rows put so far. */
+  flush (): void {
+    clearTimeout(this.writeTimer)
+    this.writeTimer = undefined
+    if (this.unwritten.size === 0 || this.closed) return
+    const rows = this.unwritten
+    this.unwritten = new Map()
+    this.transaction(() => {
+      for (const [path, { key, manifest }] of rows) this.putStmt.run(path, key.size, key.mtimeMs, key.ino, manifest.bytes)
+    })
+  }
+
+  private transaction (fn: () => void): void {
+    this.db.exec('BEGIN')
+    try {
+      fn()
+      this.db.exec('COMMIT')
+    } catch (err) {
+      this.db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  /** Drop every row whose path is not in `keep`; returns how many were dropped. */
+  prune (keep: ReadonlySet<string>): number {
+    this.flush()
+    const paths = this.db.prepare('SELECT path FROM hashes').all() as Array<{ path: string }>
+    const gone = paths.filter(r => !keep.has(r.path))
+    if (gone.length > 0) this.transaction(() => { for (const { path } of gone) this.deleteStmt.run(path) })
+    return gone.length
+  }
+
+  get size (): number {
+    this.flush()
+    return (this.db.prepare('SELECT count(*) AS n FROM hashes').get() as { n: number }).n
+  }
+
+  close (): void {
+    if (this.closed) return
+    this.flush()
+    this.closed = true
+    this.db.close()
+  }
+}

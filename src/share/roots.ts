@@ -1,0 +1,75 @@
+import { realpath, stat } from 'node:fs/promises'
+import { basename, relative, resolve, sep } from 'node:path'
+import { ShareFolderError } from './errors.js'
+import { isInside } from './scanner.js'
+
+/** A folder or a single file whose contents are shared under one name prefix. */
+export interface Root {
+  /** The path as given, made absolute. */
+  path: string
+  /** Its real path: what is walked and watched, and what symlinks must stay inside. */
+  real: string
+  /** Prefix of the names of its files ('' for the share folder); for a file, the file's name. */
+  name: string
+  kind: 'dir' | 'file'
+}
+
+export async function resolveRoot (path: string, name: string | undefined): Promise<Root> {
+  const abs = resolve(path)
+  let real: string
+  let kind: Root['kind']
+  try {
+    real = await realpath(abs)
+    const st = await stat(real)
+    if (st.isDirectory()) kind = 'dir'
+    else if (st.isFile()) kind = 'file'
+    else throw new ShareFolderError(`cannot share ${abs}: not a folder or a regular file`)
+  } catch (err: any) {
+    if (err instanceof ShareFolderError) throw err
+    throw new ShareFolderError(`cannot share ${abs}: ${err.code === 'ENOENT' ? 'it does not exist' : err.message}`)
+  }
+  const prefix = (name ?? basename(abs)).replace(/^\/+|\/+$/g, '')
+  if (prefix.split('/').some(s => s === '..' || s === '.')) throw new ShareFolderError(`invalid share name ${JSON.stringify(name)}`)
+  if (kind === 'file' && prefix === '') throw new ShareFolderError(`a shared file needs a name: ${abs}`)
+  return { path: abs, real, name: prefix, kind }
+}
+
+/** `prefix/rel`, leaving out empty parts. */
+export function joinName (prefix: string, rel: string): string {
+  if (prefix === '') return rel
+  if (rel === '') return prefix
+  return `${prefix}/${rel}`
+}
+
+/** True when `name` is `dir` or inside it ('' contains everything). */
+export function isUnderName (name: string, dir: string): boolean {
+  return dir === '' || name === dir || name.startsWith(dir + '/')
+}
+
+/** The shared name of an absolute path under a root, or undefined when it is not under it. */
+export function nameFor (root: Root, path: string): string | undefined {
+  if (!isInside(root.real, path)) return undefined
+  if (root.kind === 'file') return path === root.real ? root.name : undefined
+  return joinName(root.name, relative(root.real, path).split(sep).join('/'))
+}
+
+/** Every ancestor directory name of a name, '' included ('a/b/c' → 'a/b', 'a', ''). */
+export function * parentNames (name: string): Generator<string> {
+  let i = name.lastIndexOf('/')
+  while (i > 0) {
+    yield name.slice(0, i)
+    i = name.lastIndexOf('/', i - 1)
+  }
+  yield ''
+}
+
+/** Throws ShareFolderError when `root` would share again what `roots` share, or reuse a name. */
+export function checkNewRoot (roots: readonly Root[], root: Root): void {
+  for (const r of roots) {
+    if (r.real === root.real) throw new ShareFolderError(`${root.path} is already shared`)
+    if (r.kind === 'dir' && isInside(r.real, root.real)) {
+      throw new ShareFolderError(`${root.path} is already shared, as ${nameFor(r, root.real) ?? r.name}`)
+    }
+    if (r.name === root.name) throw new ShareFolderError(`the name ${JSON.stringify(root.name)} is already used by ${r.path}; give another name`)
+  }
+}

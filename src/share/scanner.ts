@@ -1,0 +1,185 @@
+import { lstat, readdir, realpath, stat } from 'node:fs/promises'
+import { basename, dirname, join, relative, sep } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { INTERNAL_PREFIX, SCAN_DIR_CONCURRENCY, SCAN_STAT_CONCURRENCY } from './constants.js'
+import type { Dirent, Stats } from 'node:fs'
+
+const log = logger('fsnode:share')
+
+/** A regular file found by a scan. */
+export interface ScannedFile {
+  /** Path relative to the scan's `base`, '/'-separated ('' when the start itself is the file). */
+  name: string
+  /** Absolute path as reached from the base (it may pass through a followed symlink). */
+  path: string
+  size: number
+  mtimeMs: number
+  ino: number
+}
+
+export interface ScanOptions {
+  /** Names are relative to this absolute path (a real path). */
+  base: string
+  /** Where to start (default: `base`); a path at or under `base`. */
+  start?: string
+  /** Symlinks are followed only when their real target is at or under this path (default: `base`). */
+  within?: string
+  signal?: AbortSignal
+  /** Directories read at once. */
+  concurrency?: number
+  /** Real paths never shared, nor anything under them (the node's data dir). */
+  exclude?: string[]
+  /** Called for each symlink followed: its path and its real target. */
+  onSymlink?: (path: string, target: string) => void
+}
+
+/** Real paths of the directories on the way down: a symlink to one of them is a loop. */
+interface Chain {
+  real: string
+  parent?: Chain
+}
+
+interface DirJob {
+  path: string
+  chain: Chain
+}
+
+type Found = { kind: 'file', file: ScannedFile } | { kind: 'dir', job: DirJob } | undefined
+
+/** True when `child` is `parent` or inside it (both absolute, normalised). */
+export function isInside (parent: string, child: string): boolean {
+  if (child === parent) return true
+  const p = parent.endsWith(sep) ? parent : parent + sep
+  return child.startsWith(p)
+}
+
+/** True for a name the node keeps for itself (partial downloads, temp files). */
+export function isInternalName (name: string): boolean {
+  return name.startsWith(INTERNAL_PREFIX)
+}
+
+/** True when any segment of a '/'-separated relative name is internal. */
+export function hasInternalSegment (rel: string): boolean {
+  return rel.split('/').some(isInternalName)
+}
+
+function inChain (chain: Chain | undefined, real: string): boolean {
+  for (let c = chain; c != null; c = c.parent) if (c.real === real) return true
+  return false
+}
+
+async function mapLimit<T, R> (items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
+
+/**
+ * Walk a tree and yield its regular files. Iterative (a work stack, not recursion), reading a
+ * few directories and a bounded number of stats at a time, so a deep or wide tree costs neither
+ * stack nor unbounded memory. Symlinks are followed only when their real target stays within
+ * `within` and is not a directory already on the way down; everything else that is not a
+ * regular file or a directory (sockets, fifos, devices, dangling links) is skipped.
+ */
+export async function * scan (options: ScanOptions): AsyncGenerator<ScannedFile> {
+  const { base, signal, onSymlink } = options
+  const within = options.within ?? base
+  const start = options.start ?? base
+  const concurrency = options.concurrency ?? SCAN_DIR_CONCURRENCY
+  const exclude = options.exclude ?? []
+  const excluded = (real: string): boolean => exclude.some(e => isInside(e, real))
+  const nameOf = (path: string): string => relative(base, path).split(sep).join('/')
+
+  const skip = (path: string, why: string): undefined => {
+    log('not sharing %s: %s', path, why)
+    return undefined
+  }
+
+  const dir = (path: string, real: string, parent: Chain | undefined): Found => {
+    if (excluded(real)) return skip(path, 'excluded')
+    return { kind: 'dir', job: { path, chain: { real, parent } } }
+  }
+
+  const classify = async (path: string, parent: Chain | undefined, dirent?: Dirent): Promise<Found> => {
+    try {
+      let st: Stats | undefined
+      if (dirent?.isDirectory() === true) return dir(path, join(parent?.real ?? path, dirent.name), parent)
+      let isLink = dirent?.isSymbolicLink()
+      if (dirent == null || !(dirent.isFile() || isLink === true)) {
+        st = await lstat(path)
+        isLink = st.isSymbolicLink()
+        if (st.isDirectory()) return dir(path, await realpath(path), parent)
+      }
+      let real: string | undefined
+      if (isLink === true) {
+        real = await realpath(path).catch(() => undefined)
+        if (real == null) return skip(path, 'dangling symlink')
+        if (!isInside(within, real)) return skip(path, `symlink leads out of the share (${real})`)
+        st = await stat(path)
+        if (st.isDirectory()) {
+          if (inChain(parent, real)) return skip(path, 'symlink loop')
+          const found = dir(path, real, parent)
+          if (found != null) onSymlink?.(path, real)
+          return found
+        }
+      }
+      st ??= await lstat(path)
+      if (!st.isFile()) return skip(path, 'not a regular file')
+      if (excluded(real ?? (parent != null ? join(parent.real, basename(path)) : path))) return skip(path, 'excluded')
+      if (real != null) onSymlink?.(path, real)
+      return { kind: 'file', file: { name: nameOf(path), path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } }
+    } catch (err: any) {
+      // vanished between readdir and stat, or unreadable: not an error of the scan
+      return skip(path, err.code ?? err.message)
+    }
+  }
+
+  signal?.throwIfAborted()
+  let parent: Chain | undefined
+  if (start !== base) {
+    if (isInternalName(basename(start))) return
+    // a start below a symlink leading out of the share must not be read through it
+    const parentReal = await realpath(dirname(start)).catch(() => undefined)
+    if (parentReal == null || !isInside(within, parentReal)) return
+    parent = { real: parentReal }
+  }
+  const first = await classify(start, parent)
+  if (first == null) return
+  if (first.kind === 'file') {
+    yield first.file
+    return
+  }
+  const stack: DirJob[] = [first.job]
+  while (stack.length > 0) {
+    signal?.throwIfAborted()
+    const jobs = stack.splice(Math.max(0, stack.length - concurrency))
+    const listed = await Promise.all(jobs.map(async job => {
+      try {
+        return await readdir(job.path, { withFileTypes: true })
+      } catch (err: any) {
+        skip(job.path, `cannot read directory: ${err.code ?? err.message}`)
+        return []
+      }
+    }))
+    const entries: Array<{ path: string, job: DirJob, dirent: Dirent }> = []
+    listed.forEach((dirents, i) => {
+      for (const dirent of dirents) {
+        if (isInternalName(dirent.name)) continue
+        entries.push({ path: join(jobs[i].path, dirent.name), job: jobs[i], dirent })
+      }
+    })
+    const found = await mapLimit(entries, SCAN_STAT_CONCURRENCY, async e => await classify(e.path, e.job.chain, e.dirent))
+    for (const f of found) {
+      if (f == null) continue
+      if (f.kind === 'dir') stack.push(f.job)
+      else yield f.file
+    }
+  }
+}

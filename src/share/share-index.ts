@@ -1,0 +1,397 @@
+import { realpath, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { DELTA_FLUSH_MS } from './constants.js'
+import { FileChangedError, ShareFolderError } from './errors.js'
+import { DeltaBuffer, FileTable } from './file-table.js'
+import { HashCache } from './hash-cache.js'
+import { HashQueue } from './hash-queue.js'
+import { sameKey } from './hasher.js'
+import { checkNewRoot, isUnderName, nameFor, resolveRoot } from './roots.js'
+import { hasInternalSegment, isInside, scan } from './scanner.js'
+import { ShareWatcher } from './watcher.js'
+import type { Manifest } from './manifest.js'
+import type { Root } from './roots.js'
+import type { ScannedFile } from './scanner.js'
+import type { RootInfo, ShareIndexEvents, SharedFile, ShareSource, ShareStats } from './types.js'
+import type { ShareWatcherOptions } from './watcher.js'
+import type { CID } from 'multiformats/cid'
+
+const log = logger('fsnode:share')
+
+export type { RootInfo, ShareIndexEvents, ShareStats } from './types.js'
+
+export interface ShareRootInit {
+  path: string
+  /** Name prefix of its files. Default: '' (names relative to it) for the first root, the share
+   * folder; the folder's or file's basename for the others (`photos/x.jpg`, `report.pdf`). */
+  name?: string
+}
+
+export interface ShareIndexOptions {
+  /** Holds the hash cache (`hashes.db`). */
+  dataDir: string
+  roots: ShareRootInit[]
+  /** Paths never shared, besides `dataDir` (which holds the node's key). */
+  exclude?: string[]
+  /** Large files hashed at once. */
+  hashConcurrency?: number
+  /** Watcher timings (tests shorten them); `false` turns watching off. */
+  watch?: false | Omit<ShareWatcherOptions, 'onBatch' | 'onFallback'>
+  /** Changes within this window go out as one delta. */
+  flushMs?: number
+}
+
+export interface ShareIndex {
+  addEventListener<K extends keyof ShareIndexEvents>(type: K, listener: ((evt: ShareIndexEvents[K]) => void) | null, options?: boolean | AddEventListenerOptions): void
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void
+  removeEventListener<K extends keyof ShareIndexEvents>(type: K, listener: ((evt: ShareIndexEvents[K]) => void) | null, options?: boolean | EventListenerOptions): void
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void
+}
+
+/**
+ * What this node shares: every regular file under the share roots, by name and by file id,
+ * kept current by a watcher and announced as deltas. Manifests come from the hash cache when the
+ * file is unchanged (size, mtime, inode), so a restart re-hashes nothing. Mutations run one at
+ * a time on a queue; hashing runs beside it, a few files at once.
+ */
+export class ShareIndex extends EventTarget implements ShareSource {
+  private readonly options: ShareIndexOptions
+  private readonly rootList: Root[] = []
+  private readonly table = new FileTable()
+  private readonly delta = new DeltaBuffer()
+  /** Followed symlinks (path → real target): events at the target also concern the link. */
+  private readonly aliases = new Map<string, string>()
+  private readonly revalidating = new Set<string>()
+  private exclude: string[] = []
+  private readonly hashes: HashQueue
+  private readonly abort = new AbortController()
+  private cache?: HashCache
+  private watcher?: ShareWatcher
+  private queue: Promise<void> = Promise.resolve()
+  private recording = false
+  private flushTimer?: NodeJS.Timeout
+  private running = false
+  private cached = 0
+  private scanMs = 0
+  private lastError?: string
+
+  constructor (options: ShareIndexOptions) {
+    super()
+    this.options = options
+    this.hashes = new HashQueue({
+      concurrency: options.hashConcurrency,
+      signal: this.abort.signal,
+      onResult: (path, key, manifest) => { if (this.running) this.cache?.put(path, key, manifest) },
+      onHashed: (root, name, file, manifest) => {
+        if (this.running && this.rootList.includes(root)) this.set(root, name, file, manifest)
+      },
+      onError: message => {
+        this.lastError = message
+        log.error(message)
+      }
+    })
+  }
+
+  /** Scan and hash every root, then follow changes. Resolves once files() is complete. */
+  async start (options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.running) return
+    if (this.abort.signal.aborted) throw new Error('a stopped ShareIndex cannot be started again; create a new one')
+    const onAbort = (): void => { this.abort.abort(options.signal?.reason) }
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const t0 = performance.now()
+      this.cache = new HashCache(this.options.dataDir)
+      this.running = true
+      // the data dir holds the node's private key: never share it, even inside a shared folder
+      this.exclude = await Promise.all([this.options.dataDir, ...(this.options.exclude ?? [])]
+        .map(async p => await realpath(resolve(p)).catch(() => resolve(p))))
+      for (const [i, init] of this.options.roots.entries()) {
+        const name = init.name ?? (i === 0 ? '' : undefined)
+        try {
+          this.addRootEntry(await resolveRoot(init.path, name))
+        } catch (err: any) {
+          if (name === '') throw err
+          this.warn(`${err.message}; not shared`)
+        }
+      }
+      if (this.options.watch !== false) {
+        this.watcher = new ShareWatcher({
+          ...this.options.watch,
+          exclude: this.exclude,
+          onBatch: paths => { this.enqueue(async () => { await this.onBatch(paths) }).catch(() => {}) },
+          onFallback: message => { this.warn(message) }
+        })
+        // watch first: what changes during the scan is queued behind it, not lost
+        await this.watcher.start(this.rootList.map(r => r.real))
+      }
+      await this.enqueue(async () => {
+        for (const root of this.rootList) await this.reconcile(root, root.real)
+        await this.hashes.idle()
+      })
+      this.abort.signal.throwIfAborted()
+      this.cache.prune(new Set(this.table.files().map(f => f.path)))
+      this.recording = true
+      this.scanMs = Math.round(performance.now() - t0)
+      log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
+        this.scanMs, this.hashes.hashed, this.cached)
+    } catch (err) {
+      await this.stop()
+      throw err
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.recording = false
+    clearTimeout(this.flushTimer)
+    this.abort.abort(new Error('share index stopped'))
+    await this.watcher?.close()
+    await this.queue.catch(() => {})
+    await this.hashes.idle()
+    this.cache?.close()
+  }
+
+  files (): SharedFile[] {
+    return this.table.files()
+  }
+
+  get size (): number {
+    return this.table.size
+  }
+
+  getByName (name: string): SharedFile | undefined {
+    return this.table.get(name)?.file
+  }
+
+  /** Any one of the files with this id (several names can hold the same content). */
+  getByFileId (fileId: CID): SharedFile | undefined {
+    return this.table.byId(fileId)
+  }
+
+  roots (): RootInfo[] {
+    return this.rootList.map(root => {
+      let files = 0
+      let bytes = 0
+      for (const [, e] of this.table.entries()) {
+        if (e.root === root) { files++; bytes += e.file.size }
+      }
+      return { path: root.path, name: root.name, kind: root.kind, files, bytes }
+    })
+  }
+
+  stats (): ShareStats {
+    return {
+      files: this.table.size,
+      bytes: this.table.bytes,
+      hashed: this.hashes.hashed,
+      cached: this.cached,
+      hashedBytes: this.hashes.hashedBytes,
+      hashing: this.hashes.size,
+      scanMs: this.scanMs,
+      watching: this.watcher?.mode ?? 'off',
+      lastError: this.lastError ?? this.watcher?.lastError
+    }
+  }
+
+  /** Share a folder or a file outside the share folder. Resolves once it is indexed (and the
+   * delta sent); throws ShareFolderError when it is missing, already shared or its name is taken. */
+  async addRoot (path: string, name?: string): Promise<RootInfo> {
+    this.assertRunning()
+    const root = await resolveRoot(path, name)
+    checkNewRoot(this.rootList, root) // a refusal is the caller's error, not the index's
+    await this.enqueue(async () => {
+      this.addRootEntry(root)
+      this.watcher?.add(root.real)
+      await this.reconcile(root, root.real)
+    })
+    await this.settled()
+    return this.roots().find(r => r.path === root.path) ?? { path: root.path, name: root.name, kind: root.kind, files: 0, bytes: 0 }
+  }
+
+  /** Stop sharing an extra root (by the path it was added with, or its real path). */
+  async removeRoot (path: string): Promise<RootInfo | undefined> {
+    this.assertRunning()
+    const abs = resolve(path)
+    const real = await realpath(abs).catch(() => abs)
+    const root = this.rootList.find(r => r.path === abs || r.real === real)
+    if (root == null) return undefined
+    if (root.name === '' && root.kind === 'dir') throw new ShareFolderError(`${abs} is the share folder; it cannot be unshared`)
+    const info = this.roots().find(r => r.path === root.path)
+    await this.enqueue(async () => {
+      this.rootList.splice(this.rootList.indexOf(root), 1)
+      this.watcher?.remove(root.real)
+      for (const [name, e] of [...this.table.entries()]) if (e.root === root) this.drop(name)
+      this.hashes.cancelWhere((_, r) => r === root)
+      for (const alias of this.aliases.keys()) if (isInside(root.real, alias)) this.aliases.delete(alias)
+    })
+    this.flush()
+    return info
+  }
+
+  /** A file was found changed behind the index's back (a chunk did not match): re-hash it. */
+  revalidate (file: SharedFile): void {
+    const entry = this.table.get(file.name)
+    if (!this.running || entry == null || !entry.file.fileId.equals(file.fileId)) return
+    if (this.revalidating.has(file.name)) return
+    this.revalidating.add(file.name)
+    log('revalidating %s', file.name)
+    this.enqueue(async () => {
+      try {
+        await this.reconcile(entry.root, entry.file.path, true)
+      } finally {
+        this.revalidating.delete(file.name)
+      }
+    }).catch(() => {})
+  }
+
+  /** Record the manifest of a file the node just wrote (a finished download), so that sharing
+   * it needs no hashing. */
+  async remember (path: string, manifest: Manifest): Promise<void> {
+    if (this.cache == null || !this.running) return
+    const abs = join(await realpath(dirname(resolve(path))), basename(path))
+    const st = await stat(abs)
+    if (st.size !== manifest.size) throw new FileChangedError(`${abs} has ${st.size} bytes, its manifest ${manifest.size}`)
+    this.cache.put(abs, st, manifest)
+  }
+
+  /** Resolves once queued changes are applied, hashed, and sent. */
+  async settled (): Promise<void> {
+    await this.queue.catch(() => {})
+    await this.hashes.idle()
+    this.flush()
+  }
+
+  private assertRunning (): void {
+    if (!this.running) throw new ShareFolderError('the share index is not running')
+  }
+
+  private addRootEntry (root: Root): void {
+    checkNewRoot(this.rootList, root)
+    this.rootList.push(root)
+  }
+
+  /** Index changes run one at a time, in order. */
+  private async enqueue (fn: () => Promise<void>): Promise<void> {
+    const p = this.queue.then(async () => {
+      if (this.running) await fn()
+    })
+    this.queue = p.catch((err: Error) => {
+      if (this.abort.signal.aborted) return
+      this.lastError = err.message
+      log.error('share index update failed: %s', err.message)
+    })
+    await p
+  }
+
+  private async onBatch (paths: string[]): Promise<void> {
+    const all = new Set(paths)
+    for (const p of paths) {
+      for (const [alias, target] of this.aliases) {
+        if (isInside(target, p)) all.add(alias + p.slice(target.length))
+      }
+    }
+    const done = new Set<string>()
+    // shortest first: a folder is reconciled before (and instead of) the paths inside it
+    for (const p of [...all].sort((a, b) => a.length - b.length)) {
+      if ([...ancestors(p)].some(a => done.has(a))) continue
+      done.add(p)
+      for (const root of [...this.rootList]) {
+        if (isInside(root.real, p)) await this.reconcile(root, p)
+      }
+    }
+  }
+
+  /** Bring the index in line with the disk at `path` (a file, a folder or nothing) under `root`. */
+  private async reconcile (root: Root, path: string, force = false): Promise<void> {
+    const name = nameFor(root, path)
+    if (name === undefined || hasInternalSegment(name)) return
+    for (const alias of this.aliases.keys()) if (isInside(path, alias)) this.aliases.delete(alias)
+    const seen = new Set<string>()
+    const files = scan({
+      base: root.real,
+      start: path,
+      exclude: this.exclude,
+      signal: this.abort.signal,
+      onSymlink: (link, target) => { this.aliases.set(link, target) }
+    })
+    for await (const f of files) {
+      const n = nameFor(root, f.path)
+      if (n === undefined) continue
+      seen.add(n)
+      await this.upsert(root, n, f, force)
+    }
+    // whatever was at or under this name and is gone now
+    if (this.table.get(name) != null && !seen.has(name)) this.drop(name)
+    if (this.table.hasUnder(name)) {
+      for (const [n, e] of [...this.table.entries()]) {
+        if (e.root === root && isUnderName(n, name) && !seen.has(n)) this.drop(n)
+      }
+    }
+    this.hashes.cancelWhere((n, r) => r === root && isUnderName(n, name) && !seen.has(n))
+  }
+
+  private async upsert (root: Root, name: string, f: ScannedFile, force: boolean): Promise<void> {
+    const existing = this.table.get(name)
+    if (existing != null && existing.root !== root) {
+      log('not sharing %s: the name %s is taken by %s', f.path, name, existing.file.path)
+      return
+    }
+    if (!force) {
+      if (existing != null && existing.file.path === f.path && sameKey(existing.file, f)) return
+      if (this.hashes.has(name, f)) return
+      const manifest = this.cache?.get(f.path, f)
+      if (manifest != null) {
+        this.cached++
+        this.set(root, name, f, manifest)
+        return
+      }
+    } else {
+      this.cache?.delete(f.path)
+    }
+    // old content must not be served or announced while the new one is hashed
+    if (existing != null) this.drop(name)
+    await this.hashes.submit(root, name, f)
+  }
+
+  private set (root: Root, name: string, f: ScannedFile, manifest: Manifest): void {
+    const file: SharedFile = { name, path: f.path, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino, fileId: manifest.fileId, manifest }
+    this.table.set({ file, root })
+    if (this.recording) {
+      this.delta.add(file)
+      this.scheduleFlush()
+    }
+  }
+
+  private drop (name: string): void {
+    this.hashes.cancel(name)
+    if (this.table.delete(name) != null && this.recording) {
+      this.delta.remove(name)
+      this.scheduleFlush()
+    }
+  }
+
+  private scheduleFlush (): void {
+    this.flushTimer ??= setTimeout(() => { this.flush() }, this.options.flushMs ?? DELTA_FLUSH_MS)
+  }
+
+  private flush (): void {
+    clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    if (!this.recording || this.delta.empty) return
+    this.dispatchEvent(new CustomEvent('change', { detail: this.delta.take() }))
+  }
+
+  private warn (message: string): void {
+    this.lastError = message
+    log.error(message)
+    this.dispatchEvent(new CustomEvent('warning', { detail: message }))
+  }
+}
+
+function * ancestors (path: string): Generator<string> {
+  for (let p = dirname(path); p !== dirname(p); p = dirname(p)) yield p
+}

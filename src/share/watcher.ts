@@ -1,0 +1,190 @@
+import { basename } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { watch } from 'chokidar'
+import {
+  WATCH_DEBOUNCE_MS, WATCH_MAX_WAIT_MS, WATCH_POLL_INTERVAL_MS, WRITE_POLL_MS, WRITE_STABILITY_MS
+} from './constants.js'
+import { isInside, isInternalName } from './scanner.js'
+import type { WatchMode } from './types.js'
+import type { ChokidarOptions, FSWatcher } from 'chokidar'
+
+const log = logger('fsnode:share')
+
+export type { WatchMode } from './types.js'
+
+export interface ShareWatcherOptions {
+  /** Called with the absolute paths that changed (files added, changed or removed, directories
+   * removed; a root after a fallback to polling). Only hints: the receiver re-stats them. */
+  onBatch: (paths: string[]) => void
+  /** Called once when native watching failed and polling took over. */
+  onFallback?: (message: string, err: Error) => void
+  /** Start in polling mode. */
+  polling?: boolean
+  debounceMs?: number
+  maxWaitMs?: number
+  /** A new or changed file is reported once its size held still this long. */
+  stabilityMs?: number
+  writePollMs?: number
+  pollIntervalMs?: number
+  /** Absolute paths not watched, nor anything under them (the node's data dir). */
+  exclude?: string[]
+  /** Replaces chokidar's `watch` (tests inject failures with it). */
+  watchFn?: (paths: string[], options: ChokidarOptions) => FSWatcher
+}
+
+/** Errors that mean "no more native watches here" (inotify watch or instance limits, fds). */
+const FALLBACK_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE'])
+
+/**
+ * Watches the share roots recursively and hands on debounced batches of changed paths.
+ * New and changed files are held back until their size stops changing (a file being copied in is
+ * not announced half-written). When the system runs out of native watches the watcher switches to
+ * polling instead of failing, says so once, and reports the roots so the owner rescans them.
+ */
+export class ShareWatcher {
+  mode: WatchMode
+  /** Set when the watcher had to fall back to polling, or hit another error. */
+  lastError?: string
+  private readonly opts: Required<Omit<ShareWatcherOptions, 'onFallback' | 'polling'>> & Pick<ShareWatcherOptions, 'onFallback'>
+  private readonly paths = new Set<string>()
+  private fsw?: FSWatcher
+  private pending = new Set<string>()
+  private timer?: NodeJS.Timeout
+  private firstPendingAt = 0
+  private closed = false
+  private switching?: Promise<void>
+  private onReady?: () => void
+
+  constructor (options: ShareWatcherOptions) {
+    this.mode = options.polling === true ? 'polling' : 'native'
+    this.opts = {
+      onBatch: options.onBatch,
+      onFallback: options.onFallback,
+      debounceMs: options.debounceMs ?? WATCH_DEBOUNCE_MS,
+      maxWaitMs: options.maxWaitMs ?? WATCH_MAX_WAIT_MS,
+      stabilityMs: options.stabilityMs ?? WRITE_STABILITY_MS,
+      writePollMs: options.writePollMs ?? WRITE_POLL_MS,
+      pollIntervalMs: options.pollIntervalMs ?? WATCH_POLL_INTERVAL_MS,
+      exclude: options.exclude ?? [],
+      watchFn: options.watchFn ?? watch
+    }
+  }
+
+  /** Watch these paths; resolves once the watches are in place. */
+  async start (paths: string[]): Promise<void> {
+    for (const p of paths) this.paths.add(p)
+    const fsw = this.create([...this.paths])
+    this.fsw = fsw
+    // a fallback during the first walk replaces the watcher: whichever is ready first will do
+    await new Promise<void>(resolve => {
+      this.onReady = resolve
+      fsw.once('ready', resolve)
+    })
+    this.onReady = undefined
+  }
+
+  add (path: string): void {
+    if (this.paths.has(path)) return
+    this.paths.add(path)
+    this.fsw?.add(path)
+  }
+
+  remove (path: string): void {
+    if (!this.paths.delete(path)) return
+    this.fsw?.unwatch(path)
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    clearTimeout(this.timer)
+    this.pending.clear()
+    this.onReady?.()
+    const fsw = this.fsw
+    this.fsw = undefined
+    await fsw?.close()
+  }
+
+  private create (paths: string[]): FSWatcher {
+    const polling = this.mode === 'polling'
+    const fsw = this.opts.watchFn(paths, {
+      ignoreInitial: true,
+      // symlinks are followed by the scanner, which knows which ones stay inside the share
+      followSymlinks: false,
+      // atomic would hide editor backup files (`x~`) the scanner shares; batches merge unlink+add anyway
+      atomic: false,
+      awaitWriteFinish: { stabilityThreshold: this.opts.stabilityMs, pollInterval: this.opts.writePollMs },
+      ignored: (path: string) => isInternalName(basename(path)) || this.opts.exclude.some(e => isInside(e, path)),
+      backend: polling ? 'polling' : 'native',
+      pollingInterval: this.opts.pollIntervalMs,
+      pollingBinaryInterval: this.opts.pollIntervalMs
+    })
+    const onPath = (path: string): void => { this.note(path) }
+    // addDir is not needed: the files inside a new directory get their own (write-stable) add
+    fsw.on('add', onPath)
+    fsw.on('change', onPath)
+    fsw.on('unlink', onPath)
+    fsw.on('unlinkDir', onPath)
+    fsw.on('error', (err: unknown) => { this.onError(fsw, err instanceof Error ? err : new Error(String(err))) })
+    return fsw
+  }
+
+  private note (path: string): void {
+    if (this.closed) return
+    if (this.pending.size === 0) this.firstPendingAt = Date.now()
+    this.pending.add(path)
+    clearTimeout(this.timer)
+    const waited = Date.now() - this.firstPendingAt
+    const delay = Math.max(0, Math.min(this.opts.debounceMs, this.opts.maxWaitMs - waited))
+    this.timer = setTimeout(() => { this.flush() }, delay)
+  }
+
+  private flush (): void {
+    if (this.closed || this.pending.size === 0) return
+    const paths = [...this.pending]
+    this.pending = new Set()
+    try {
+      this.opts.onBatch(paths)
+    } catch (err: any) {
+      log.error('watch batch handler failed: %s', err.message)
+    }
+  }
+
+  private onError (fsw: FSWatcher, err: Error): void {
+    if (fsw !== this.fsw) return // a watcher being replaced: its errors are known
+    const code = (err as NodeJS.ErrnoException).code
+    if (this.mode === 'native' && code != null && FALLBACK_CODES.has(code)) {
+      if (this.switching == null) {
+        this.switching = this.fallback(err, code).catch((e: Error) => {
+          this.lastError = `cannot poll the share either: ${e.message}`
+          log.error(this.lastError)
+        })
+      }
+      return
+    }
+    this.lastError = `watch error: ${err.message}`
+    log.error('watch error: %s', err.message)
+  }
+
+  private async fallback (err: Error, code: string): Promise<void> {
+    const why = code === 'ENOSPC'
+      ? 'the inotify watch limit fs.inotify.max_user_watches is reached'
+      : 'too many open files or inotify instances (fs.inotify.max_user_instances)'
+    const every = this.opts.pollIntervalMs >= 1000 ? `${Math.round(this.opts.pollIntervalMs / 1000)} s` : `${this.opts.pollIntervalMs} ms`
+    const message = `cannot watch the share natively (${code}: ${why}); polling every ${every} instead`
+    this.mode = 'polling'
+    this.lastError = message
+    log.error(message)
+    this.opts.onFallback?.(message, err)
+    const old = this.fsw
+    this.fsw = undefined
+    await old?.close().catch(() => {})
+    if (this.closed) return
+    const fsw = this.create([...this.paths])
+    this.fsw = fsw
+    await new Promise<void>(resolve => fsw.once('ready', resolve))
+    this.onReady?.()
+    if (this.closed) return
+    // events may have been lost while native watches were failing: have the owner rescan
+    for (const p of this.paths) this.note(p)
+  }
+}

@@ -1,0 +1,53 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import type { ShareIndex } from '../../src/share/share-index.js'
+import type { ShareDelta } from '../../src/share/types.js'
+
+/** Short watcher timings so tests see changes within a second. */
+export const FAST_WATCH = { debounceMs: 50, maxWaitMs: 500, stabilityMs: 250, writePollMs: 50, pollIntervalMs: 200 }
+
+export async function tempDir (label: string): Promise<string> {
+  return await mkdtemp(join(tmpdir(), `fsnode-share-${label}-`))
+}
+
+export async function removeDirs (dirs: string[]): Promise<void> {
+  await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
+}
+
+export async function put (root: string, rel: string, data: string | Uint8Array): Promise<string> {
+  const path = join(root, rel)
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, data)
+  return path
+}
+
+export const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+export async function waitFor (what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await sleep(20)
+  }
+}
+
+/** Collects every change event of an index, and the net state they describe. */
+export class DeltaLog {
+  readonly deltas: ShareDelta[] = []
+  constructor (index: ShareIndex) {
+    index.addEventListener('change', evt => { this.deltas.push(evt.detail) })
+  }
+
+  get added (): string[] {
+    return this.deltas.flatMap(d => d.added.map(f => f.name))
+  }
+
+  get removed (): string[] {
+    return this.deltas.flatMap(d => d.removed)
+  }
+
+  clear (): void {
+    this.deltas.length = 0
+  }
+}

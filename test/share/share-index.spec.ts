@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { open, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { watch } from 'chokidar'
+import { ShareFolderError } from '../../src/share/errors.js'
+import { hashFile } from '../../src/share/hasher.js'
+import { ShareIndex } from '../../src/share/share-index.js'
+import { DeltaLog, FAST_WATCH, put, removeDirs, sleep, tempDir, waitFor } from './helpers.js'
+import type { ShareIndexOptions } from '../../src/share/share-index.js'
+import type { ChokidarOptions } from 'chokidar'
+
+describe('share/share-index', () => {
+  const dirs: string[] = []
+  const indexes: ShareIndex[] = []
+  let share: string
+  let data: string
+
+  async function startIndex (options: Partial<ShareIndexOptions> = {}): Promise<ShareIndex> {
+    const index = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: FAST_WATCH, flushMs: 20, ...options })
+    indexes.push(index)
+    await index.start()
+    return index
+  }
+
+  beforeEach(async () => {
+    dirs.push(share = await tempDir('root'))
+    dirs.push(data = await tempDir('data'))
+  })
+  afterEach(async () => {
+    await Promise.all(indexes.splice(0).map(async i => { await i.stop() }))
+    await removeDirs(dirs)
+  })
+
+  it('indexes the share folder and extra roots under their names', async () => {
+    await put(share, 'docs/a.txt', 'same')
+    await put(share, 'docs/b.txt', 'same')
+    await put(share, 'top.txt', 'top')
+    const extra = await tempDir('photos')
+    dirs.push(extra)
+    await put(extra, 'x.jpg', 'jpeg')
+    const single = await tempDir('single')
+    dirs.push(single)
+    const report = await put(single, 'report.pdf', 'pdf')
+    const index = await startIndex({ roots: [{ path: share }, { path: extra, name: 'photos' }, { path: report }] })
+    const log = new DeltaLog(index)
+    assert.deepEqual(index.files().map(f => f.name).sort(), ['docs/a.txt', 'docs/b.txt', 'photos/x.jpg', 'report.pdf', 'top.txt'])
+    const a = index.getByName('docs/a.txt')
+    assert.ok(a != null)
+    assert.equal(a.path, join(share, 'docs/a.txt'))
+    assert.equal(a.size, 4)
+    // two names, one file id: either may be returned
+    assert.ok(['docs/a.txt', 'docs/b.txt'].includes(index.getByFileId(a.fileId)?.name ?? ''))
+    assert.equal(index.getByName('report.pdf')?.path, report)
+    const s = index.stats()
+    assert.equal(s.files, 5)
+    assert.equal(s.bytes, 4 + 4 + 3 + 4 + 3)
+    assert.equal(s.hashed, 5)
+    assert.equal(s.cached, 0)
+    assert.equal(s.watching, 'native')
+    await sleep(100)
+    assert.equal(log.deltas.length, 0, 'the initial scan is a snapshot, not a delta')
+  })
+
+  it('re-hashes nothing when restarted over an unchanged folder', async () => {
+    for (let i = 0; i < 20; i++) await put(share, `d${i % 3}/f ${i}.txt`, `content ${i}`)
+    const first = await startIndex()
+    assert.equal(first.stats().hashed, 20)
+    const ids = new Map(first.files().map(f => [f.name, f.fileId.toString()]))
+    await first.stop()
+    const second = await startIndex()
+    assert.equal(second.stats().hashed, 0)
+    assert.equal(second.stats().cached, 20)
+    assert.deepEqual(new Map(second.files().map(f => [f.name, f.fileId.toString()])), ids)
+  })
+
+  it('sends added, changed, renamed and removed files as deltas', async () => {
+    await put(share, 'keep.txt', 'keep')
+    await put(share, 'change.txt', 'v1')
+    await put(share, 'old name.txt', 'rename me')
+    await put(share, 'dir/gone.txt', 'gone')
+    const index = await startIndex()
+    const log = new DeltaLog(index)
+    const before = index.getByName('change.txt')?.fileId
+
+    await put(share, 'new/été.txt', 'new')
+    await waitFor('add', () => log.added.includes('new/été.txt'))
+    await put(share, 'change.txt', 'v2 is longer')
+    await waitFor('change', () => log.added.includes('change.txt'))
+    const after = index.getByName('change.txt')
+    assert.equal(after?.size, 12)
+    assert.ok(before != null && after != null && !after.fileId.equals(before))
+    assert.equal(index.getByFileId(before), undefined)
+    await rename(join(share, 'old name.txt'), join(share, 'new name.txt'))
+    await waitFor('rename', () => log.removed.includes('old name.txt') && log.added.includes('new name.txt'))
+    await rm(join(share, 'dir'), { recursive: true })
+    await waitFor('delete', () => log.removed.includes('dir/gone.txt'))
+
+    assert.deepEqual(index.files().map(f => f.name).sort(), ['change.txt', 'keep.txt', 'new name.txt', 'new/été.txt'])
+    assert.ok(!log.added.includes('keep.txt'))
+    assert.ok(index.stats().hashed >= 4 + 3)
+  })
+
+  it('does not announce a file while it is still being written', async () => {
+    // writes 100 ms apart; the file counts as written once it held still for 600 ms
+    const index = await startIndex({ watch: { ...FAST_WATCH, stabilityMs: 600 } })
+    const log = new DeltaLog(index)
+    const fh = await open(join(share, 'slow.bin'), 'w')
+    const started = Date.now()
+    for (let i = 0; i < 10; i++) {
+      await fh.write(new Uint8Array(4096).fill(i))
+      await sleep(100)
+      assert.equal(index.getByName('slow.bin'), undefined, `announced after ${Date.now() - started} ms, mid-write`)
+    }
+    await fh.close()
+    await waitFor('stable file', () => log.added.includes('slow.bin'))
+    assert.equal(index.getByName('slow.bin')?.size, 40960)
+    assert.equal(log.added.filter(n => n === 'slow.bin').length, 1)
+  })
+
+  it('shares symlinks that stay inside, and no symlink out, fifo or partial download', async () => {
+    const outside = await tempDir('outside')
+    dirs.push(outside)
+    await put(outside, 'secret.txt', 'secret')
+    await put(share, 'real/in.txt', 'in')
+    await symlink(join(share, 'real'), join(share, 'alias'))
+    await symlink(outside, join(share, 'out'))
+    await symlink(join(outside, 'secret.txt'), join(share, 'secret-link.txt'))
+    execFileSync('mkfifo', [join(share, 'pipe')])
+    await put(share, '.fsnode-partial/dl.part', 'partial')
+    const index = await startIndex()
+    const log = new DeltaLog(index)
+    assert.deepEqual(index.files().map(f => f.name).sort(), ['alias/in.txt', 'real/in.txt'])
+    // a change at the link's target reaches the link's name too
+    await put(share, 'real/second.txt', 'two')
+    await waitFor('both names', () => log.added.includes('real/second.txt') && log.added.includes('alias/second.txt'))
+    await symlink(join(outside, 'secret.txt'), join(share, 'later-out.txt'))
+    await put(share, '.fsnode-partial/dl2.part', 'partial')
+    await put(share, 'marker.txt', 'm')
+    await waitFor('marker', () => log.added.includes('marker.txt'))
+    await sleep(100)
+    assert.ok(!log.added.some(n => n.includes('out') || n.includes('fsnode')), log.added.join())
+  })
+
+  it('adds and removes extra roots', async () => {
+    await put(share, 'a.txt', 'a')
+    const photos = await tempDir('extra')
+    dirs.push(photos)
+    await put(photos, 'p/1.jpg', '1')
+    await put(photos, '2.jpg', '2')
+    const index = await startIndex()
+    const log = new DeltaLog(index)
+    const info = await index.addRoot(photos, 'photos')
+    assert.deepEqual({ name: info.name, files: info.files, bytes: info.bytes }, { name: 'photos', files: 2, bytes: 2 })
+    assert.deepEqual(log.added.sort(), ['photos/2.jpg', 'photos/p/1.jpg'])
+    await assert.rejects(index.addRoot(photos, 'again'), ShareFolderError)
+    await assert.rejects(index.addRoot(join(share), 'x'), ShareFolderError)
+    await assert.rejects(index.addRoot(join(share, 'missing')), ShareFolderError)
+    // the new root is watched
+    await put(photos, '3.jpg', '3')
+    await waitFor('watched', () => log.added.includes('photos/3.jpg'))
+    log.clear()
+    const removed = await index.removeRoot(photos)
+    assert.equal(removed?.files, 3)
+    assert.deepEqual(log.removed.sort(), ['photos/2.jpg', 'photos/3.jpg', 'photos/p/1.jpg'])
+    assert.deepEqual(index.files().map(f => f.name), ['a.txt'])
+    await assert.rejects(index.removeRoot(share), ShareFolderError)
+  })
+
+  it('re-hashes a file reported changed behind its back', async () => {
+    const path = await put(share, 'quiet.txt', 'aaaa')
+    const index = await startIndex()
+    const log = new DeltaLog(index)
+    const old = index.getByName('quiet.txt')
+    assert.ok(old != null)
+    // same size, same mtime: invisible to stat, found by a chunk that did not match
+    const { atime, mtime } = await stat(path)
+    await writeFile(path, 'bbbb')
+    await utimes(path, atime, mtime)
+    index.revalidate(old)
+    await waitFor('revalidated', () => log.added.includes('quiet.txt'))
+    assert.ok(!index.getByName('quiet.txt')?.fileId.equals(old.fileId))
+    assert.equal(index.getByFileId(old.fileId), undefined)
+  })
+
+  it('shares a file it was told the manifest of without hashing it', async () => {
+    const index = await startIndex()
+    const log = new DeltaLog(index)
+    const staging = await tempDir('dl')
+    dirs.push(staging)
+    const tmp = await put(staging, 'done.bin', 'downloaded bytes')
+    const manifest = await hashFile(tmp)
+    const hashedBefore = index.stats().hashed
+    // a finished download: moved into place, then remembered before the watcher reports it
+    const dest = join(share, 'done.bin')
+    await rename(tmp, dest)
+    await index.remember(dest, manifest)
+    await waitFor('announced', () => log.added.includes('done.bin'))
+    assert.equal(index.stats().hashed, hashedBefore)
+    assert.ok(index.getByName('done.bin')?.fileId.equals(manifest.fileId))
+  })
+
+  it('never shares its data dir, even inside the share folder', async () => {
+    await put(share, 'a.txt', 'a')
+    data = join(share, 'state')
+    await put(data, 'key', 'private key')
+    const index = await startIndex()
+    const log = new DeltaLog(index)
+    assert.deepEqual(index.files().map(f => f.name), ['a.txt'])
+    await put(data, 'more', 'x')
+    await put(share, 'marker.txt', 'm')
+    await waitFor('marker', () => log.added.includes('marker.txt'))
+    await sleep(100)
+    assert.deepEqual(log.added, ['marker.txt'])
+  })
+
+  it('shares a single file under its own name, and refuses a missing share folder', async () => {
+    const elsewhere = await tempDir('file')
+    dirs.push(elsewhere)
+    const report = await put(elsewhere, 'report.pdf', 'pdf')
+    const index = await startIndex()
+    const info = await index.addRoot(report)
+    assert.deepEqual({ name: info.name, kind: info.kind, files: info.files }, { name: 'report.pdf', kind: 'file', files: 1 })
+    assert.equal(index.getByName('report.pdf')?.path, report)
+    await assert.rejects(index.addRoot(join(elsewhere), 'report.pdf'), /already used/)
+    const missing = new ShareIndex({ dataDir: data, roots: [{ path: join(share, 'nope') }], watch: false })
+    await assert.rejects(missing.start(), ShareFolderError)
+  })
+
+  it('falls back to polling and says so when native watches run out', async () => {
+    await put(share, 'a.txt', 'a')
+    const watchFn = (paths: string[], options: ChokidarOptions): ReturnType<typeof watch> => {
+      const fsw = watch(paths, options)
+      if (options.backend !== 'polling') {
+        fsw.once('ready', () => fsw.emit('error', Object.assign(new Error('ENOSPC: no watches left'), { code: 'ENOSPC' })))
+      }
+      return fsw
+    }
+    const index = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: { ...FAST_WATCH, watchFn }, flushMs: 20 })
+    indexes.push(index)
+    const warnings: string[] = []
+    index.addEventListener('warning', evt => warnings.push(evt.detail))
+    await index.start()
+    const log = new DeltaLog(index)
+    await waitFor('polling', () => index.stats().watching === 'polling')
+    assert.match(index.stats().lastError ?? '', /ENOSPC/)
+    assert.equal(warnings.length, 1)
+    await put(share, 'b.txt', 'b')
+    await waitFor('polled add', () => log.added.includes('b.txt'))
+  })
+})
