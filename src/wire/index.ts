@@ -1069,6 +1069,7 @@ export interface IndexResponse {
   nextCursor: string
   results: LookupResult[]
   accepted: number
+  providers: Provider[]
 }
 
 export namespace IndexResponse {
@@ -1136,6 +1137,13 @@ export namespace IndexResponse {
           w.uint32(obj.accepted)
         }
 
+        if (obj.providers != null && obj.providers.length > 0) {
+          for (const value of obj.providers) {
+            w.uint32(66)
+            Provider.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1147,7 +1155,8 @@ export namespace IndexResponse {
           entries: [],
           nextCursor: '',
           results: [],
-          accepted: 0
+          accepted: 0,
+          providers: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1196,6 +1205,16 @@ export namespace IndexResponse {
               obj.accepted = reader.uint32()
               break
             }
+            case 8: {
+              if (opts.limits?.providers != null && obj.providers.length === opts.limits.providers) {
+                throw new MaxLengthError('Decode error - repeated field "providers" had too many elements')
+              }
+
+              obj.providers.push(Provider.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.providers$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1207,7 +1226,8 @@ export namespace IndexResponse {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           entries: 0,
-          results: 0
+          results: 0,
+          providers: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1285,6 +1305,24 @@ export namespace IndexResponse {
                 field: `${prefix}.accepted`,
                 value: reader.uint32()
               }
+              break
+            }
+            case 8: {
+              if (opts.limits?.providers != null && obj.providers === opts.limits.providers) {
+                throw new MaxLengthError('Streaming decode error - repeated field "providers" had too many elements')
+              }
+
+              for (const evt of Provider.codec().stream(reader, reader.uint32(), `${prefix}.providers[]`, {
+                limits: opts.limits?.providers$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.providers
+                }
+              }
+
+              obj.providers++
+
               break
             }
             default: {
@@ -1390,6 +1428,24 @@ export namespace IndexResponse {
     value: number
   }
 
+  export interface IndexResponseProvidersPeerIdFieldEvent {
+    field: '$.providers[].peerId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface IndexResponseProvidersAddrsFieldEvent {
+    field: '$.providers[].addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface IndexResponseProvidersOnlineFieldEvent {
+    field: '$.providers[].online'
+    value: boolean
+    index: number
+  }
+
   export function encode (obj: Partial<IndexResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, IndexResponse.codec())
   }
@@ -1398,7 +1454,7 @@ export namespace IndexResponse {
     return decodeMessage(buf, IndexResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IndexResponse>): Generator<IndexResponseStatusFieldEvent | IndexResponseCodeFieldEvent | IndexResponseErrorFieldEvent | IndexResponseEntriesNameFieldEvent | IndexResponseEntriesFileIdFieldEvent | IndexResponseEntriesSizeFieldEvent | IndexResponseEntriesMtimeFieldEvent | IndexResponseEntriesPeerIdFieldEvent | IndexResponseNextCursorFieldEvent | IndexResponseResultsFileIdFieldEvent | IndexResponseResultsNameFieldEvent | IndexResponseResultsSizeFieldEvent | IndexResponseResultsProvidersPeerIdFieldEvent | IndexResponseResultsProvidersAddrsFieldEvent | IndexResponseResultsProvidersOnlineFieldEvent | IndexResponseAcceptedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IndexResponse>): Generator<IndexResponseStatusFieldEvent | IndexResponseCodeFieldEvent | IndexResponseErrorFieldEvent | IndexResponseEntriesNameFieldEvent | IndexResponseEntriesFileIdFieldEvent | IndexResponseEntriesSizeFieldEvent | IndexResponseEntriesMtimeFieldEvent | IndexResponseEntriesPeerIdFieldEvent | IndexResponseNextCursorFieldEvent | IndexResponseResultsFileIdFieldEvent | IndexResponseResultsNameFieldEvent | IndexResponseResultsSizeFieldEvent | IndexResponseResultsProvidersPeerIdFieldEvent | IndexResponseResultsProvidersAddrsFieldEvent | IndexResponseResultsProvidersOnlineFieldEvent | IndexResponseAcceptedFieldEvent | IndexResponseProvidersPeerIdFieldEvent | IndexResponseProvidersAddrsFieldEvent | IndexResponseProvidersOnlineFieldEvent> {
     return streamMessage(buf, IndexResponse.codec(), opts)
   }
 }

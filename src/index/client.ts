@@ -1,0 +1,251 @@
+import { multiaddr } from '@multiformats/multiaddr'
+import { INDEX_PROTOCOL, MAX_INDEX_FRAME } from '../wire/constants.js'
+import { UnexpectedEOFError } from '../wire/errors.js'
+import { sendLp } from '../wire/framing.js'
+import { IndexRequest, IndexResponse } from '../wire/index.js'
+import { StreamReader } from '../wire/stream-reader.js'
+import { parseFileId } from '../share/file-id.js'
+import { CLIENT_TIMEOUT, RESPONSE_HEADROOM } from './constants.js'
+import { IndexError, IndexTimeoutError, InvalidResponseError } from './errors.js'
+import { parsePage, parseResults } from './decode.js'
+import type { IndexLookupResult, IndexPage } from './decode.js'
+import type { FileEntry } from '../wire/index.js'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import type { AbortOptions, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { CID } from 'multiformats/cid'
+
+export type { IndexEntry, IndexLookupResult, IndexPage, IndexProvider } from './decode.js'
+
+export interface IndexClientInit {
+  /** Open a new stream to the coordinator on INDEX_PROTOCOL. */
+  dial: (signal: AbortSignal) => Promise<Stream>
+  /** Deadline of each request/response exchange (and of the dial), whatever the caller's
+   * signal says. @default CLIENT_TIMEOUT */
+  timeout?: number
+}
+
+export interface AnnounceFile {
+  name: string
+  fileId: CID | Uint8Array
+  size: number
+  mtime: number
+}
+
+export interface AnnounceInput {
+  /** Start a snapshot: the coordinator forgets what this node announced before. */
+  replace?: boolean
+  files: Iterable<AnnounceFile>
+  /** Where this node can be dialled. */
+  addrs?: Multiaddr[]
+}
+
+export interface PageOptions extends AbortOptions {
+  cursor?: string
+  limit?: number
+}
+
+export type LookupQuery = { name: string } | { fileId: CID | string }
+
+/** The slice of a libp2p node the client needs. */
+export interface Dialer {
+  dialProtocol: (addr: Multiaddr, protocol: string, options?: AbortOptions) => Promise<Stream>
+}
+
+/**
+ * Client of `/fileshare/index/1.0.0`, for nodes and the CLI. Calls go one at a time over one
+ * stream, opened on first use and again after a failure; server errors become IndexError.
+ * Every exchange has a deadline (`timeout`); an optional signal per call can cancel it sooner.
+ */
+export class IndexClient {
+  private readonly dial: (signal: AbortSignal) => Promise<Stream>
+  private readonly timeout: number
+  private stream?: Stream
+  private reader?: StreamReader
+  private tail: Promise<unknown> = Promise.resolve()
+
+  constructor (init: IndexClientInit) {
+    this.dial = init.dial
+    this.timeout = init.timeout ?? CLIENT_TIMEOUT
+  }
+
+  /** A client that dials `coordinator` (a multiaddr ending in /p2p/<peer id>) from `node`. */
+  static forNode (node: Dialer, coordinator: Multiaddr | string, init: { timeout?: number } = {}): IndexClient {
+    const addr = typeof coordinator === 'string' ? multiaddr(coordinator) : coordinator
+    return new IndexClient({ ...init, dial: async signal => await node.dialProtocol(addr, INDEX_PROTOCOL, { signal }) })
+  }
+
+  /**
+   * Announce files, in frames under MAX_INDEX_FRAME: the first carries `replace` and the
+   * addresses, the rest add to it. Returns how many entries the coordinator accepted.
+   */
+  async announce (input: AnnounceInput, options: AbortOptions = {}): Promise<{ accepted: number, batches: number }> {
+    const signal = options.signal
+    const addrs = (input.addrs ?? []).map(a => a.bytes as Uint8Array<ArrayBuffer>)
+    const budget = MAX_INDEX_FRAME - RESPONSE_HEADROOM - addrs.reduce((n, a) => n + a.byteLength + 3, 0)
+    let batch: FileEntry[] = []
+    let used = 0
+    let first = true
+    let accepted = 0
+    let batches = 0
+    const flush = async (): Promise<void> => {
+      const res = await this.call({
+        type: IndexRequest.Type.ANNOUNCE, replace: first && input.replace === true, files: batch, addrs: first ? addrs : []
+      }, signal)
+      accepted += res.accepted
+      batches++
+      first = false
+      batch = []
+      used = 0
+    }
+    for (const f of input.files) {
+      const fileId = (f.fileId instanceof Uint8Array ? f.fileId : f.fileId.bytes) as Uint8Array<ArrayBuffer>
+      const cost = Buffer.byteLength(f.name) + fileId.byteLength + 30
+      if (used + cost > budget && batch.length > 0) await flush()
+      batch.push({ name: f.name, fileId, size: f.size, mtime: f.mtime })
+      used += cost
+    }
+    if (batch.length > 0 || first) await flush()
+    return { accepted, batches }
+  }
+
+  /** Withdraw names this node no longer shares; returns how many the coordinator had. */
+  async withdraw (names: Iterable<string>, options: AbortOptions = {}): Promise<{ removed: number }> {
+    const signal = options.signal
+    let removed = 0
+    let batch: string[] = []
+    let used = 0
+    const flush = async (): Promise<void> => {
+      removed += (await this.call({ type: IndexRequest.Type.WITHDRAW, names: batch }, signal)).accepted
+      batch = []
+      used = 0
+    }
+    for (const name of names) {
+      const cost = Buffer.byteLength(name) + 4
+      if (used + cost > MAX_INDEX_FRAME - RESPONSE_HEADROOM && batch.length > 0) await flush()
+      batch.push(name)
+      used += cost
+    }
+    if (batch.length > 0) await flush()
+    return { removed }
+  }
+
+  /** One page of the index in name order; `prefix` keeps the names that start with it. */
+  async list (options: PageOptions & { prefix?: string } = {}): Promise<IndexPage> {
+    const res = await this.call({
+      type: IndexRequest.Type.LIST, cursor: options.cursor, limit: options.limit, query: options.prefix
+    }, options.signal)
+    return parsePage(res)
+  }
+
+  /** Every page of the index, fetched as the caller iterates. */
+  async * listAll (options: Omit<PageOptions, 'cursor'> & { prefix?: string } = {}): AsyncGenerator<IndexPage> {
+    let cursor: string | undefined
+    do {
+      const page = await this.list({ ...options, cursor })
+      yield page
+      cursor = page.nextCursor
+    } while (cursor != null)
+  }
+
+  /** One page of the entries whose name has every word of `text`. */
+  async search (text: string, options: PageOptions = {}): Promise<IndexPage> {
+    const res = await this.call({
+      type: IndexRequest.Type.SEARCH, query: text, cursor: options.cursor, limit: options.limit
+    }, options.signal)
+    return parsePage(res)
+  }
+
+  async * searchAll (text: string, options: Omit<PageOptions, 'cursor'> = {}): AsyncGenerator<IndexPage> {
+    let cursor: string | undefined
+    do {
+      const page = await this.search(text, { ...options, cursor })
+      yield page
+      cursor = page.nextCursor
+    } while (cursor != null)
+  }
+
+  /** Providers of a name or a file id, grouped by file id. */
+  async lookup (query: LookupQuery, options: AbortOptions = {}): Promise<IndexLookupResult[]> {
+    const req: Partial<IndexRequest> = { type: IndexRequest.Type.LOOKUP }
+    if ('fileId' in query) req.fileId = parseFileId(typeof query.fileId === 'string' ? query.fileId : query.fileId.bytes).bytes as Uint8Array<ArrayBuffer>
+    else req.query = query.name
+    return parseResults(await this.call(req, options.signal))
+  }
+
+  /** Close the open stream, if any. */
+  async close (): Promise<void> {
+    const stream = this.stream
+    this.reader?.release()
+    this.stream = undefined
+    this.reader = undefined
+    if (stream != null) {
+      try { await stream.close({ signal: AbortSignal.timeout(1000) }) } catch (err: any) { stream.abort(err) }
+    }
+  }
+
+  /** One request/response pair, after the calls before it. */
+  private async call (req: Partial<IndexRequest>, caller?: AbortSignal): Promise<IndexResponse> {
+    // the deadline starts when the call's turn comes, so a long snapshot ahead does not eat it
+    const run = async (): Promise<IndexResponse> => {
+      const timeout = AbortSignal.timeout(this.timeout)
+      return await this.exchange(req, caller == null ? timeout : AbortSignal.any([caller, timeout]))
+    }
+    const result = this.tail.then(run, run)
+    this.tail = result.catch(() => {})
+    return await result
+  }
+
+  private async exchange (req: Partial<IndexRequest>, signal: AbortSignal): Promise<IndexResponse> {
+    const body = IndexRequest.encode(req)
+    for (let attempt = 0; ; attempt++) {
+      const reused = this.stream != null
+      try {
+        signal.throwIfAborted()
+        if (this.stream == null || this.reader == null) {
+          this.stream = await this.dial(signal)
+          this.reader = new StreamReader(this.stream, { highWater: MAX_INDEX_FRAME })
+        }
+        await sendLp(this.stream, body, signal)
+        const frame = await this.reader.readLp(MAX_INDEX_FRAME, signal)
+        if (frame == null) throw new UnexpectedEOFError('the coordinator closed the stream')
+        const res = decodeResponse(frame)
+        if (res.status === IndexResponse.Status.ERROR) {
+          // after some errors (a frame it could not read) the coordinator closes the stream
+          this.drop()
+          throw new IndexError(res.code, res.error !== '' ? res.error : res.code)
+        }
+        return res
+      } catch (err: any) {
+        if (err instanceof IndexError) throw err
+        this.drop(err)
+        if (err instanceof InvalidResponseError) throw err
+        if (signal.aborted) {
+          if (signal.reason?.name === 'TimeoutError') throw new IndexTimeoutError(`no answer from the coordinator within ${this.timeout} ms`)
+          throw signal.reason ?? err
+        }
+        // a kept stream may have been closed by the coordinator's idle timeout: retry once
+        if (!reused || attempt > 0) throw err
+      }
+    }
+  }
+
+  /** Forget the stream: reset it after a failure, else close it in the background. */
+  private drop (err?: Error): void {
+    const stream = this.stream
+    this.reader?.release()
+    this.stream = undefined
+    this.reader = undefined
+    if (stream == null) return
+    if (err != null) { stream.abort(err); return }
+    stream.close({ signal: AbortSignal.timeout(1000) }).catch((e: Error) => { stream.abort(e) })
+  }
+}
+
+function decodeResponse (frame: Uint8ArrayList): IndexResponse {
+  try {
+    return IndexResponse.decode(frame)
+  } catch (err: any) {
+    throw new InvalidResponseError(`malformed response from the coordinator: ${err.message}`)
+  }
+}

@@ -1,0 +1,54 @@
+import { IndexRequest, IndexResponse } from '../wire/index.js'
+import { handleAnnounce } from './handlers/announce.js'
+import { handleList } from './handlers/list.js'
+import { handleLookup } from './handlers/lookup.js'
+import { handleSearch } from './handlers/search.js'
+import { handleWithdraw } from './handlers/withdraw.js'
+import { ErrorCode, IndexError } from './errors.js'
+import type { IndexStore } from './store.js'
+import type { Logger } from '@libp2p/interface'
+
+/** What a handler knows about the request besides its message. */
+export interface HandlerContext {
+  store: IndexStore
+  /** The authenticated remote peer (connection.remotePeer): entries are always keyed by it. */
+  peerId: string
+  defaultPageSize: number
+  maxPageSize: number
+  log: Logger
+}
+
+export type Handler = (req: IndexRequest, ctx: HandlerContext) => Partial<IndexResponse>
+
+const handlers: Partial<Record<IndexRequest.Type, Handler>> = {
+  [IndexRequest.Type.ANNOUNCE]: handleAnnounce,
+  [IndexRequest.Type.WITHDRAW]: handleWithdraw,
+  [IndexRequest.Type.LIST]: handleList,
+  [IndexRequest.Type.SEARCH]: handleSearch,
+  [IndexRequest.Type.LOOKUP]: handleLookup
+}
+
+/** Answer one request. Never throws: a failure becomes an ERROR response. */
+export function dispatch (req: IndexRequest, ctx: HandlerContext): Partial<IndexResponse> {
+  const handler = handlers[req.type]
+  if (handler == null) return errorResponse(new IndexError(ErrorCode.UNSUPPORTED, `unsupported request type ${String(req.type)}`))
+  try {
+    return { status: IndexResponse.Status.OK, ...handler(req, ctx) }
+  } catch (err: any) {
+    if (!(err instanceof IndexError)) ctx.log.error('%s request from %s failed: %e', String(req.type), ctx.peerId, err)
+    return errorResponse(err)
+  }
+}
+
+/** An ERROR response with a code and one line of text; internals are never leaked. */
+export function errorResponse (err: unknown): Partial<IndexResponse> {
+  if (err instanceof IndexError) {
+    return { status: IndexResponse.Status.ERROR, code: err.code, error: oneLine(err.message) }
+  }
+  return { status: IndexResponse.Status.ERROR, code: ErrorCode.INTERNAL, error: 'internal error' }
+}
+
+function oneLine (text: string): string {
+  const line = text.replace(/[\r\n]+/g, ' ')
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line
+}

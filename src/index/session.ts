@@ -1,0 +1,75 @@
+import { StreamReader } from '../wire/stream-reader.js'
+import { sendLp } from '../wire/framing.js'
+import { MAX_INDEX_FRAME } from '../wire/constants.js'
+import { FrameTooLargeError, InvalidMessageError } from '../wire/errors.js'
+import { IndexRequest, IndexResponse } from '../wire/index.js'
+import { ErrorCode, IdleTimeoutError, IndexError, NotStartedError } from './errors.js'
+import { dispatch, errorResponse } from './rpc.js'
+import type { HandlerContext } from './rpc.js'
+import type { Stream } from '@libp2p/interface'
+
+export interface SessionOptions {
+  idleTimeout: number
+  responseTimeout: number
+  closeTimeout: number
+  /** Aborted when the service stops. */
+  shutdown: AbortSignal
+}
+
+/**
+ * Serve one inbound stream: request/response pairs until the remote closes its side. A frame
+ * that cannot be read or decoded gets one ERROR response, then the stream is closed; a stream
+ * idle for longer than `idleTimeout` is aborted. Never throws.
+ */
+export async function serveStream (stream: Stream, ctx: HandlerContext, opts: SessionOptions): Promise<void> {
+  const reader = new StreamReader(stream, { highWater: MAX_INDEX_FRAME })
+  try {
+    while (true) {
+      if (opts.shutdown.aborted) { stream.abort(new NotStartedError('the coordinator is stopping')); return }
+      const idle = AbortSignal.any([AbortSignal.timeout(opts.idleTimeout), opts.shutdown])
+      let frame
+      try {
+        frame = await reader.readLp(MAX_INDEX_FRAME, idle)
+      } catch (err: any) {
+        if (err instanceof FrameTooLargeError) return await refuse(stream, new IndexError(ErrorCode.TOO_LARGE, err.message), opts)
+        if (err instanceof InvalidMessageError) return await refuse(stream, new IndexError(ErrorCode.BAD_REQUEST, err.message), opts)
+        if (idle.aborted) {
+          ctx.log('%s: stream idle, aborting', ctx.peerId)
+          stream.abort(new IdleTimeoutError(`no request for ${opts.idleTimeout} ms`))
+          return
+        }
+        throw err
+      }
+      if (frame == null) {
+        await stream.close({ signal: AbortSignal.timeout(opts.closeTimeout) })
+        return
+      }
+      let req: IndexRequest
+      try {
+        req = IndexRequest.decode(frame)
+      } catch (err: any) {
+        return await refuse(stream, new IndexError(ErrorCode.BAD_REQUEST, `malformed request: ${err.message}`), opts)
+      }
+      const res = dispatch(req, ctx)
+      await sendLp(stream, IndexResponse.encode(res), AbortSignal.timeout(opts.responseTimeout))
+    }
+  } catch (err: any) {
+    ctx.log('%s: index stream failed: %s', ctx.peerId, err.message)
+    stream.abort(err)
+  } finally {
+    reader.release()
+  }
+}
+
+/** Answer a request that cannot be read with one ERROR, then close: the stream is out of sync. */
+async function refuse (stream: Stream, err: IndexError, opts: SessionOptions): Promise<void> {
+  const signal = AbortSignal.timeout(opts.closeTimeout)
+  try {
+    await sendLp(stream, IndexResponse.encode(errorResponse(err)), signal)
+    await stream.close({ signal })
+    // whatever the remote still sends (the rest of an oversized frame) is dropped unread
+    await stream.closeRead({ signal })
+  } catch (e: any) {
+    stream.abort(e)
+  }
+}

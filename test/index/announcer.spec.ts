@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { Announcer } from '../../src/index/announcer.js'
+import { IndexClient } from '../../src/index/client.js'
+import { Scene, file, waitFor } from './helpers.js'
+import type { AnnounceFile } from '../../src/index/client.js'
+import type { Host } from '../../src/host/create-host.js'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/** A node's shared files, as the share index would hand them to the announcer. */
+class FakeShare {
+  readonly files = new Map<string, AnnounceFile>()
+  constructor (private readonly node: Host) {}
+  source = {
+    files: () => this.files.values(),
+    addrs: () => this.node.getMultiaddrs()
+  }
+}
+
+describe('index/announcer', function () {
+  this.timeout(20_000)
+  let scene: Scene
+
+  beforeEach(() => { scene = new Scene() })
+  afterEach(async () => { await scene.cleanup() })
+
+  async function names (viewer: Host, addr: Multiaddr): Promise<string[]> {
+    const index = IndexClient.forNode(viewer, addr, { timeout: 3000 })
+    try {
+      return (await index.list()).entries.map(e => e.name)
+    } finally {
+      await index.close()
+    }
+  }
+
+  function announcer (node: Host, share: FakeShare, coordinators: Multiaddr[]): Announcer {
+    const a = new Announcer({
+      node, coordinators, source: share.source, debounce: 20, keepalive: 300, backoff: { initial: 100, max: 400 }, timeout: 3000
+    })
+    scene.defer(async () => { await a.stop() })
+    return a
+  }
+
+  it('sends a snapshot, then deltas; skips files the coordinator would refuse', async () => {
+    const coord = await scene.coordinator({ dataDir: await scene.tmpDir() })
+    const node = await scene.host()
+    const viewer = await scene.host()
+    const share = new FakeShare(node)
+    for (const n of ['a.txt', 'b.txt', 'bad\u0001name']) share.files.set(n, await file(n))
+    const a = announcer(node, share, [coord.addr])
+    a.start()
+    await waitFor(async () => (await names(viewer, coord.addr)).join() === 'a.txt,b.txt' ? true : undefined, 'snapshot')
+    const [state] = a.state
+    assert.equal(state.connected, true)
+    assert.equal(state.skipped, 1)
+    assert.ok(state.lastAnnounceAt != null && state.lastAnnounceAt <= Date.now())
+    assert.equal(state.addr, coord.addr.toString())
+
+    const c = await file('sub/c.txt')
+    share.files.set(c.name, c)
+    share.files.delete('a.txt')
+    a.added([c])
+    a.removed(['a.txt'])
+    await waitFor(async () => (await names(viewer, coord.addr)).join() === 'b.txt,sub/c.txt' ? true : undefined, 'delta')
+
+    // the latest change of a name wins within one debounce window
+    a.removed(['b.txt'])
+    a.added([await file('b.txt', 99)])
+    await waitFor(async () => {
+      const index = IndexClient.forNode(viewer, coord.addr)
+      const [found] = await index.lookup({ name: 'b.txt' })
+      await index.close()
+      return found?.size === 99 ? true : undefined
+    }, 'b.txt updated')
+
+    // keepalives keep the stream (idle timeout) and the entries alive
+    await new Promise(resolve => setTimeout(resolve, 700))
+    assert.equal(a.state[0].connected, true)
+    assert.equal(a.state[0].lastError, undefined)
+  })
+
+  it('re-announces by itself after the coordinator restarts without its index', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const dataDir = await scene.tmpDir()
+    const first = await scene.coordinator({ dataDir }, '/ip4/127.0.0.1/tcp/0', key)
+    const port = first.addr.toString().split('/')[4]
+    const addr = first.addr
+    const node = await scene.host()
+    const viewer = await scene.host()
+    const share = new FakeShare(node)
+    share.files.set('one.txt', await file('one.txt'))
+    const a = announcer(node, share, [addr])
+    a.start()
+    await waitFor(async () => (await names(viewer, first.addr)).length === 1 ? true : undefined, 'first announce')
+
+    await first.service.stop()
+    await first.node.stop()
+    await waitFor(() => a.state[0].connected ? undefined : true, 'announcer sees the coordinator go')
+    for (const f of ['index.db', 'index.db-wal', 'index.db-shm']) await rm(join(dataDir, f), { force: true })
+
+    const second = await scene.coordinator({ dataDir }, `/ip4/127.0.0.1/tcp/${port}`, key)
+    await waitFor(async () => {
+      const index = IndexClient.forNode(viewer, second.addr, { timeout: 3000 })
+      const page = await index.list()
+      await index.close()
+      const online = page.providers.get(node.peerId.toString())?.online
+      return page.entries.length === 1 && online === true ? true : undefined
+    }, 're-announced file', 10_000)
+    assert.equal(a.state[0].connected, true)
+  })
+
+  it('reports an unreachable coordinator and connects once it is up', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const probe = await scene.coordinator({ dataDir: await scene.tmpDir() }, '/ip4/127.0.0.1/tcp/0', key)
+    const port = probe.addr.toString().split('/')[4]
+    const addr = probe.addr
+    await probe.service.stop()
+    await probe.node.stop()
+
+    const node = await scene.host()
+    const share = new FakeShare(node)
+    share.files.set('x.txt', await file('x.txt'))
+    const a = announcer(node, share, [addr])
+    a.start()
+    await waitFor(() => a.state[0].lastError != null ? true : undefined, 'an error to report')
+    assert.equal(a.state[0].connected, false)
+
+    await scene.coordinator({ dataDir: await scene.tmpDir() }, `/ip4/127.0.0.1/tcp/${port}`, key)
+    await waitFor(() => a.state[0].connected ? true : undefined, 'connected', 10_000)
+    assert.equal(a.state[0].lastError, undefined)
+  })
+})
