@@ -27,6 +27,9 @@ export interface NodeConfig {
   shareDir: string
   downloadsDir: string
   embeddedCoordinator: boolean
+  /** Where an embedded coordinator listens (the file's coordinator.listen). */
+  coordinatorListen: string[]
+  coordinatorGraceSeconds: number
   seed: boolean
   limits: Limits
 }
@@ -92,7 +95,8 @@ function checkOverrides (section: 'node' | 'coordinator', where: string, values:
  * relative to the file; paths from flags and the environment to the working directory. */
 export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = process.cwd()): NodeConfig {
   const configFile = findConfigFile(flags, env, cwd)
-  const file = readConfigFile(configFile)?.node ?? {}
+  const whole = readConfigFile(configFile)
+  const file = whole.node ?? {}
   const base = configFile != null ? dirname(configFile) : cwd
   const fromEnv = {
     dataDir: env.FSNODE_DATA_DIR || undefined,
@@ -131,6 +135,8 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     shareDir: path('shareDir', DEFAULT_SHARE_DIR, base),
     downloadsDir: path('downloadsDir', DEFAULT_DOWNLOADS_DIR, base),
     embeddedCoordinator: pick('embeddedCoordinator')?.v ?? false,
+    coordinatorListen: whole.coordinator?.listen ?? DEFAULT_COORDINATOR_LISTEN,
+    coordinatorGraceSeconds: whole.coordinator?.graceSeconds ?? DEFAULT_GRACE_SECONDS,
     seed: pick('seed')?.v ?? true,
     limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}) }
   }

@@ -25,6 +25,8 @@ export interface StatusInfo {
   addrs: string[]
   coordinators: Array<{ addr: string, connected: boolean, lastAnnounceAt?: number, lastError?: string }>
   embeddedCoordinator: boolean
+  /** Addresses of the embedded coordinator, for other machines' node.coordinators. */
+  embeddedCoordinatorAddrs?: string[]
   share?: {
     roots: string[]
     files: number
@@ -32,10 +34,13 @@ export interface StatusInfo {
     hashed: number
     cached: number
     hashedBytes: number
+    hashing: number
     scanMs: number
     watching: string
     lastError?: string
   }
+  /** Paths shared besides the share folder. */
+  shares?: Array<{ path: string, name?: string, kind: string }>
   peers: number
   downloads: Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }>
 }

@@ -1,0 +1,169 @@
+import { relative, resolve, sep } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { ChunkServer } from '../transfer/server.js'
+import { download } from '../transfer/downloader.js'
+import { looksLikeFileId, parseFileId } from '../share/file-id.js'
+import { AmbiguousNameError, NoProvidersError, UnknownFileError } from './errors.js'
+import { fetchFolder } from './folder.js'
+import type { Host } from '../host/create-host.js'
+import type { NodeConfig } from '../config/load.js'
+import type { ShareIndex } from '../share/share-index.js'
+import type { IndexLookupResult, IndexProvider } from '../index/decode.js'
+import type { Finder } from './finder.js'
+import type { ShareList } from './share-list.js'
+import type { GetFileResult, GetOptions, GetResult, ProgressEvent } from './api.js'
+
+const log = logger('fsnode:node:downloads')
+
+export interface DownloadsInit {
+  host: Host
+  finder: Finder
+  config: NodeConfig
+  share?: ShareIndex
+  shareList?: ShareList
+}
+
+/** A file to fetch: its id, the name to save it under, and who has it. */
+export interface Target {
+  fileId: string
+  name: string
+  size: number
+  providers: Array<{ peerId: string, addrs: IndexProvider['addrs'] }>
+}
+
+/**
+ * `get`: resolves a name, file id or folder to providers, runs the downloader, and seeds what
+ * it fetched. Also owns the chunk server, so a node serves what it shares.
+ */
+export class Downloads {
+  private server?: ChunkServer
+  private readonly running = new Map<string, { fileId: string, name: string, bytesDone: number, bytesTotal: number }>()
+
+  constructor (readonly init: DownloadsInit) {}
+
+  async startServing (): Promise<void> {
+    if (this.init.share == null) return
+    this.server = new ChunkServer({
+      node: this.init.host,
+      source: this.init.share,
+      maxInboundStreams: this.init.config.limits.maxInboundStreams
+    })
+    await this.server.start()
+  }
+
+  async stopServing (): Promise<void> {
+    await this.server?.stop()
+    this.server = undefined
+  }
+
+  active (): Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }> {
+    return [...this.running.values()]
+  }
+
+  async get (target: string, options: GetOptions = {}): Promise<GetResult> {
+    const outDir = resolve(options.out ?? this.init.config.downloadsDir)
+    if (target.endsWith('/')) {
+      return await fetchFolder(this, target, outDir, this.init.config.limits.concurrentFiles, options)
+    }
+    const resolved = await this.resolve(target, options.signal)
+    return await this.fetch(resolved, outDir, resolved.name.split('/').pop() ?? resolved.name, options)
+  }
+
+  /** A name or file id → one file and every provider of its content. */
+  async resolve (target: string, signal?: AbortSignal): Promise<Target> {
+    const { finder } = this.init
+    if (looksLikeFileId(target)) {
+      const fileId = parseFileId(target).toString()
+      const results = await finder.lookupFileId(fileId, signal)
+      const target2 = merge(fileId, results, this.self())
+      if (target2 == null) throw new UnknownFileError(`no provider of file id ${fileId} is known`)
+      return target2
+    }
+    const byName = await finder.lookupName(target, signal)
+    const ids = [...new Set(byName.map(r => r.fileId.toString()))]
+    if (ids.length === 0) throw new UnknownFileError(`no file named ${JSON.stringify(target)} on the network (fsnode ls lists them)`)
+    if (ids.length > 1) {
+      const list = byName.map(r => `${r.fileId.toString()} (${r.size} bytes, ${r.providers.length} peer${r.providers.length === 1 ? '' : 's'})`)
+      throw new AmbiguousNameError(`${JSON.stringify(target)} names ${ids.length} different files: ${[...new Set(list)].join(', ')}; get one by its file id`)
+    }
+    // every provider of that content, whatever name it shares it under
+    const all = await finder.lookupFileId(ids[0], signal)
+    const t = merge(ids[0], [...byName, ...all], this.self())
+    if (t == null) throw new NoProvidersError(`no other peer shares ${JSON.stringify(target)}`)
+    return { ...t, name: target }
+  }
+
+  /** Download one resolved file to `outDir/saveAs` and seed it. */
+  async fetch (t: Target, outDir: string, saveAs: string, options: GetOptions = {}): Promise<GetFileResult> {
+    if (t.providers.length === 0) throw new NoProvidersError(`no provider of ${t.name} is reachable`)
+    const key = `${t.fileId}\u0000${outDir}\u0000${saveAs}`
+    const state = { fileId: t.fileId, name: t.name, bytesDone: 0, bytesTotal: t.size }
+    this.running.set(key, state)
+    try {
+      const r = await download({
+        node: this.init.host,
+        fileId: parseFileId(t.fileId),
+        name: saveAs,
+        providers: t.providers,
+        outDir,
+        signal: options.signal,
+        streamsPerProvider: this.init.config.limits.streamsPerPeer,
+        onProgress: (e: ProgressEvent) => {
+          state.bytesDone = e.bytesDone
+          options.onProgress?.(e)
+        }
+      })
+      await this.seed(r.path, t.name, r.manifest)
+      return {
+        fileId: t.fileId,
+        name: t.name,
+        size: r.size,
+        path: r.path,
+        seconds: r.seconds,
+        bytesPerSecond: r.bytesPerSecond,
+        providers: r.providersUsed,
+        resumedChunks: r.resumedChunks
+      }
+    } finally {
+      this.running.delete(key)
+    }
+  }
+
+  /** Serve what we just fetched: a file under a shared folder is picked up by the watcher
+   * (its manifest remembered, so it is not re-hashed); one elsewhere becomes a shared file of
+   * its own under its network name, remembered across restarts. */
+  private async seed (path: string, name: string, manifest: any): Promise<void> {
+    const { share, shareList, config } = this.init
+    if (share == null || !config.seed) return
+    try {
+      await share.remember(path, manifest)
+      const inRoot = share.roots().some(r => r.kind === 'dir' && isInside(r.path, path))
+      if (inRoot) return
+      await share.addRoot(path, name)
+      await shareList?.add({ path, name, kind: 'seed' })
+    } catch (err: any) {
+      log('not seeding %s: %s', path, err.message)
+    }
+  }
+
+  private self (): string {
+    return this.init.host.peerId.toString()
+  }
+}
+
+/** Providers of one file id from lookup results, without ourselves, reachable ones first. */
+function merge (fileId: string, results: IndexLookupResult[], self: string): Target | undefined {
+  const mine = results.filter(r => r.fileId.toString() === fileId)
+  if (mine.length === 0) return undefined
+  const seen = new Map<string, IndexProvider>()
+  for (const r of mine) {
+    for (const p of r.providers) if (p.peerId !== self && !seen.has(p.peerId)) seen.set(p.peerId, p)
+  }
+  const providers = [...seen.values()].sort((a, b) => Number(b.online) - Number(a.online))
+  return { fileId, name: mine[0].name, size: mine[0].size, providers: providers.map(p => ({ peerId: p.peerId, addrs: p.addrs })) }
+}
+
+function isInside (dir: string, path: string): boolean {
+  const rel = relative(dir, path)
+  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) && !rel.includes(`..${sep}`)
+}

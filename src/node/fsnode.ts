@@ -1,0 +1,241 @@
+import { stat, mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { loadOrCreateKey } from '../host/identity.js'
+import { createHost } from '../host/create-host.js'
+import { ShareIndex } from '../share/share-index.js'
+import { Announcer } from '../index/announcer.js'
+import { ControlServer, isListening, NodeAlreadyRunningError } from '../control/server.js'
+import { controlSocketPath } from '../control/paths.js'
+import { ConfigError } from '../config/errors.js'
+import { CoordinatorNode } from './coordinator-node.js'
+import { Finder } from './finder.js'
+import { ShareList } from './share-list.js'
+import { Downloads } from './downloads.js'
+import { controlHandlers } from './handlers.js'
+import type { Host } from '../host/create-host.js'
+import type { NodeConfig } from '../config/load.js'
+import type { SharedFile } from '../share/types.js'
+import type { AnnounceFile } from '../index/client.js'
+import type { GetOptions, GetResult, NetworkFile, NodeApi, StatusInfo } from './api.js'
+
+const log = logger('fsnode:node')
+
+export interface DaemonOptions {
+  /** Lines worth telling the user while the node runs (watch fallbacks, seeding...). */
+  log?: (line: string) => void
+}
+
+interface Parts {
+  share?: ShareIndex
+  announcer?: Announcer
+  coordinator?: CoordinatorNode
+  control?: ControlServer
+  shareList?: ShareList
+}
+
+/**
+ * A node: the libp2p host plus what it shares (share index, chunk server, announcer) and what
+ * it fetches (finder, downloads). `daemon()` is `fsnode start`; `ephemeral()` is the
+ * short-lived node a command runs when no daemon is running on its data dir.
+ */
+export class FsNode implements NodeApi {
+  readonly finder: Finder
+  readonly downloads: Downloads
+  private stopped = false
+
+  private constructor (
+    readonly config: NodeConfig,
+    readonly host: Host,
+    private readonly parts: Parts,
+    coordinators: string[]
+  ) {
+    this.finder = new Finder(host, coordinators)
+    this.downloads = new Downloads({ host, finder: this.finder, config, share: parts.share, shareList: parts.shareList })
+  }
+
+  static async daemon (config: NodeConfig, options: DaemonOptions = {}): Promise<FsNode> {
+    const say = options.log ?? (() => {})
+    await assertFolder(config.shareDir, 'share folder')
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+    if (await isListening(controlSocketPath(config.dataDir))) {
+      throw new NodeAlreadyRunningError(`a node is already running on ${config.dataDir}`)
+    }
+    const { privateKey } = await loadOrCreateKey(config.dataDir)
+    const parts: Parts = {}
+    const cleanup: Array<() => Promise<void>> = []
+    try {
+      const coordinators = [...config.coordinators]
+      if (config.embeddedCoordinator) {
+        parts.coordinator = await CoordinatorNode.start({
+          dataDir: join(config.dataDir, 'coordinator'), listen: config.coordinatorListen, graceSeconds: config.coordinatorGraceSeconds
+        })
+        cleanup.push(async () => { await parts.coordinator?.stop() })
+        coordinators.unshift(parts.coordinator.localAddr())
+      }
+      const host = await createHost({ privateKey, listen: config.listen })
+      cleanup.push(async () => { await host.stop() })
+
+      parts.shareList = new ShareList(config.dataDir)
+      const extra = await parts.shareList.load()
+      const share = new ShareIndex({
+        dataDir: config.dataDir,
+        roots: [{ path: config.shareDir, name: '' }],
+        exclude: [config.dataDir]
+      })
+      parts.share = share
+      share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
+      await share.start()
+      cleanup.push(async () => { await share.stop() })
+      for (const s of extra) {
+        try {
+          await share.addRoot(s.path, s.name)
+        } catch (err: any) {
+          say(`warning: not sharing ${s.path} any more: ${err.message}`)
+          await parts.shareList.remove(s.path)
+        }
+      }
+
+      const node = new FsNode(config, host, parts, coordinators)
+      await node.downloads.startServing()
+      cleanup.push(async () => { await node.downloads.stopServing() })
+
+      if (coordinators.length > 0) {
+        const announcer = new Announcer({
+          node: host,
+          coordinators,
+          source: { files: () => share.files().map(toAnnounce), addrs: () => host.getMultiaddrs() }
+        })
+        parts.announcer = announcer
+        share.addEventListener('change', (e: any) => {
+          announcer.removed(e.detail.removed)
+          announcer.added((e.detail.added as SharedFile[]).map(toAnnounce))
+        })
+        announcer.start()
+        cleanup.push(async () => { await announcer.stop() })
+      }
+
+      parts.control = new ControlServer(config.dataDir, controlHandlers(node))
+      await parts.control.start()
+      log('node %p started', host.peerId)
+      return node
+    } catch (err) {
+      for (const fn of cleanup.reverse()) await fn().catch(() => {})
+      throw err
+    }
+  }
+
+  static async ephemeral (config: NodeConfig): Promise<FsNode> {
+    const { privateKey } = await loadOrCreateKey(config.dataDir)
+    const host = await createHost({ privateKey, listen: [] })
+    return new FsNode(config, host, {}, config.coordinators)
+  }
+
+  get running (): boolean {
+    return this.parts.control != null
+  }
+
+  async status (): Promise<StatusInfo> {
+    const share = this.parts.share
+    const stats = share?.stats()
+    const coordinatorStates = this.parts.announcer?.state ?? this.config.coordinators.map(addr => ({ addr, connected: false }))
+    return {
+      running: this.running,
+      peerId: this.host.peerId.toString(),
+      dataDir: this.config.dataDir,
+      addrs: this.host.getMultiaddrs().map(a => a.toString()),
+      coordinators: coordinatorStates.map(c => ({ addr: c.addr, connected: c.connected, lastAnnounceAt: (c as any).lastAnnounceAt, lastError: (c as any).lastError })),
+      embeddedCoordinator: this.parts.coordinator != null,
+      embeddedCoordinatorAddrs: this.parts.coordinator?.addrs(),
+      share: share == null || stats == null
+        ? undefined
+        : {
+            roots: share.roots().map(r => r.path),
+            files: stats.files,
+            bytes: stats.bytes,
+            hashed: stats.hashed,
+            cached: stats.cached,
+            hashedBytes: stats.hashedBytes,
+            hashing: stats.hashing,
+            scanMs: stats.scanMs,
+            watching: stats.watching,
+            lastError: stats.lastError
+          },
+      shares: this.parts.shareList?.list(),
+      peers: this.host.getPeers().length,
+      downloads: this.downloads.active()
+    }
+  }
+
+  async ls (options: { path?: string } = {}): Promise<NetworkFile[]> {
+    const prefix = options.path == null || options.path === '' ? undefined : options.path.replace(/\/*$/, '/')
+    const files = await this.finder.list(prefix)
+    // a path naming a file rather than a folder lists that file
+    if (files.length === 0 && options.path != null) return await this.finder.list(options.path).then(f => f.filter(x => x.name === options.path))
+    return files
+  }
+
+  async search (text: string): Promise<NetworkFile[]> {
+    return await this.finder.search(text)
+  }
+
+  async get (target: string, options: GetOptions = {}): Promise<GetResult> {
+    return await this.downloads.get(target, options)
+  }
+
+  async share (path: string): Promise<{ path: string, files: number }> {
+    const share = this.requireShare()
+    const info = await share.addRoot(path)
+    await this.parts.shareList?.add({ path: info.path, kind: 'share' })
+    return { path: info.path, files: info.files }
+  }
+
+  async unshare (path: string): Promise<{ path: string, files: number }> {
+    const share = this.requireShare()
+    const info = await share.removeRoot(path)
+    if (info == null) throw new NotSharedError(`${path} is not shared (only paths added with fsnode share can be unshared)`)
+    await this.parts.shareList?.remove(info.path)
+    return { path: info.path, files: info.files }
+  }
+
+  private requireShare (): ShareIndex {
+    if (this.parts.share == null) throw new NotSharedError('sharing needs a running node (fsnode start)')
+    return this.parts.share
+  }
+
+  /** Ephemeral nodes are closed by the command; a daemon by stop(). */
+  async close (): Promise<void> {
+    if (!this.running) await this.stop()
+  }
+
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    await this.parts.control?.stop()
+    await this.downloads.stopServing()
+    await this.parts.announcer?.stop()
+    await this.finder.close()
+    await this.parts.share?.stop()
+    await this.host.stop()
+    await this.parts.coordinator?.stop()
+  }
+}
+
+export class NotSharedError extends Error {
+  static readonly code = 'NotSharedError'
+  override name = 'NotSharedError'
+}
+
+function toAnnounce (f: SharedFile): AnnounceFile {
+  return { name: f.name, fileId: f.fileId, size: f.size, mtime: Math.floor(f.mtimeMs) }
+}
+
+async function assertFolder (path: string, what: string): Promise<void> {
+  let isDir = false
+  try {
+    isDir = (await stat(path)).isDirectory()
+  } catch {
+    throw new ConfigError(`${what} ${path} does not exist`)
+  }
+  if (!isDir) throw new ConfigError(`${what} ${path} is not a folder`)
+}
