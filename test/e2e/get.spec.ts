@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict'
+import { readdir, stat, open, utimes, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { Sandbox, waitFor, sleep, BIN } from './harness.js'
+import { sha256File, writeRandom, writeText } from './files.js'
+import type { Daemon } from './harness.js'
+
+const LOCAL = '/ip4/127.0.0.1/tcp/0'
+
+describe('e2e: fsnode get', function () {
+  this.timeout(180_000)
+  let sb: Sandbox
+  let coord: Daemon
+
+  beforeEach(async () => {
+    sb = await Sandbox.create()
+    coord = await sb.daemon(['coordinator', '--data-dir', sb.path('coord'), '--listen', LOCAL])
+  })
+  afterEach(async () => { await sb.cleanup() })
+
+  async function provider (name: string): Promise<Daemon> {
+    return await sb.daemon(['start', '--data-dir', sb.path(`p-${name}`), '--share', sb.path(`share-${name}`), '--listen', LOCAL, '--coordinator', coord.addr])
+  }
+
+  async function listed (count: number): Promise<any[]> {
+    return await waitFor(async () => {
+      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      return l.length >= count ? l : undefined
+    }, `${count} files listed`, 30_000)
+  }
+
+  function getArgs (target: string, out = 'out', dataDir = 'dl'): string[] {
+    return ['get', target, '--data-dir', sb.path(dataDir), '--coordinator', coord.addr, '--out', sb.path(out)]
+  }
+
+  it('empty, 1-byte, one-chunk, chunk-plus-one and 200 MiB files arrive byte-identical', async () => {
+    const sizes: Record<string, number> = {
+      'empty.bin': 0, 'one.bin': 1, 'chunk.bin': 256 * 1024, 'chunk-plus-one.bin': 256 * 1024 + 1, 'large.bin': 200 * 1024 * 1024
+    }
+    for (const [name, size] of Object.entries(sizes)) await writeRandom(sb.path('share-a', name), size)
+    await provider('a')
+    await listed(5)
+    for (const [name, size] of Object.entries(sizes)) {
+      const r = await sb.json(getArgs(name), { timeoutMs: 120_000 })
+      assert.equal(r.size, size, name)
+      assert.equal(r.path, sb.path('out', name))
+      assert.equal(await sha256File(r.path), await sha256File(sb.path('share-a', name)), `${name} is byte-identical`)
+      assert.equal(typeof r.bytesPerSecond, 'number')
+      assert.equal(r.providers.length, size === 0 ? r.providers.length : 1)
+    }
+    // nothing left behind but the files themselves
+    const left = (await readdir(sb.path('out'))).filter(n => !n.startsWith('.fsnode-partial'))
+    assert.deepEqual(left.sort(), Object.keys(sizes).sort())
+  })
+
+  it('fetches from two providers at once, and completes when one is killed mid-download', async () => {
+    await writeRandom(sb.path('share-a', 'big.bin'), 160 * 1024 * 1024)
+    const { copyFile } = await import('node:fs/promises')
+    await (await sb.mkdir('share-b'))
+    await copyFile(sb.path('share-a', 'big.bin'), sb.path('share-b', 'big.bin'))
+    const a = await provider('a')
+    const b = await provider('b')
+    await waitFor(async () => {
+      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      return l[0]?.providers?.length === 2
+    }, 'two providers listed', 30_000)
+
+    const both = await sb.json(getArgs('big.bin', 'out1'), { timeoutMs: 120_000 })
+    assert.deepEqual(both.providers.sort(), [a.peerId, b.peerId].sort(), 'chunks came from both providers')
+    assert.equal(await sha256File(both.path), await sha256File(sb.path('share-a', 'big.bin')))
+
+    // kill provider b once the download is under way
+    const child = spawn(process.execPath, [BIN, ...getArgs('big.bin', 'out2', 'dl2'), '--json'], { cwd: sb.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', d => { out += d })
+    child.stderr.on('data', d => { err += d })
+    await waitFor(async () => (await readdir(sb.path('out2', '.fsnode-partial')).catch(() => [])).length > 0, 'download started', 30_000, 20)
+    b.kill()
+    const code = await new Promise(resolve => child.on('close', resolve))
+    assert.equal(code, 0, err)
+    const r = JSON.parse(out)
+    assert.equal(await sha256File(r.path), await sha256File(sb.path('share-a', 'big.bin')))
+  })
+
+  it('rejects wrong bytes from a provider whose file changed behind its index, and never writes a corrupt file', async () => {
+    const size = 8 * 1024 * 1024
+    await writeRandom(sb.path('share-bad', 'data.bin'), size)
+    const { copyFile } = await import('node:fs/promises')
+    await sb.mkdir('share-good')
+    await copyFile(sb.path('share-bad', 'data.bin'), sb.path('share-good', 'data.bin'))
+    // whole-second mtimes, so restoring one after the edit is exact
+    const mtime = new Date(1_700_000_000_000)
+    await utimes(sb.path('share-bad', 'data.bin'), mtime, mtime)
+    const expected = await sha256File(sb.path('share-good', 'data.bin'))
+    const bad = await provider('bad')
+    await listed(1)
+    await bad.stop()
+    // edit the file while its node is down: same size, mtime restored, so the hash cache
+    // still trusts it and the restarted node serves the edited bytes under the old id
+    const fh = await open(sb.path('share-bad', 'data.bin'), 'r+')
+    await fh.write(Buffer.alloc(4096, 0xee), 0, 4096, 1024 * 1024)
+    await fh.close()
+    await utimes(sb.path('share-bad', 'data.bin'), mtime, mtime)
+    const bad2 = await provider('bad')
+
+    // with no honest provider: a clear error, exit 1, nothing under the final name
+    const fail = await sb.run([...getArgs('data.bin', 'out-fail'), '--json'], { timeoutMs: 120_000 })
+    assert.equal(fail.code, 1, fail.stderr)
+    assert.match(fail.stderr.trim(), /^fsnode: .+/)
+    assert.equal(fail.stderr.trim().split('\n').length, 1)
+    await assert.rejects(stat(sb.path('out-fail', 'data.bin')))
+
+    // an honest provider appears: the download completes from it, byte-identical
+    const good = await provider('good')
+    await waitFor(async () => {
+      const r = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      return r.some((f: any) => f.providers.some((p: any) => p.peerId === good.peerId))
+    }, 'honest provider listed', 30_000)
+    const r = await sb.json([...getArgs(r0(await lookupId(sb, coord, 'data.bin')), 'out-ok')], { timeoutMs: 120_000 })
+    assert.equal(await sha256File(r.path), expected)
+    assert.ok(r.providers.includes(good.peerId))
+    void bad2
+  })
+
+  it('resumes an interrupted download and fetches only what was missing', async () => {
+    const size = 400 * 1024 * 1024
+    await writeRandom(sb.path('share-a', 'resume.bin'), size)
+    let a = await provider('a')
+    await listed(1)
+    const child = spawn(process.execPath, [BIN, ...getArgs('resume.bin'), '--json'], { cwd: sb.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    // once some chunks are recorded on disk, pull the plug on the provider
+    await waitFor(async () => (await readdir(sb.path('out', '.fsnode-partial')).catch(() => [])).some(n => n.endsWith('.state')), 'partial state on disk', 60_000, 10)
+    a.kill()
+    const code = await new Promise(resolve => child.on('close', resolve))
+    assert.equal(code, 1, 'the get fails with the only provider gone')
+    await assert.rejects(stat(sb.path('out', 'resume.bin')), 'no file under the final name')
+
+    a = await provider('a')
+    const r = await waitFor(async () => {
+      const res = await sb.run([...getArgs('resume.bin'), '--json'], { timeoutMs: 120_000 })
+      return res.code === 0 ? JSON.parse(res.stdout) : undefined
+    }, 'resumed get', 60_000, 1000)
+    assert.ok(r.resumedChunks > 0, `resumed ${r.resumedChunks} chunks`)
+    assert.equal(await sha256File(r.path), await sha256File(sb.path('share-a', 'resume.bin')))
+  })
+
+  it('unknown names and ids fail with exit 1; a name shared with two contents asks for the file id', async () => {
+    await writeText(sb.path('share-a', 'same.txt'), 'first content')
+    await writeText(sb.path('share-b', 'same.txt'), 'second, different content')
+    await provider('a')
+    await provider('b')
+    await listed(2)
+
+    const unknown = await sb.run(getArgs('no-such-file.txt'))
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /no file named "no-such-file.txt"/)
+    const unknownId = await sb.run(getArgs('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'))
+    assert.equal(unknownId.code, 1)
+    assert.match(unknownId.stderr, /no provider of file id/)
+
+    const ambiguous = await sb.run(getArgs('same.txt'))
+    assert.equal(ambiguous.code, 1)
+    assert.equal(ambiguous.stderr.trim().split('\n').length, 1)
+    assert.match(ambiguous.stderr, /names 2 different files: .*bafk.*bafk.*get one by its file id/)
+    const ids: string[] = (await lookupIds(sb, coord, 'same.txt'))
+    const r = await sb.json(getArgs(ids[0]))
+    assert.ok(['first content', 'second, different content'].includes((await import('node:fs')).readFileSync(r.path, 'utf8')))
+  })
+
+  it('never overwrites an existing file of the same name with other content', async () => {
+    await writeText(sb.path('share-a', 'notes.txt'), 'from the network')
+    await provider('a')
+    await listed(1)
+    await sb.mkdir('out')
+    await writeFile(sb.path('out', 'notes.txt'), 'mine, do not touch')
+    const r = await sb.json(getArgs('notes.txt'))
+    assert.notEqual(r.path, sb.path('out', 'notes.txt'))
+    const { readFileSync } = await import('node:fs')
+    assert.equal(readFileSync(sb.path('out', 'notes.txt'), 'utf8'), 'mine, do not touch')
+    assert.equal(readFileSync(r.path, 'utf8'), 'from the network')
+  })
+
+  it('a running node downloads for `get`, reports progress, and then seeds the file', async () => {
+    await writeRandom(sb.path('share-a', 'seed-me.bin'), 3 * 1024 * 1024)
+    const a = await provider('a')
+    await listed(1)
+    await sb.mkdir('share-d')
+    const d = await sb.daemon(['start', '--data-dir', sb.path('d'), '--share', sb.path('share-d'), '--downloads', sb.path('d-downloads'), '--listen', LOCAL, '--coordinator', coord.addr])
+    const r = await sb.json(['get', 'seed-me.bin', '--data-dir', sb.path('d')])
+    assert.equal(r.path, sb.path('d-downloads', 'seed-me.bin'))
+    const s = await sb.json(['status', '--data-dir', sb.path('d')])
+    assert.equal(s.running, true)
+    await waitFor(async () => {
+      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      const f = l.find((x: any) => x.name === 'seed-me.bin')
+      return f?.providers.some((p: any) => p.peerId === d.peerId)
+    }, 'the downloader seeds the file', 20_000)
+    // the original provider goes away; a third node still gets the file, from the seeder
+    await a.stop()
+    const r2 = await sb.json(getArgs('seed-me.bin', 'out3', 'dl3'))
+    assert.deepEqual(r2.providers, [d.peerId])
+    assert.equal(await sha256File(r2.path), await sha256File(sb.path('share-a', 'seed-me.bin')))
+    await sleep(10)
+  })
+})
+
+async function lookupIds (sb: Sandbox, coord: Daemon, name: string): Promise<string[]> {
+  const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+  return l.filter((f: any) => f.name === name).map((f: any) => f.fileId)
+}
+
+async function lookupId (sb: Sandbox, coord: Daemon, name: string): Promise<string[]> {
+  return await lookupIds(sb, coord, name)
+}
+
+function r0 (ids: string[]): string {
+  assert.equal(ids.length, 1)
+  return ids[0]
+}
