@@ -17,7 +17,7 @@ export class ProgressDisplay {
     const eta = e.rate > 0 ? (e.bytesTotal - e.bytesDone) / e.rate : Number.POSITIVE_INFINITY
     const payload = {
       done: formatBytes(e.bytesDone),
-      total: formatBytes(e.bytesTotal),
+      totalText: formatBytes(e.bytesTotal),
       rate: formatRate(e.rate),
       etaText: formatDuration(eta),
       peers: e.peers,
@@ -26,7 +26,7 @@ export class ProgressDisplay {
     if (!this.started) {
       this.bar = new cliProgress.SingleBar({
         stream: process.stderr,
-        format: `${this.label} [{bar}] {percentage}% {done}/{total} {rate} ETA {etaText} peers {peers}{files}`,
+        format: `${this.label} [{bar}] {percentage}% {done}/{totalText} {rate} ETA {etaText} peers {peers}{files}`,
         barsize: 24,
         hideCursor: true,
         clearOnComplete: false

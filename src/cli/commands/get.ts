@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { withNode, printJson } from '../session.js'
 import { ProgressDisplay } from '../progress.js'
-import { formatBytes, formatRate } from '../format.js'
+import { getSummary } from '../render.js'
 import type { CommonOptions } from '../session.js'
 
 export interface GetCommandOptions extends CommonOptions {
@@ -22,8 +22,7 @@ export async function runGet (target: string, opts: GetCommandOptions): Promise<
     }))
     progress.stop()
     if (opts.json === true) { printJson(result); return }
-    const files = result.files?.length
-    process.stdout.write(`${files != null ? `${files} files, ` : ''}${formatBytes(result.size)} in ${result.seconds.toFixed(1)} s (${formatRate(result.bytesPerSecond)}) from ${result.providers.length} peer${result.providers.length === 1 ? '' : 's'} -> ${result.path}\n`)
+    process.stdout.write(getSummary(result) + '\n')
   } finally {
     progress.stop()
     process.off('SIGINT', onSigint)

@@ -2,10 +2,11 @@ import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { flatTable, folderView } from '../commands/ls.js'
 import { NoNodeRunningError } from '../session.js'
-import { formatBytes, formatRate, table } from '../format.js'
+import { table } from '../format.js'
+import { formatPeers, formatStatus, getSummary, plural } from '../render.js'
 import { COMMAND_NAMES, COMMAND_OPTIONS, ShellUsageError, isCommandName, parseOptions, splitArgs } from './args.js'
 import type { CommandName } from './args.js'
-import type { GetResult, NodeApi, ProgressEvent, StatusInfo } from '../../node/api.js'
+import type { NodeApi, ProgressEvent } from '../../node/api.js'
 
 /**
  * What the prompt's commands do, given a node and somewhere to write: no terminal here, so the
@@ -196,46 +197,6 @@ export function helpText (command?: string): string {
   ].join('\n')
 }
 
-/** The line `fsnode get` prints when done, plus how much a resumed download did not fetch again. */
-export function getSummary (result: GetResult): string {
-  const files = result.files?.length
-  const resumed = result.resumedChunks != null && result.resumedChunks > 0 ? `, ${plural(result.resumedChunks, 'chunk')} resumed` : ''
-  return `${files != null ? `${plural(files, 'file')}, ` : ''}${formatBytes(result.size)} in ${result.seconds.toFixed(1)} s (${formatRate(result.bytesPerSecond)}) from ${plural(result.providers.length, 'peer')}${resumed} -> ${result.path}`
-}
-
-export function formatPeers (s: StatusInfo): string {
-  const lines = [`peers:       ${s.peers} connected`]
-  if (s.embeddedCoordinator) lines.push('coordinator: embedded')
-  for (const c of s.coordinators) lines.push(coordinatorLine(c))
-  if (s.coordinators.length === 0 && !s.embeddedCoordinator) lines.push('coordinator: none (peers found through the DHT and the LAN)')
-  return lines.join('\n')
-}
-
-/** The same lines as `fsnode status`. */
-export function formatStatus (s: StatusInfo): string {
-  const lines = [
-    `node:        ${s.running ? 'running' : 'not running'} (${s.dataDir})`,
-    `peer id:     ${s.peerId}`
-  ]
-  if (s.addrs.length > 0) lines.push(`addresses:   ${s.addrs.join('\n             ')}`)
-  if (s.embeddedCoordinator) lines.push('coordinator: embedded')
-  for (const c of s.coordinators) lines.push(coordinatorLine(c))
-  if (s.share != null) {
-    lines.push(`sharing:     ${s.share.files} files, ${formatBytes(s.share.bytes)} from ${s.share.roots.join(', ')}`)
-    const hashing = s.share.hashing != null && s.share.hashing > 0 ? ` (${s.share.hashing} being hashed)` : ''
-    lines.push(`indexing:    ${s.share.hashed} hashed, ${s.share.cached} from cache, ${(s.share.scanMs / 1000).toFixed(2)} s${hashing}; watching: ${s.share.watching}`)
-    if (s.share.lastError != null) lines.push(`warning:     ${s.share.lastError}`)
-  }
-  for (const extra of s.shares ?? []) lines.push(`also shared: ${extra.path}`)
-  lines.push(`peers:       ${s.peers} connected`)
-  for (const d of s.downloads) lines.push(`downloading: ${d.name} ${formatBytes(d.bytesDone)}/${formatBytes(d.bytesTotal)}`)
-  return lines.join('\n')
-}
-
-function coordinatorLine (c: StatusInfo['coordinators'][number]): string {
-  return `coordinator: ${c.addr} ${c.connected ? 'connected' : `not connected${c.lastError != null ? ` (${c.lastError})` : ''}`}`
-}
-
 /** share and unshare change what the running node serves, so they need one (as on the command line). */
 function daemonPath (command: 'share' | 'unshare', args: string[], ctx: ShellContext): string {
   const path = expandPath(exactlyOne(`${command} PATH`, parseOptions(command, args).positional), ctx.cwd)
@@ -262,9 +223,6 @@ function atMostOne (command: CommandName, positional: string[]): string | undefi
   return positional[0]
 }
 
-function plural (n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
-}
 
 /** A word as it would be typed back at the prompt. */
 function quoteWord (word: string): string {

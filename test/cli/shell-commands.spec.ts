@@ -1,0 +1,318 @@
+import assert from 'node:assert/strict'
+import { homedir, tmpdir } from 'node:os'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { helpText, runLine } from '../../src/cli/shell/commands.js'
+import { COMMAND_NAMES } from '../../src/cli/shell/args.js'
+import { Shell } from '../../src/cli/shell/repl.js'
+import { appendHistory, loadHistory } from '../../src/cli/shell/history.js'
+import type { ShellContext, ShellOutput } from '../../src/cli/shell/commands.js'
+import type { GetOptions, GetResult, NetworkFile, NodeApi, ProgressEvent, StatusInfo } from '../../src/node/api.js'
+
+function file (name: string, size = 2048): NetworkFile {
+  return { name, fileId: `bafkreifake${name.length}x${size}`, size, mtime: 0, providers: [{ peerId: '12D3KooWfake', addrs: [], online: true }] }
+}
+
+const FILES = [file('holiday photos/beach sunset.txt', 20), file('holiday photos/pier.jpg', 4096), file('notes.md', 8)]
+
+const STATUS: StatusInfo = {
+  running: true,
+  peerId: '12D3KooWself',
+  dataDir: '/data',
+  addrs: ['/ip4/127.0.0.1/tcp/4001'],
+  coordinators: [{ addr: '/ip4/127.0.0.1/tcp/7870/p2p/12D3KooWcoord', connected: true }],
+  embeddedCoordinator: false,
+  peers: 3,
+  downloads: []
+}
+
+/** A NodeApi that records its calls; get is replaceable per test. */
+class FakeNode implements NodeApi {
+  calls: Array<[string, ...unknown[]]> = []
+  files = FILES
+  getImpl = async (target: string, options: GetOptions): Promise<GetResult> => {
+    options.onProgress?.({ bytesDone: 10, bytesTotal: 20, peers: 1, rate: 100 })
+    options.onProgress?.({ bytesDone: 20, bytesTotal: 20, peers: 1, rate: 100 })
+    return { fileId: 'bafkreiabc', name: target, size: 20, path: join(options.out ?? '/dl', target), seconds: 0.2, bytesPerSecond: 100, providers: ['12D3KooWfake'] }
+  }
+
+  async status (): Promise<StatusInfo> { this.calls.push(['status']); return STATUS }
+  async ls (options: { path?: string } = {}): Promise<NetworkFile[]> {
+    this.calls.push(['ls', options])
+    return this.files.filter(f => options.path == null || f.name.startsWith(options.path))
+  }
+
+  async search (text: string): Promise<NetworkFile[]> { this.calls.push(['search', text]); return this.files.filter(f => f.name.includes(text)) }
+  async get (target: string, options: GetOptions = {}): Promise<GetResult> { this.calls.push(['get', target, options.out]); return await this.getImpl(target, options) }
+  async share (path: string): Promise<{ path: string, files: number }> { this.calls.push(['share', path]); return { path, files: 2 } }
+  async unshare (path: string): Promise<{ path: string, files: number }> { this.calls.push(['unshare', path]); return { path, files: 2 } }
+  async close (): Promise<void> {}
+}
+
+/** get that only ends when cancelled, as a real download would be mid-way. */
+async function untilCancelled (_target: string, options: GetOptions): Promise<GetResult> {
+  options.onProgress?.({ bytesDone: 5, bytesTotal: 20, peers: 1, rate: 1 })
+  return await new Promise((_resolve, reject) => {
+    options.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true })
+  })
+}
+
+function context (node: NodeApi, daemon = true): ShellContext & { lines: string[], bars: Array<{ label: string, events: ProgressEvent[], stopped: boolean }> } {
+  const lines: string[] = []
+  const bars: Array<{ label: string, events: ProgressEvent[], stopped: boolean }> = []
+  const out: ShellOutput = {
+    print: text => { lines.push(...text.split('\n')) },
+    progress: label => {
+      const bar = { label, events: [] as ProgressEvent[], stopped: false }
+      bars.push(bar)
+      return { update: e => { bar.events.push(e) }, stop: () => { bar.stopped = true } }
+    }
+  }
+  return { node, out, cwd: '/work/here', dataDir: '/data', daemon, lines, bars }
+}
+
+describe('shell: commands', () => {
+  let node: FakeNode
+  let ctx: ReturnType<typeof context>
+  beforeEach(() => { node = new FakeNode(); ctx = context(node) })
+
+  it('ls shows folders with their file count, then files; --flat one line per file', async () => {
+    assert.equal(await runLine('ls', ctx), 'continue')
+    const text = ctx.lines.join('\n')
+    assert.match(text, /holiday photos\/\s+4\.\d+ KiB\s+2 files/)
+    assert.match(text, /notes\.md\s+8 B/)
+    ctx.lines.length = 0
+    await runLine('ls --flat', ctx)
+    assert.match(ctx.lines.join('\n'), /holiday photos\/beach sunset\.txt\s+20 B\s+bafkreifake/)
+  })
+
+  it('ls PATH lists under a quoted folder name', async () => {
+    await runLine('ls "holiday photos/"', ctx)
+    assert.deepEqual(node.calls, [['ls', { path: 'holiday photos/' }]])
+    assert.match(ctx.lines.join('\n'), /holiday photos\/pier\.jpg/)
+    node.files = []
+    await runLine('ls', ctx)
+    assert.equal(ctx.lines.at(-1), 'no files on the network')
+  })
+
+  it('search looks for all the words given', async () => {
+    await runLine('search beach sunset', ctx)
+    assert.deepEqual(node.calls, [['search', 'beach sunset']])
+    await runLine('search nothing', ctx)
+    assert.equal(ctx.lines.at(-1), 'no file matches "nothing"')
+    await runLine('search', ctx)
+    assert.equal(ctx.lines.at(-1), 'error: usage: search TEXT')
+  })
+
+  it('get downloads with a progress display and prints where the file went', async () => {
+    await runLine('get "holiday photos/beach sunset.txt" --out dl', ctx)
+    assert.deepEqual(node.calls, [['get', 'holiday photos/beach sunset.txt', '/work/here/dl']])
+    assert.equal(ctx.bars.length, 1)
+    assert.equal(ctx.bars[0].events.length, 2)
+    assert.equal(ctx.bars[0].stopped, true)
+    assert.match(ctx.lines.at(-1) ?? '', /^20 B in 0\.2 s \(100 B\/s\) from 1 peer -> \/work\/here\/dl\/holiday photos\/beach sunset\.txt$/)
+  })
+
+  it('get says how many chunks a resumed download kept, and how many files a folder had', async () => {
+    node.getImpl = async (target, o) => ({ fileId: 'f', name: target, size: 3 * 1024 * 1024, path: `${o.out ?? ''}/x`, seconds: 1, bytesPerSecond: 1024, providers: ['a', 'b'], resumedChunks: 7, files: [] })
+    await runLine('get photos/ --out=/tmp/o', ctx)
+    assert.equal(ctx.lines.at(-1), '0 files, 3.00 MiB in 1.0 s (1.00 KiB/s) from 2 peers, 7 chunks resumed -> /tmp/o/x')
+  })
+
+  it('get without a name, or with an unquoted name with spaces, is a usage error', async () => {
+    await runLine('get', ctx)
+    assert.equal(ctx.lines.at(-1), 'error: usage: get NAME|FILE_ID|FOLDER/ [--out DIR]')
+    await runLine('get holiday photos/a.txt', ctx)
+    assert.match(ctx.lines.at(-1) ?? '', /^error: usage: get .*quote names with spaces/)
+    assert.deepEqual(node.calls, [])
+  })
+
+  it('a cancelled get stops its progress, says how to resume and returns to the prompt', async () => {
+    node.getImpl = untilCancelled
+    const controller = new AbortController()
+    const running = runLine('get "a b.txt"', ctx, controller.signal)
+    await new Promise(resolve => setImmediate(resolve))
+    controller.abort(new Error('cancelled'))
+    assert.equal(await running, 'continue')
+    assert.equal(ctx.lines.at(-1), 'get cancelled; what was downloaded is kept: get "a b.txt" again to resume')
+    assert.equal(ctx.bars[0].stopped, true)
+  })
+
+  it('Ctrl-C returns to the prompt even when the node does not notice the cancel', async () => {
+    node.getImpl = async (_t, o) => { o.onProgress?.({ bytesDone: 1, bytesTotal: 2, peers: 1, rate: 1 }); return await new Promise(() => {}) }
+    const controller = new AbortController()
+    const running = runLine('get x', ctx, controller.signal)
+    setTimeout(() => controller.abort(new Error('cancelled')), 10)
+    assert.equal(await running, 'continue')
+    assert.equal(ctx.bars[0].stopped, true)
+    const searching = runLine('search x', ctx, AbortSignal.abort())
+    assert.equal(await searching, 'continue')
+    assert.equal(ctx.lines.at(-1), 'cancelled')
+  })
+
+  it('an error is one line and the prompt goes on', async () => {
+    node.search = async () => { throw new Error('coordinator unreachable\n    at somewhere') }
+    assert.equal(await runLine('search x', ctx), 'continue')
+    assert.deepEqual(ctx.lines, ['error: coordinator unreachable'])
+    assert.equal(await runLine('frobnicate', ctx), 'continue')
+    assert.equal(ctx.lines.at(-1), 'error: unknown command "frobnicate"; type help for the list')
+    await runLine('ls --bogus', ctx)
+    assert.equal(ctx.lines.at(-1), 'error: ls: unknown option --bogus')
+  })
+
+  it('share and unshare resolve paths like a shell and need a running node', async () => {
+    await runLine('share "../my docs"', ctx)
+    await runLine('unshare ~/music', ctx)
+    assert.deepEqual(node.calls, [['share', '/work/my docs'], ['unshare', join(homedir(), 'music')]])
+    assert.equal(ctx.lines[0], 'sharing /work/my docs (2 files)')
+    const alone = context(node, false)
+    await runLine('share x', alone)
+    assert.match(alone.lines[0], /^error: share needs a node running on \/data; start one with: fsnode start --data-dir \/data$/)
+  })
+
+  it('peers and status come from the status', async () => {
+    await runLine('peers', ctx)
+    assert.deepEqual(ctx.lines, ['peers:       3 connected', 'coordinator: /ip4/127.0.0.1/tcp/7870/p2p/12D3KooWcoord connected'])
+    ctx.lines.length = 0
+    node.status = async () => ({ ...STATUS, shares: [{ path: '/home/me/docs', kind: 'share' }] })
+    await runLine('status', ctx)
+    assert.match(ctx.lines.join('\n'), /peer id:\s+12D3KooWself[\s\S]*also shared: \/home\/me\/docs\npeers:\s+3 connected/)
+  })
+
+  it('help lists every command; exit and quit leave; an empty line does nothing', async () => {
+    await runLine('help', ctx)
+    for (const name of COMMAND_NAMES.filter(n => n !== 'quit')) assert.match(ctx.lines.join('\n'), new RegExp(`^  ${name}`, 'm'))
+    assert.match(helpText('get'), /^get NAME\|FILE_ID\|FOLDER\/ \[--out DIR\]/)
+    assert.equal(await runLine('exit', ctx), 'exit')
+    assert.equal(await runLine('  quit ', ctx), 'exit')
+    const before = ctx.lines.length
+    assert.equal(await runLine('   ', ctx), 'continue')
+    assert.equal(ctx.lines.length, before)
+  })
+})
+
+/** Enough of a terminal for readline: raw mode, keys in, escape codes out. */
+class FakeTty extends PassThrough {
+  isTTY = true
+  isRaw = false
+  columns = 200
+  rows = 50
+  text = ''
+  setRawMode (mode: boolean): this { this.isRaw = mode; return this }
+}
+
+async function until (what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+describe('shell: the prompt loop', () => {
+  let dataDir: string
+  let node: FakeNode
+  beforeEach(async () => { dataDir = await mkdtemp(join(tmpdir(), 'fsnode-shell-')); node = new FakeNode() })
+  afterEach(async () => { await rm(dataDir, { recursive: true, force: true }) })
+
+  function terminal (): { input: FakeTty, output: FakeTty, done: Promise<void>, type: (s: string) => void } {
+    const input = new FakeTty()
+    const output = new FakeTty()
+    output.setEncoding('utf8').on('data', (d: string) => { output.text += d })
+    const shell = new Shell({ node, dataDir, daemon: true, input: input as any, output: output as any })
+    return { input, output, done: shell.run(), type: s => { input.write(s) } }
+  }
+
+  it('off a terminal runs piped lines in order, with no prompt', async () => {
+    const input = new PassThrough()
+    const output = new PassThrough()
+    let text = ''
+    output.setEncoding('utf8').on('data', d => { text += d })
+    const done = new Shell({ node, dataDir, daemon: true, input: input as any, output: output as any }).run()
+    input.end('search beach\nbogus\nls --flat\n')
+    await done
+    assert.deepEqual(node.calls.map(c => c[0]), ['search', 'ls'])
+    assert.ok(!text.includes('fsnode> '))
+    assert.ok(text.indexOf('beach sunset') < text.indexOf('error: unknown command') && text.indexOf('error: unknown command') < text.indexOf('notes.md'))
+  })
+
+  it('keeps history in the data dir and recalls it with Up in the next session', async () => {
+    const t = terminal()
+    await until('the prompt', () => t.output.text.includes('fsnode> '))
+    t.type('search beach\r')
+    await until('search', () => node.calls.length === 1)
+    t.type('ls\r')
+    await until('ls', () => node.calls.length === 2)
+    t.type('\x04') // Ctrl-D on an empty line leaves
+    await t.done
+    assert.equal(await readFile(join(dataDir, 'shell_history'), 'utf8'), 'search beach\nls\n')
+
+    const again = terminal()
+    await until('the prompt', () => again.output.text.includes('fsnode> '))
+    again.type('\x1b[A\x1b[A\r') // Up twice: the search
+    await until('the recalled search', () => node.calls.length === 3)
+    assert.deepEqual(node.calls[2], ['search', 'beach'])
+    again.type('exit\r')
+    await again.done
+  })
+
+  it('caps the history file at 1000 lines, and keeps one entry per line', async () => {
+    const file = join(dataDir, 'shell_history')
+    await writeFile(file, Array.from({ length: 1010 }, (_, i) => `ls ${i}`).join('\n') + '\n')
+    const history = await loadHistory(file)
+    assert.equal(history.length, 1000)
+    assert.equal(history[0], 'ls 1009')
+    assert.equal(history.at(-1), 'ls 10')
+    assert.equal((await readFile(file, 'utf8')).split('\n').length, 1001)
+    await appendHistory(file, 'get "a\nb"')
+    await appendHistory(file, '   ')
+    assert.match(await readFile(file, 'utf8'), /ls 1009\nget "a b"\n$/)
+    assert.deepEqual(await loadHistory(join(dataDir, 'missing', 'shell_history')), [])
+  })
+
+  it('completes a name with Tab from the network listing', async () => {
+    const t = terminal()
+    await until('the prompt', () => t.output.text.includes('fsnode> '))
+    t.type('get no')
+    t.type('\t')
+    await until('the completion', () => t.output.text.includes('tes.md'))
+    t.type('\r')
+    await until('the get', () => node.calls.some(c => c[0] === 'get'))
+    assert.deepEqual(node.calls.find(c => c[0] === 'get'), ['get', 'notes.md', undefined])
+    t.type('exit\r')
+    await t.done
+  })
+
+  it('Ctrl-D during a command lets it finish, then leaves', async () => {
+    node.getImpl = async (target, o) => { await new Promise(resolve => setTimeout(resolve, 50)); return await new FakeNode().getImpl(target, o) }
+    const t = terminal()
+    await until('the prompt', () => t.output.text.includes('fsnode> '))
+    t.type('get notes.md\r')
+    await until('the get', () => node.calls.length === 1)
+    t.type('\x04')
+    await t.done
+    assert.match(t.output.text, /20 B in 0\.2 s .* -> \/dl\/notes\.md\n$/)
+  })
+
+  it('Ctrl-C cancels a running get without leaving, clears a typed line, and twice on an empty line leaves', async () => {
+    node.getImpl = untilCancelled
+    const sigintListeners = process.listenerCount('SIGINT')
+    const t = terminal()
+    await until('the prompt', () => t.output.text.includes('fsnode> '))
+    t.type('get notes.md\r')
+    await until('the get', () => node.calls.length === 1)
+    t.type('\x03')
+    await until('the cancel', () => t.output.text.includes('get cancelled'))
+    t.type('abc\x03')
+    await until('the cleared line', () => t.output.text.includes('abc^C'))
+    t.type('status\r')
+    await until('status', () => node.calls.length === 2)
+    assert.deepEqual(node.calls[1], ['status'])
+    t.type('\x03')
+    await until('the hint', () => t.output.text.includes('Ctrl-C again'))
+    t.type('\x03')
+    await t.done
+    assert.equal(process.listenerCount('SIGINT'), sigintListeners)
+  })
+})
