@@ -1,0 +1,25 @@
+// Every case, in the order they run: the baselines first, so the fsnode cases that follow are
+// compared with figures from the same run. To add a case: write a BenchCase module and list it here.
+import { tcpCase } from './tcp.js'
+import { libp2pCase } from './libp2p.js'
+import { sha256Case } from './sha256.js'
+import { oneProviderCase, threeProvidersCase } from './providers.js'
+import { smallFilesCase } from './small-files.js'
+import { latencyCase } from './latency.js'
+import { indexingCase } from './indexing.js'
+import { restartCase } from './restart.js'
+import { coordinatorCase } from './coordinator.js'
+import type { BenchCase } from '../lib/types.js'
+
+export const CASES: BenchCase[] = [
+  tcpCase,
+  libp2pCase,
+  sha256Case,
+  oneProviderCase,
+  threeProvidersCase,
+  smallFilesCase,
+  latencyCase,
+  indexingCase,
+  restartCase,
+  coordinatorCase
+]

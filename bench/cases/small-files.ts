@@ -1,0 +1,68 @@
+// Many small files: a provider shares N files of 16 KiB; the downloader's running node gets each
+// one in turn (through its control socket, what `fsnode get` uses, without a process per file).
+import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
+import { Cluster, waitForListing, waitForShare } from '../lib/fsnode.js'
+import { writeFileSet } from '../lib/data.js'
+import { percentile } from '../lib/stats.js'
+import { formatSize } from '../lib/units.js'
+import { now } from '../lib/time.js'
+import type { BenchCase, RunResult } from '../lib/types.js'
+
+const PREFIX = 'small'
+const READY_TIMEOUT_MS = 5 * 60_000
+const LISTING_TIMEOUT_MS = 60_000
+
+export const smallFilesCase: BenchCase = {
+  name: 'small-files',
+  title: 'fsnode: one get per small file through a running node',
+  aliases: ['small'],
+  runs: { quick: 1 },
+  metrics: [
+    { key: 'rate', label: 'gets', unit: 'files/s', better: 'higher' },
+    { key: 'p50', label: 'one get p50', unit: 'ms', better: 'lower' },
+    { key: 'p99', label: 'one get p99', unit: 'ms', better: 'lower' }
+  ],
+  async prepare (ctx) {
+    const { smallFiles: count, smallFileBytes: size } = ctx.profile
+    const share = join(ctx.tmp, 'provider', 'share')
+    await writeFileSet(share, count, size, PREFIX)
+    const cluster = new Cluster(ctx.tmp)
+    try {
+      await cluster.startCoordinator()
+      const provider = await cluster.startNode('provider', share)
+      await waitForShare(provider, count, READY_TIMEOUT_MS)
+    } catch (err) {
+      await cluster.close()
+      throw err
+    }
+    return {
+      describe: `${count} files of ${formatSize(size)}, one at a time, node.get() over the downloader's control socket; a fresh downloader each run`,
+      async run (index): Promise<RunResult> {
+        const downloader = await cluster.startNode(`downloader${index}`)
+        const out = join(ctx.tmp, `out${index}`)
+        try {
+          const names = await waitForListing(downloader, files => {
+            const mine = files.filter(f => f.name.includes(`${PREFIX}-`))
+            return mine.length >= count ? mine.map(f => f.name) : undefined
+          }, `${count} small files listed`, LISTING_TIMEOUT_MS)
+          const api = await downloader.api()
+          const ms: number[] = []
+          const start = now()
+          for (const name of names) {
+            const t = now()
+            const r = await api.get(name, { out })
+            ms.push(now() - t)
+            if (r.size !== size) throw new Error(`${name}: got ${r.size} bytes, expected ${size}`)
+          }
+          const seconds = (now() - start) / 1000
+          return { values: { rate: names.length / seconds, p50: percentile(ms, 50), p99: percentile(ms, 99) }, info: { files: names.length, seconds } }
+        } finally {
+          await cluster.stop(downloader)
+          await rm(out, { recursive: true, force: true })
+        }
+      },
+      async close () { await cluster.close() }
+    }
+  }
+}

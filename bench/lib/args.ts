@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util'
+
+export interface BenchArgs {
+  quick: boolean
+  only?: string[]
+  out: string
+  runs?: number
+  list: boolean
+  help: boolean
+}
+
+export const DEFAULT_OUT = 'bench/results.json'
+
+export const USAGE = `usage: npm run bench -- [--quick] [--only CASE,...] [--runs N] [--out FILE] [--list]
+
+  --quick         reduced sizes and runs (under two minutes on 2 cores)
+  --only LIST     run only these cases (comma-separated; the baselines they compare with are added)
+  --runs N        runs per case (default 3, quick 1-2)
+  --out FILE      where the figures go as JSON (default ${DEFAULT_OUT})
+  --list          list the cases and exit`
+
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export function parseBenchArgs (argv: string[]): BenchArgs {
+  let values
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string', multiple: true },
+        out: { type: 'string', default: DEFAULT_OUT },
+        runs: { type: 'string' },
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false }
+      },
+      strict: true,
+      allowPositionals: false
+    }))
+  } catch (err: any) {
+    throw new UsageError(err.message)
+  }
+  let runs: number | undefined
+  if (values.runs != null) {
+    runs = Number(values.runs)
+    if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number >= 1, got ${values.runs}`)
+  }
+  const only = values.only?.flatMap(v => v.split(',')).map(s => s.trim()).filter(s => s !== '')
+  return { quick: values.quick, only, out: values.out, runs, list: values.list, help: values.help }
+}

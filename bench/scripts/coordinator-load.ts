@@ -1,0 +1,166 @@
+// Coordinator scale: N simulated peers (libp2p hosts with fsnode's transport stack, all in this
+// process) announce F files in total to a running `fsnode coordinator` over
+// /fileshare/index/1.0.0 (IndexClient from src/index/client.ts), then one peer runs searches
+// and lookups one at a time. Reports the announce rate and query latencies.
+import { parseArgs } from 'node:util'
+import { randomBytes } from 'node:crypto'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { create as createDigest } from 'multiformats/hashes/digest'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { createHost } from '../../src/host/create-host.js'
+import { IndexClient } from '../../src/index/client.js'
+import type { AnnounceFile } from '../../src/index/client.js'
+import type { Host } from '../../src/host/create-host.js'
+import { emit, main, numberArg, onTerminate } from '../lib/child.js'
+import { percentile } from '../lib/stats.js'
+import { now, sleep } from '../lib/time.js'
+
+const LISTEN = '/ip4/127.0.0.1/tcp/0'
+/** Hosts started and connected at a time (the coordinator refuses bursts of inbound connections). */
+const CONNECT_CONCURRENCY = 10
+const CONNECT_ATTEMPTS = 5
+const CONNECT_RETRY_MS = 500
+const WORDS = [
+  'alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet',
+  'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango',
+  'uniform', 'victor', 'whiskey', 'xray', 'yankee', 'zulu', 'report', 'holiday', 'invoice', 'photo',
+  'summer', 'winter', 'budget', 'draft', 'final', 'notes', 'music', 'video', 'backup', 'project'
+]
+const EXTENSIONS = ['pdf', 'jpg', 'mp3', 'txt', 'mkv', 'zip', 'docx', 'png']
+const FILE_SIZE_MAX = 100 * 1024 * 1024
+
+/** A word chosen by a seed, so names are varied but reproducible. */
+function word (seed: number): string {
+  return WORDS[seed % WORDS.length]
+}
+
+/** A token that only this file's name has (searching it finds exactly one entry). */
+function uniqueToken (peer: number, i: number): string {
+  return `id${String(peer).padStart(3, '0')}x${String(i).padStart(6, '0')}`
+}
+
+function makeFiles (peer: number, count: number): AnnounceFile[] {
+  const files: AnnounceFile[] = []
+  for (let i = 0; i < count; i++) {
+    const s = peer * 7919 + i * 104729
+    const name = `peer${peer}/${word(s)}-${word(s >> 3)}/${word(s >> 5)} ${word(s >> 7)} ${uniqueToken(peer, i)}.${EXTENSIONS[i % EXTENSIONS.length]}`
+    const fileId = CID.createV1(raw.code, createDigest(sha256.code, randomBytes(32)))
+    files.push({ name, fileId, size: 1 + (s % FILE_SIZE_MAX), mtime: Date.now() - (s % 1e9) })
+  }
+  return files
+}
+
+async function withRetry<T> (fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn()
+    } catch (err) {
+      if (attempt >= CONNECT_ATTEMPTS) throw err
+      await sleep(CONNECT_RETRY_MS * attempt)
+    }
+  }
+}
+
+async function mapLimit<T, R> (items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i], i)
+    }
+  }))
+  return out
+}
+
+interface Peer { index: number, host: Host, client: IndexClient, files: AnnounceFile[] }
+
+function latencySummary (ms: number[]): Record<string, number> {
+  return { n: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99), max: Math.max(...ms) }
+}
+
+main(async () => {
+  const { values } = parseArgs({
+    options: { coordinator: { type: 'string' }, peers: { type: 'string' }, files: { type: 'string' }, queries: { type: 'string' } }
+  })
+  if (values.coordinator == null) throw new Error('--coordinator is required')
+  const coordinator = multiaddr(values.coordinator)
+  const peerCount = numberArg(values.peers, 'peers')
+  const totalFiles = numberArg(values.files, 'files')
+  const queries = numberArg(values.queries, 'queries')
+  const perPeer = Math.ceil(totalFiles / peerCount)
+
+  const peers: Peer[] = []
+  onTerminate(async () => { await Promise.all(peers.map(async p => await p.host.stop())) })
+
+  // hosts up and connected first: connection setup is not part of the announce rate
+  const setupStart = now()
+  await mapLimit(Array.from({ length: peerCount }, (_, i) => i), CONNECT_CONCURRENCY, async i => {
+    const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [LISTEN] })
+    const count = Math.max(1, Math.min(perPeer, totalFiles - i * perPeer))
+    const peer: Peer = { index: i, host, client: IndexClient.forNode(host, coordinator), files: makeFiles(i, count) }
+    peers.push(peer)
+    await withRetry(async () => await host.dial(coordinator))
+  })
+  const setupSeconds = (now() - setupStart) / 1000
+
+  // every peer announces its snapshot at once
+  const announceMs: number[] = []
+  const announceStart = now()
+  const accepted = await Promise.all(peers.map(async p => {
+    const t = now()
+    const r = await p.client.announce({ replace: true, files: p.files, addrs: p.host.getMultiaddrs() })
+    announceMs.push(now() - t)
+    return r.accepted
+  }))
+  const announceSeconds = (now() - announceStart) / 1000
+  const announced = peers.reduce((n, p) => n + p.files.length, 0)
+  const acceptedTotal = accepted.reduce((a, b) => a + b, 0)
+  if (acceptedTotal !== announced) throw new Error(`coordinator accepted ${acceptedTotal} of ${announced} entries`)
+
+  // queries from one peer, one at a time: half common words (many hits), half unique tokens
+  const asker = peers[0].client
+  const searchMs: number[] = []
+  const commonMs: number[] = []
+  const uniqueMs: number[] = []
+  const searchHits: number[] = []
+  for (let q = 0; q < queries; q++) {
+    const p = peers[(q * 31) % peers.length]
+    const i = (q * 97) % p.files.length
+    const text = q % 2 === 0 ? `${word(q)} ${word(q >> 2)}` : uniqueToken(p.index, i)
+    const t = now()
+    const page = await asker.search(text)
+    const ms = now() - t
+    searchMs.push(ms)
+    if (q % 2 === 0) commonMs.push(ms)
+    else uniqueMs.push(ms)
+    searchHits.push(page.entries.length)
+    if (q % 2 === 1 && page.entries.length !== 1) throw new Error(`search for ${text} found ${page.entries.length} entries, expected 1`)
+  }
+  const lookupMs: number[] = []
+  for (let q = 0; q < queries; q++) {
+    const p = peers[(q * 37) % peers.length]
+    const f = p.files[(q * 89) % p.files.length]
+    const t = now()
+    const results = await asker.lookup(q % 2 === 0 ? { name: f.name } : { fileId: f.fileId as CID })
+    lookupMs.push(now() - t)
+    if (results.length === 0 || results[0].providers.length === 0) throw new Error(`lookup of ${f.name} found no provider`)
+  }
+
+  emit('result', {
+    peers: peers.length,
+    files: announced,
+    setupSeconds,
+    announceSeconds,
+    announceRate: announced / announceSeconds,
+    announcePerPeerMs: latencySummary(announceMs),
+    search: { ...latencySummary(searchMs), hitsMedian: percentile(searchHits, 50) },
+    searchCommonWords: latencySummary(commonMs),
+    searchUniqueToken: latencySummary(uniqueMs),
+    lookup: latencySummary(lookupMs)
+  })
+  await Promise.all(peers.map(async p => { await p.client.close(); await p.host.stop() }))
+})
