@@ -32,7 +32,7 @@ export function formatStatus (s: StatusInfo): string {
   if (s.embeddedCoordinator) lines.push('coordinator: embedded')
   for (const c of s.coordinators) lines.push(coordinatorLine(c))
   if (s.share != null) {
-    lines.push(`sharing:     ${s.share.files} files, ${formatBytes(s.share.bytes)} from ${s.share.roots.join(', ')}`)
+    lines.push(`sharing:     ${plural(s.share.files, 'file')}, ${formatBytes(s.share.bytes)} from ${s.share.roots.join(', ')}`)
     const hashing = s.share.hashing != null && s.share.hashing > 0 ? ` (${s.share.hashing} being hashed)` : ''
     lines.push(`indexing:    ${s.share.hashed} hashed, ${s.share.cached} from cache, ${(s.share.scanMs / 1000).toFixed(2)} s${hashing}; watching: ${s.share.watching}`)
     if (s.share.lastError != null) lines.push(`warning:     ${s.share.lastError}`)

@@ -2,6 +2,7 @@ import { FsNode } from '../../node/fsnode.js'
 import { nodeConfigFrom, printJson } from '../session.js'
 import { formatBytes } from '../format.js'
 import { waitForShutdown } from '../shutdown.js'
+import { plural } from '../render.js'
 import type { CommonOptions } from '../session.js'
 
 export interface StartOptions extends CommonOptions {
@@ -21,7 +22,7 @@ export async function runStart (opts: StartOptions): Promise<void> {
       `fsnode node ${s.peerId}`,
       'listening on:',
       ...s.addrs.map(a => `  ${a}`),
-      `sharing ${config.shareDir}: ${s.share?.files ?? 0} files, ${formatBytes(s.share?.bytes ?? 0)} (${s.share?.hashed ?? 0} hashed, ${s.share?.cached ?? 0} from cache, ${((s.share?.scanMs ?? 0) / 1000).toFixed(2)} s)`,
+      `sharing ${config.shareDir}: ${plural(s.share?.files ?? 0, 'file')}, ${formatBytes(s.share?.bytes ?? 0)} (${s.share?.hashed ?? 0} hashed, ${s.share?.cached ?? 0} from cache, ${((s.share?.scanMs ?? 0) / 1000).toFixed(2)} s)`,
       `downloads go to ${config.downloadsDir}`,
       ...(s.embeddedCoordinator
         ? ['embedded coordinator; other machines put one of these in node.coordinators:', ...(s.embeddedCoordinatorAddrs ?? []).map(a => `  ${a}`)]
