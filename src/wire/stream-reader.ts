@@ -22,6 +22,10 @@ export class StreamReader {
   private ended = false
   private failure?: Error
   private wake?: () => void
+  /** True inside stream.resume(): it dispatches buffered data to onMessage synchronously, and
+   * a pause() there is undone by resume() itself (yamux state back to Established, window
+   * granted) while readStatus stays 'paused': libp2p then buffers past maxReadBufferLength. */
+  private resuming = false
 
   constructor (private readonly stream: Stream, init: StreamReaderInit = {}) {
     this.highWater = init.highWater ?? READ_HIGH_WATER
@@ -43,7 +47,7 @@ export class StreamReader {
 
   private readonly onMessage = (evt: StreamMessageEvent): void => {
     this.buffer.append(evt.data)
-    if (this.buffer.byteLength >= this.highWater && this.stream.readStatus === 'readable') {
+    if (!this.resuming && this.buffer.byteLength >= this.highWater && this.stream.readStatus === 'readable') {
       try { this.stream.pause() } catch {}
     }
     this.notify()
@@ -69,8 +73,15 @@ export class StreamReader {
   }
 
   private maybeResume (): void {
-    if (this.buffer.byteLength < this.highWater && this.stream.readStatus === 'paused') {
-      try { this.stream.resume() } catch {}
+    if (this.buffer.byteLength < this.highWater && this.stream.readStatus === 'paused') this.resume()
+  }
+
+  /** Resume, then pause again if what resume() dispatched took us over high water. */
+  private resume (): void {
+    this.resuming = true
+    try { this.stream.resume() } catch {} finally { this.resuming = false }
+    if (this.buffer.byteLength >= this.highWater && this.stream.readStatus === 'readable') {
+      try { this.stream.pause() } catch {}
     }
   }
 
@@ -84,7 +95,8 @@ export class StreamReader {
       signal?.throwIfAborted()
       // the consumer asks for more than is buffered: let data flow even above high water
       if (this.stream.readStatus === 'paused') {
-        try { this.stream.resume() } catch {}
+        this.resuming = true
+        try { this.stream.resume() } catch {} finally { this.resuming = false }
       }
       await new Promise<void>((resolve, reject) => {
         const onAbort = (): void => { this.wake = undefined; reject(signal?.reason) }

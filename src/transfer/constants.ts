@@ -1,0 +1,72 @@
+/** Defaults of the chunk protocol (server) and of downloads. Every one can be overridden
+ * through the init/options objects, so tests run with short timeouts. */
+
+export { CHUNK_PROTOCOL } from '../wire/constants.js'
+
+// ---- server ----
+
+/** Chunk streams one connection may open to us at once (libp2p refuses the rest). Above
+ * STREAMS_PER_PROVIDER so two downloads from one peer still fit. */
+export const MAX_INBOUND_STREAMS = 16
+/** Outbound chunk streams per connection. libp2p applies a handler's limit to our own dials
+ * too, so it must leave room for STREAMS_PER_PROVIDER per download. */
+export const MAX_OUTBOUND_STREAMS = 64
+/** Streams served at once over all peers; more get BUSY. */
+export const MAX_ACTIVE_STREAMS = 512
+/** A stream with no request for this long is closed. */
+export const SERVER_IDLE_TIMEOUT = 60_000
+/** A peer that stops reading for this long has its stream reset. */
+export const SERVER_SEND_TIMEOUT = 30_000
+/** Bytes read from disk per send: big enough to amortise the syscall and the noise frame,
+ * small enough that a stream holds little memory while it waits for the window. */
+export const SERVER_READ_SIZE = 512 * 1024
+/** Unread request bytes buffered before the stream is paused: a few pipelined requests. */
+export const SERVER_REQUEST_HIGH_WATER = 4 * 1024
+/** File handles kept open per stream (a small LRU) instead of reopening per chunk. */
+export const SERVER_OPEN_FILES = 4
+
+// ---- download ----
+
+/** Streams opened to each provider, over one connection. */
+export const STREAMS_PER_PROVIDER = 4
+/** Requests pipelined on one stream, so the next response is already under way when the
+ * current one ends. */
+export const REQUESTS_PER_STREAM = 2
+/** A request that makes no progress (no byte) for this long fails. */
+export const CHUNK_TIMEOUT = 30_000
+/** Time for one provider to answer with the manifest. */
+export const MANIFEST_TIMEOUT = 30_000
+/** Time to connect to a provider. */
+export const DIAL_TIMEOUT = 10_000
+/** Time to open (negotiate) one stream on an open connection. */
+export const STREAM_OPEN_TIMEOUT = 10_000
+/** Bytes of chunks requested or waiting for the disk, over all providers: bounds memory
+ * whatever the file size. */
+export const MAX_IN_FLIGHT_BYTES = 96 * 1024 * 1024
+/** ...but never fewer chunks than this in flight (16 MiB chunks). */
+export const MIN_IN_FLIGHT_CHUNKS = 4
+/** Consecutive failures (timeouts, resets) after which a provider is dropped. */
+export const MAX_PEER_FAILURES = 3
+/** Times one provider is asked for one chunk before we give up on that pair. */
+export const MAX_ATTEMPTS_PER_PEER = 2
+/** Copies of one chunk in flight at once in the endgame. */
+export const ENDGAME_COPIES = 2
+/** Consecutive failed attempts to (re)open a stream before a stream worker gives up. */
+export const MAX_STREAM_REOPENS = 2
+/** Weight of the newest sample in a provider's throughput average. */
+export const EWMA_ALPHA = 0.3
+/** Least time between two progress events. */
+export const PROGRESS_INTERVAL = 200
+/** Window over which the progress rate is measured. */
+export const RATE_WINDOW = 5_000
+
+// ---- partial files ----
+
+/** Folder under the output folder holding unfinished downloads. */
+export const PARTIAL_DIR = '.fsnode-partial'
+/** Record verified chunks on disk (fsync data, then the state file) after this many... */
+export const STATE_FLUSH_CHUNKS = 64
+/** ...or this long, whichever comes first. */
+export const STATE_FLUSH_INTERVAL = 1_000
+/** Longest file name segment, in UTF-8 bytes (ext4, APFS, NTFS all allow 255). */
+export const MAX_SEGMENT_BYTES = 255

@@ -1,0 +1,243 @@
+import { resolve } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { parseFileId } from '../share/file-id.js'
+import { MAX_IN_FLIGHT_BYTES, MIN_IN_FLIGHT_CHUNKS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER } from './constants.js'
+import { ChunksUnavailableError, DownloadAbortedError, ManifestUnavailableError } from './errors.js'
+import { fetchManifest, ProviderFetcher } from './fetcher.js'
+import { sameContent } from './disk.js'
+import { PartialFile } from './partial-file.js'
+import { Progress } from './progress.js'
+import { sanitizeName } from './sanitize.js'
+import { ChunkScheduler } from './scheduler.js'
+import { Wakeup } from './signals.js'
+import type { Dialer, Provider } from './fetcher.js'
+import type { DownloadProgress } from './progress.js'
+import type { Manifest } from '../share/manifest.js'
+import type { PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { CID } from 'multiformats/cid'
+
+export type { DownloadProgress } from './progress.js'
+
+const log = logger('fsnode:transfer')
+
+export interface DownloadOptions {
+  /** Only `dial` is used. */
+  node: Dialer
+  fileId: CID | string
+  /** Name to save under, '/'-separated (sanitised); the file id when absent. */
+  name?: string
+  providers: Array<{ peerId: PeerId | string, addrs: Array<Multiaddr | string> }>
+  outDir: string
+  signal?: AbortSignal
+  /** Called at most every `progressInterval` ms, and once at the end. */
+  onProgress?: (e: DownloadProgress) => void
+  /** @default STREAMS_PER_PROVIDER */
+  streamsPerProvider?: number
+  /** @default REQUESTS_PER_STREAM */
+  requestsPerStream?: number
+  /** A request without a byte for this long fails. @default CHUNK_TIMEOUT */
+  chunkTimeout?: number
+  /** @default MANIFEST_TIMEOUT */
+  manifestTimeout?: number
+  /** Memory for chunks in flight or waiting for the disk. @default MAX_IN_FLIGHT_BYTES */
+  maxInFlightBytes?: number
+  /** @default PROGRESS_INTERVAL */
+  progressInterval?: number
+}
+
+export interface DownloadResult {
+  fileId: string
+  /** The name asked for, as given. */
+  name: string
+  /** Where the file is: the name, or `name (n).ext` when that was taken by other content. */
+  path: string
+  size: number
+  seconds: number
+  /** Bytes fetched in this run (resumed chunks excluded) per second. */
+  bytesPerSecond: number
+  providersUsed: string[]
+  chunksFromPeer: Record<string, number>
+  resumedChunks: number
+  /** True when a file with this content was already at the path: nothing was fetched. */
+  alreadyPresent: boolean
+  /** Providers left out or banned, with the reason. */
+  failedPeers: Record<string, string>
+  manifest: Manifest
+}
+
+/**
+ * Fetch one file by id from every provider at once into `outDir`. Chunks are verified before
+ * they are written; the file appears under its name only when complete. An interrupted or
+ * failed download leaves `.fsnode-partial/<id>.part` + `.state` behind and resumes from them.
+ */
+export async function download (opts: DownloadOptions): Promise<DownloadResult> {
+  const started = Date.now()
+  const fileId = typeof opts.fileId === 'string' ? parseFileId(opts.fileId) : opts.fileId
+  const id = fileId.toString()
+  const name = opts.name ?? id
+  const signal = opts.signal ?? new AbortController().signal
+  const target = sanitizeName(name, opts.outDir) // a hostile name fails before any network
+  const providers: Provider[] = opts.providers.map(p => ({
+    peerId: typeof p.peerId === 'string' ? peerIdFromString(p.peerId) : p.peerId,
+    addrs: p.addrs.map(a => typeof a === 'string' ? multiaddr(a) : a)
+  }))
+
+  const { manifest, from, refused } = await firstManifest(opts.node, providers, fileId, signal, opts.manifestTimeout)
+  // two downloads of one id into one folder would share the partial file: one at a time
+  return await withLock(`${resolve(opts.outDir)}\u0000${id}`, async () => {
+    const base = { fileId: id, name, size: manifest.size, manifest, failedPeers: Object.fromEntries(refused) }
+    if (await sameContent(target.path, manifest)) {
+      opts.onProgress?.({ bytesDone: manifest.size, bytesTotal: manifest.size, peers: 0, rate: 0 })
+      return {
+        ...base, path: target.path, seconds: (Date.now() - started) / 1000, bytesPerSecond: 0, providersUsed: [from],
+        chunksFromPeer: {}, resumedChunks: manifest.chunks, alreadyPresent: true
+      }
+    }
+    const usable = providers.filter(p => !refused.has(p.peerId.toString()))
+    const run = await fetchAll(opts, manifest, usable, name, signal)
+    const seconds = (Date.now() - started) / 1000
+    return {
+      ...base,
+      path: run.path,
+      seconds,
+      bytesPerSecond: seconds > 0 ? run.bytes / seconds : 0,
+      providersUsed: [...new Set([from, ...Object.keys(run.chunksFromPeer)])],
+      chunksFromPeer: run.chunksFromPeer,
+      resumedChunks: run.resumed,
+      alreadyPresent: run.existed,
+      failedPeers: { ...base.failedPeers, ...run.banned }
+    }
+  })
+}
+
+interface RunResult {
+  path: string
+  existed: boolean
+  resumed: number
+  bytes: number
+  chunksFromPeer: Record<string, number>
+  banned: Record<string, string>
+}
+
+/** The chunk phase: fetchers feed verified chunks to the partial file until the scheduler
+ * says the file is complete or that it cannot be. */
+async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: Provider[], name: string, userSignal: AbortSignal): Promise<RunResult> {
+  const partial = await PartialFile.open({ outDir: opts.outDir, manifest })
+  const done = partial.doneIndexes()
+  const scheduler = new ChunkScheduler({
+    chunks: manifest.chunks,
+    done,
+    perPeerInFlight: (opts.streamsPerProvider ?? STREAMS_PER_PROVIDER) * (opts.requestsPerStream ?? REQUESTS_PER_STREAM),
+    maxInFlight: Math.max(MIN_IN_FLIGHT_CHUNKS, Math.floor((opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES) / manifest.chunkSize))
+  })
+  const wakeup = new Wakeup()
+  const stop = new AbortController()
+  const signal = AbortSignal.any([userSignal, stop.signal])
+  const progress = new Progress(manifest.size, done.reduce((n, i) => n + manifest.chunkLength(i), 0), opts.onProgress, opts.progressInterval)
+  const writes = new Set<Promise<void>>()
+  let fatal: Error | undefined
+
+  const onChunk = (index: number, data: Uint8Array): void => {
+    const w: Promise<void> = partial.write(index, data).then(() => {
+      scheduler.written(index)
+      progress.add(data.byteLength)
+    }, (err: Error) => { fatal ??= err })
+      .finally(() => { writes.delete(w); wakeup.notify() })
+    writes.add(w)
+  }
+  const fetchers = providers.map(provider => new ProviderFetcher({
+    node: opts.node, provider, manifest, scheduler, wakeup, onChunk, signal,
+    streams: opts.streamsPerProvider, pipeline: opts.requestsPerStream, chunkTimeout: opts.chunkTimeout
+  }))
+  for (const f of fetchers) scheduler.addPeer(f.peer)
+  const running = scheduler.complete ? [] : fetchers.map(async f => { await f.run() })
+  progress.start(() => scheduler.stats().filter(s => s.state === 'active').length)
+  const settle = async (why: unknown): Promise<void> => {
+    stop.abort(why)
+    await Promise.all(running)
+    await Promise.all(writes)
+    progress.stop()
+  }
+
+  try {
+    // this loop only decides when to stop; the fetchers and the writes do the work
+    while (!scheduler.complete) {
+      if (fatal != null) throw fatal
+      if (userSignal.aborted) throw new DownloadAbortedError(`download of ${name} aborted; run get again to resume`)
+      if (scheduler.stuck) throw unavailableError(name, scheduler)
+      // re-check now and then even without news: a missed wakeup must not hang a download
+      await wakeup.wait(userSignal, 1_000).catch(() => {})
+    }
+    await settle(new Error('download complete'))
+    if (fatal != null) throw fatal
+  } catch (err) {
+    await settle(err)
+    await partial.close().catch(() => {}) // what is on disk stays, recorded, for a resume
+    log('download of %s failed: %s', manifest.fileId, (err as Error).message)
+    throw err
+  }
+  const placed = await partial.complete(name)
+  const stats = scheduler.stats()
+  return {
+    ...placed,
+    resumed: partial.resumed,
+    bytes: stats.reduce((n, s) => n + s.bytes, 0),
+    chunksFromPeer: Object.fromEntries(stats.filter(s => s.chunks > 0).map(s => [s.peer, s.chunks])),
+    banned: Object.fromEntries(stats.filter(s => s.state === 'banned').map(s => [s.peer, s.reason ?? 'banned']))
+  }
+}
+
+/** Ask every provider at once; the first manifest that hashes to the id wins. Providers that
+ * fail (NOT_FOUND, CHANGED, a wrong manifest, unreachable) before that are left out. */
+async function firstManifest (node: Dialer, providers: Provider[], fileId: CID, signal: AbortSignal, timeout?: number): Promise<{ manifest: Manifest, from: string, refused: Map<string, string> }> {
+  if (providers.length === 0) throw new ManifestUnavailableError(`no provider given for ${fileId.toString()}`)
+  const won = new AbortController()
+  const either = AbortSignal.any([signal, won.signal])
+  const refused = new Map<string, string>()
+  try {
+    return await Promise.any(providers.map(async p => {
+      const peer = p.peerId.toString()
+      try {
+        return { manifest: await fetchManifest(node, p, fileId, { signal: either, timeout }), from: peer, refused }
+      } catch (err: any) {
+        if (!won.signal.aborted) refused.set(peer, `${err.name}: ${err.message}`)
+        throw err
+      }
+    }))
+  } catch {
+    if (signal.aborted) throw new DownloadAbortedError(`download of ${fileId.toString()} aborted`)
+    const why = [...refused].map(([p, e]) => `${p}: ${e}`).join('; ')
+    throw new ManifestUnavailableError(`no provider answered with the manifest of ${fileId.toString()} (${why})`)
+  } finally {
+    won.abort()
+  }
+}
+
+function unavailableError (name: string, scheduler: ChunkScheduler): ChunksUnavailableError {
+  const missing = scheduler.unavailable()
+  const first = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '')
+  const peers = scheduler.stats().map(s => `${s.peer}: ${s.reason ?? s.state}`).join('; ')
+  return new ChunksUnavailableError(`no provider could supply chunk${missing.length === 1 ? '' : 's'} ${first} of ${name} ` +
+    `(${peers === '' ? 'no provider has it' : peers}); the partial download is kept for a retry`)
+}
+
+const locks = new Map<string, Promise<void>>()
+
+/** Run `fn` after every earlier holder of `key` in this process is done. */
+async function withLock<T> (key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(key) ?? Promise.resolve()
+  let release = (): void => {}
+  const gate = new Promise<void>(resolve => { release = resolve })
+  const mine = prev.then(async () => { await gate })
+  locks.set(key, mine)
+  await prev
+  try {
+    return await fn()
+  } finally {
+    release()
+    if (locks.get(key) === mine) locks.delete(key)
+  }
+}

@@ -1,0 +1,297 @@
+import { createHash } from 'node:crypto'
+import { logger } from '@libp2p/logger'
+import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
+import { lpEncode, sendAll } from '../wire/framing.js'
+import { StreamReader } from '../wire/stream-reader.js'
+import { MAX_CHUNK_RESPONSE_HEADER, MAX_MANIFEST_BYTES } from '../wire/constants.js'
+import { Manifest } from '../share/manifest.js'
+import {
+  CHUNK_PROTOCOL, CHUNK_TIMEOUT, DIAL_TIMEOUT, MANIFEST_TIMEOUT, MAX_OUTBOUND_STREAMS, MAX_STREAM_REOPENS,
+  REQUESTS_PER_STREAM, STREAM_OPEN_TIMEOUT, STREAMS_PER_PROVIDER
+} from './constants.js'
+import { ChunkHashMismatchError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
+import { Watchdog } from './signals.js'
+import type { ChunkScheduler, FailureReason } from './scheduler.js'
+import type { Wakeup } from './signals.js'
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { CID } from 'multiformats/cid'
+
+const log = logger('fsnode:transfer:fetcher')
+
+/** A node that can dial; nothing else of libp2p is used by a download. */
+export type Dialer = Pick<Libp2p, 'dial'>
+
+export interface Provider {
+  peerId: PeerId
+  addrs: Multiaddr[]
+}
+
+/** One connection to a provider: dial its addresses (each ending in its /p2p/ id, so Noise
+ * authenticates it), or its peer id alone when none are known. */
+export async function connect (node: Dialer, provider: Provider, signal: AbortSignal): Promise<Connection> {
+  const id = provider.peerId.toString()
+  const addrs = provider.addrs
+    .filter(a => a.getComponents().every(c => c.name !== 'p2p' || c.value === id))
+    .map(a => a.getComponents().some(c => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${id}`))
+  const conn = await node.dial(addrs.length > 0 ? addrs : provider.peerId, {
+    signal: AbortSignal.any([signal, AbortSignal.timeout(DIAL_TIMEOUT)])
+  })
+  if (!conn.remotePeer.equals(provider.peerId)) throw new ProtocolViolationError(`dialled ${id} but reached ${conn.remotePeer.toString()}`)
+  return conn
+}
+
+function requestFrame (type: ChunkRequest.Type, fileId: CID, index: number): Uint8Array {
+  return lpEncode(ChunkRequest.encode({ type, fileId: fileId.bytes as Uint8Array<ArrayBuffer>, index }))
+}
+
+async function readHeader (reader: StreamReader, signal: AbortSignal): Promise<ChunkResponse> {
+  const frame = await reader.readLp(MAX_CHUNK_RESPONSE_HEADER, signal)
+  if (frame == null) throw new StreamClosedError('the provider closed the stream')
+  try {
+    return ChunkResponse.decode(frame)
+  } catch (err: any) {
+    throw new ProtocolViolationError(`undecodable response header: ${err.message}`)
+  }
+}
+
+/** Ask one provider for the manifest of `fileId`; it must hash to that id. */
+export async function fetchManifest (node: Dialer, provider: Provider, fileId: CID, options: { signal?: AbortSignal, timeout?: number } = {}): Promise<Manifest> {
+  const timeout = AbortSignal.timeout(options.timeout ?? MANIFEST_TIMEOUT)
+  const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout])
+  const conn = await connect(node, provider, signal)
+  const stream = await conn.newStream(CHUNK_PROTOCOL, { signal, maxOutboundStreams: MAX_OUTBOUND_STREAMS })
+  const reader = new StreamReader(stream)
+  try {
+    await sendAll(stream, requestFrame(ChunkRequest.Type.MANIFEST, fileId, 0), signal)
+    const res = await readHeader(reader, signal)
+    if (res.status !== ChunkResponse.Status.OK) {
+      throw new ProviderResponseError(`${res.status}${res.error === '' ? '' : `: ${res.error}`}`, res.status)
+    }
+    if (res.length > MAX_MANIFEST_BYTES) throw new ProtocolViolationError(`manifest of ${res.length} bytes is too large`)
+    const bytes = (await reader.readExact(res.length, signal)).subarray()
+    const manifest = Manifest.decode(bytes, fileId)
+    await stream.close({ signal })
+    return manifest
+  } catch (err: any) {
+    stream.abort(err)
+    throw err
+  } finally {
+    reader.release()
+  }
+}
+
+export interface FetcherInit {
+  node: Dialer
+  provider: Provider
+  manifest: Manifest
+  scheduler: ChunkScheduler
+  /** Notified after every result; waited on while there is nothing to request. */
+  wakeup: Wakeup
+  /** A verified chunk that is the first copy: the caller writes it and tells the scheduler. */
+  onChunk: (index: number, data: Uint8Array) => void
+  /** Aborted when the download ends, whatever the reason. */
+  signal: AbortSignal
+  /** @default STREAMS_PER_PROVIDER */
+  streams?: number
+  /** @default REQUESTS_PER_STREAM */
+  pipeline?: number
+  /** @default CHUNK_TIMEOUT */
+  chunkTimeout?: number
+}
+
+type StreamEnd = 'stop' | 'reopen'
+
+/**
+ * The I/O side of one provider: one connection, `streams` streams over it, `pipeline`
+ * requests in flight on each. Asks the scheduler what to fetch, verifies each chunk against
+ * the manifest before handing it on, and reports every outcome back.
+ */
+export class ProviderFetcher {
+  readonly peer: string
+  private connection?: Promise<Connection>
+  private lastError?: string
+  private readonly streams: number
+  private readonly pipeline: number
+  private readonly chunkTimeout: number
+
+  constructor (private readonly init: FetcherInit) {
+    this.peer = init.provider.peerId.toString()
+    this.streams = init.streams ?? STREAMS_PER_PROVIDER
+    this.pipeline = init.pipeline ?? REQUESTS_PER_STREAM
+    this.chunkTimeout = init.chunkTimeout ?? CHUNK_TIMEOUT
+  }
+
+  /** Runs until the download ends or this provider is of no more use; never throws. */
+  async run (): Promise<void> {
+    this.init.scheduler.addPeer(this.peer)
+    await Promise.all(Array.from({ length: this.streams }, async () => { await this.worker() }))
+    this.init.scheduler.removePeer(this.peer, this.lastError ?? 'finished')
+    this.init.wakeup.notify()
+  }
+
+  private async worker (): Promise<void> {
+    const { scheduler, signal } = this.init
+    let openFailures = 0
+    while (!signal.aborted && scheduler.isActive(this.peer)) {
+      let stream: Stream
+      try {
+        stream = await this.openStream()
+        openFailures = 0
+      } catch (err: any) {
+        if (signal.aborted) return
+        this.lastError = `cannot open a stream: ${err.message}`
+        log('%s: %s', this.peer, this.lastError)
+        this.connection = undefined // redial next time
+        if (++openFailures > MAX_STREAM_REOPENS) return
+        continue
+      }
+      const end = await this.runStream(stream)
+      if (end === 'stop') return
+    }
+  }
+
+  private async openStream (): Promise<Stream> {
+    const { node, provider, signal } = this.init
+    let conn = await this.connection
+    if (conn?.status !== 'open') {
+      this.connection = connect(node, provider, signal)
+      this.connection.catch(() => {})
+      conn = await this.connection
+    }
+    return await conn.newStream(CHUNK_PROTOCOL, {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(STREAM_OPEN_TIMEOUT)]),
+      maxOutboundStreams: MAX_OUTBOUND_STREAMS
+    })
+  }
+
+  /** Serve requests on one stream until it fails (reopen) or there is nothing more (stop). */
+  private async runStream (stream: Stream): Promise<StreamEnd> {
+    const { scheduler, wakeup, signal, manifest } = this.init
+    // never pause: what arrives is bounded by our own pipelined requests. (Pausing is also
+    // fragile: StreamReader pauses from its 'message' listener, which may run inside resume(),
+    // and then yamux keeps granting window while libp2p buffers, until a StreamBufferError.)
+    const reader = new StreamReader(stream, { highWater: (this.pipeline + 1) * manifest.chunkSize + MAX_CHUNK_RESPONSE_HEADER })
+    const watchdog = new Watchdog(this.chunkTimeout, signal)
+    const queue: number[] = []
+    let answered = 0
+    const failAll = (first: FailureReason, detail?: string): void => {
+      queue.forEach((i, n) => { scheduler.failed(this.peer, i, n === 0 ? first : 'cancelled', detail) })
+      queue.length = 0
+      wakeup.notify()
+    }
+    try {
+      while (true) {
+        if (!scheduler.isActive(this.peer)) {
+          failAll('cancelled')
+          this.closeQuietly(stream)
+          return 'stop'
+        }
+        for (let i; queue.length < this.pipeline && (i = scheduler.next(this.peer)) !== undefined;) {
+          watchdog.kick() // a peer that stops reading our requests times out too
+          queue.push(i)
+          await sendAll(stream, requestFrame(ChunkRequest.Type.CHUNK, manifest.fileId, i), watchdog.signal)
+        }
+        if (queue.length === 0) {
+          watchdog.disarm()
+          await wakeup.wait(signal)
+          // an idle stream may have been closed by the server meanwhile: reopen, no penalty
+          if (stream.status !== 'open' || stream.remoteWriteStatus !== 'writable') {
+            this.closeQuietly(stream)
+            return 'reopen'
+          }
+          continue
+        }
+        const index = queue[0]
+        const started = Date.now()
+        watchdog.kick()
+        const res = await readHeader(reader, watchdog.signal)
+        if (res.status !== ChunkResponse.Status.OK) {
+          queue.shift()
+          this.lastError = `${res.status} for chunk ${index}${res.error === '' ? '' : `: ${res.error}`}`
+          log('%s: %s', this.peer, this.lastError)
+          scheduler.failed(this.peer, index, reasonFor(res.status), this.lastError)
+          answered++
+          wakeup.notify()
+          if (res.status === ChunkResponse.Status.BAD_REQUEST || res.status === ChunkResponse.Status.BUSY) {
+            failAll('cancelled') // the server closes the stream after these
+            this.closeQuietly(stream)
+            return res.status === ChunkResponse.Status.BUSY ? 'stop' : 'reopen'
+          }
+          continue
+        }
+        const data = await this.readBody(reader, index, res.length, watchdog)
+        queue.shift()
+        answered++
+        if (scheduler.received(this.peer, index, data.byteLength, Date.now() - started)) {
+          this.init.onChunk(index, data)
+        }
+        wakeup.notify()
+      }
+    } catch (err: any) {
+      if (signal.aborted) {
+        // the download ended: close an idle stream politely, reset one with answers under way
+        if (queue.length === 0) this.closeQuietly(stream)
+        else stream.abort(err)
+        failAll('cancelled')
+        return 'stop'
+      }
+      const reason: FailureReason = watchdog.fired
+        ? 'timeout'
+        : err instanceof ChunkHashMismatchError || err instanceof ProtocolViolationError ? 'bad-data' : 'error'
+      if (reason === 'error' && answered === 0) {
+        // reset before any answer: most likely the provider's limit on streams per connection
+        // (libp2p negotiates, then resets the extra stream). Give up this slot, no strike.
+        log('%s: stream reset before any answer (%s); using fewer streams', this.peer, err.message)
+        failAll('cancelled')
+        stream.abort(err)
+        return 'stop'
+      }
+      this.lastError = `${reason}: ${err.message}`
+      log('%s: stream failed (%s)', this.peer, this.lastError)
+      failAll(reason, err.message)
+      stream.abort(err)
+      return 'reopen'
+    } finally {
+      watchdog.disarm()
+      reader.release()
+    }
+  }
+
+  /** Read and verify one chunk body; the bytes are handed on only when their hash matches. */
+  private async readBody (reader: StreamReader, index: number, length: number, watchdog: Watchdog): Promise<Uint8Array> {
+    const { manifest } = this.init
+    const expected = manifest.chunkLength(index)
+    if (length !== expected) throw new ProtocolViolationError(`chunk ${index} announced ${length} bytes, expected ${expected}`)
+    const data = new Uint8Array(expected)
+    const hash = createHash('sha256')
+    for (let got = 0; got < expected;) {
+      const piece = await reader.readSome(expected - got, watchdog.signal)
+      if (piece == null) throw new StreamClosedError(`stream ended after ${got} of ${expected} bytes of chunk ${index}`)
+      watchdog.kick()
+      for (const buf of piece) {
+        data.set(buf, got)
+        hash.update(buf)
+        got += buf.byteLength
+      }
+    }
+    if (!hash.digest().equals(manifest.chunkHash(index))) {
+      throw new ChunkHashMismatchError(`chunk ${index} from ${this.peer} does not match the manifest`)
+    }
+    return data
+  }
+
+  private closeQuietly (stream: Stream): void {
+    stream.close({ signal: AbortSignal.timeout(STREAM_OPEN_TIMEOUT) }).catch((err: Error) => { stream.abort(err) })
+  }
+}
+
+function reasonFor (status: ChunkResponse.Status): FailureReason {
+  switch (status) {
+    case ChunkResponse.Status.NOT_FOUND: return 'not-found'
+    case ChunkResponse.Status.CHANGED: return 'changed'
+    case ChunkResponse.Status.OUT_OF_RANGE: return 'bad-data' // it serves another manifest than the id says
+    case ChunkResponse.Status.BUSY: return 'busy'
+    default: return 'error'
+  }
+}

@@ -1,0 +1,290 @@
+import { open } from 'node:fs/promises'
+import { logger } from '@libp2p/logger'
+import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
+import { lpEncode, waitForDrain } from '../wire/framing.js'
+import { StreamReader } from '../wire/stream-reader.js'
+import { MAX_CHUNK_REQUEST_FRAME } from '../wire/constants.js'
+import { parseFileId } from '../share/file-id.js'
+import { Watchdog } from './signals.js'
+import {
+  CHUNK_PROTOCOL, MAX_ACTIVE_STREAMS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, SERVER_IDLE_TIMEOUT,
+  SERVER_OPEN_FILES, SERVER_READ_SIZE, SERVER_REQUEST_HIGH_WATER, SERVER_SEND_TIMEOUT
+} from './constants.js'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { FileHandle } from 'node:fs/promises'
+import type { ShareSource, SharedFile } from '../share/types.js'
+
+const log = logger('fsnode:transfer:server')
+
+export interface ChunkServerInit {
+  /** The node to register on; only handle/unhandle are used. */
+  node: Pick<Libp2p, 'handle' | 'unhandle'>
+  /** The share index: files by id, and where to report one that changed on disk. */
+  source: ShareSource
+  /** Chunk streams one connection may have open. @default MAX_INBOUND_STREAMS */
+  maxInboundStreams?: number
+  /** Our own chunk streams per connection (libp2p applies the handler's limit to dials too).
+   * @default MAX_OUTBOUND_STREAMS */
+  maxOutboundStreams?: number
+  /** Streams served at once over all peers; more get BUSY. @default MAX_ACTIVE_STREAMS */
+  maxActiveStreams?: number
+  /** Close a stream without a request for this long. @default SERVER_IDLE_TIMEOUT */
+  idleTimeout?: number
+  /** Reset a stream whose peer stops reading for this long. @default SERVER_SEND_TIMEOUT */
+  sendTimeout?: number
+  /** Bytes read from disk per send. @default SERVER_READ_SIZE */
+  readSize?: number
+  /** File handles kept open per stream. @default SERVER_OPEN_FILES */
+  openFiles?: number
+}
+
+/** A stream being answered, with the timer that bounds each wait for the peer to read. */
+interface Out {
+  stream: Stream
+  stall: Watchdog
+}
+
+/** Ends a stream's request loop: the answer was sent, now close. */
+class CloseAfterReply extends Error {}
+
+/**
+ * Serves `/fileshare/chunk/1.0.0`: manifests and chunk bytes of the files in the share index,
+ * by file id only. Requests on one stream are answered in order, one at a time: while a
+ * response is being sent, unread requests stay in the StreamReader, which pauses the stream
+ * past a few KiB, so a peer cannot queue unbounded work.
+ */
+export class ChunkServer {
+  private readonly init: Required<Omit<ChunkServerInit, 'node' | 'source'>>
+  private readonly node: ChunkServerInit['node']
+  private readonly source: ShareSource
+  private readonly streams = new Set<Stream>()
+  private readonly reported = new WeakSet<SharedFile>()
+  private shutdown = new AbortController()
+  private started = false
+
+  constructor (init: ChunkServerInit) {
+    this.node = init.node
+    this.source = init.source
+    this.init = {
+      maxInboundStreams: init.maxInboundStreams ?? MAX_INBOUND_STREAMS,
+      maxOutboundStreams: init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS,
+      maxActiveStreams: init.maxActiveStreams ?? MAX_ACTIVE_STREAMS,
+      idleTimeout: init.idleTimeout ?? SERVER_IDLE_TIMEOUT,
+      sendTimeout: init.sendTimeout ?? SERVER_SEND_TIMEOUT,
+      readSize: init.readSize ?? SERVER_READ_SIZE,
+      openFiles: init.openFiles ?? SERVER_OPEN_FILES
+    }
+  }
+
+  isStarted (): boolean {
+    return this.started
+  }
+
+  /** Streams being served now. */
+  get activeStreams (): number {
+    return this.streams.size
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.shutdown = new AbortController()
+    await this.node.handle(CHUNK_PROTOCOL, (stream, connection) => {
+      // not awaited: libp2p need not hold anything for the life of the stream
+      void this.serve(stream, connection)
+    }, { maxInboundStreams: this.init.maxInboundStreams, maxOutboundStreams: this.init.maxOutboundStreams })
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await this.node.unhandle(CHUNK_PROTOCOL)
+    this.shutdown.abort(new Error('chunk server stopped'))
+    for (const stream of this.streams) stream.abort(new Error('chunk server stopped'))
+    this.streams.clear()
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer
+    const busy = this.streams.size >= this.init.maxActiveStreams
+    this.streams.add(stream)
+    const reader = new StreamReader(stream, { highWater: SERVER_REQUEST_HIGH_WATER })
+    const files = new HandleCache(this.init.openFiles)
+    // one timer per stream, refreshed, rather than a new timeout signal per request
+    const idle = new Watchdog(this.init.idleTimeout, this.shutdown.signal)
+    const out: Out = { stream, stall: new Watchdog(this.init.sendTimeout, this.shutdown.signal) }
+    try {
+      while (true) {
+        let frame
+        try {
+          idle.kick()
+          frame = await reader.readLp(MAX_CHUNK_REQUEST_FRAME, idle.signal)
+          idle.disarm()
+        } catch (err: any) {
+          if (idle.signal.aborted) break // idle or stopping: just close
+          if (err.name === 'FrameTooLargeError' || err.name === 'InvalidMessageError') {
+            await this.reply(out, ChunkResponse.Status.BAD_REQUEST, err.message)
+            break
+          }
+          throw err
+        }
+        if (frame == null) break // the peer closed its side: no more requests
+        if (busy) {
+          await this.reply(out, ChunkResponse.Status.BUSY, 'too many streams, try later')
+          break
+        }
+        try {
+          await this.handleRequest(out, frame.subarray(), files)
+        } catch (err) {
+          if (!(err instanceof CloseAfterReply)) throw err
+          break
+        }
+      }
+      await stream.close({ signal: AbortSignal.timeout(this.init.sendTimeout) })
+    } catch (err: any) {
+      // a peer that vanishes mid-response lands here: reset the stream, never crash
+      log('chunk stream from %p ended: %s', peer, err.message)
+      stream.abort(err)
+    } finally {
+      idle.disarm()
+      out.stall.disarm()
+      reader.release()
+      this.streams.delete(stream)
+      await files.closeAll()
+    }
+  }
+
+  private async handleRequest (out: Out, frame: Uint8Array, files: HandleCache): Promise<void> {
+    let req: ChunkRequest
+    let fileId
+    try {
+      req = ChunkRequest.decode(frame)
+      fileId = parseFileId(req.fileId)
+    } catch (err: any) {
+      await this.reply(out, ChunkResponse.Status.BAD_REQUEST, `malformed request: ${err.message}`)
+      throw new CloseAfterReply()
+    }
+    if (req.type !== ChunkRequest.Type.MANIFEST && req.type !== ChunkRequest.Type.CHUNK) {
+      await this.reply(out, ChunkResponse.Status.BAD_REQUEST, `unknown request type ${req.type}`)
+      throw new CloseAfterReply()
+    }
+    const file = this.source.getByFileId(fileId)
+    if (file == null) {
+      await this.reply(out, ChunkResponse.Status.NOT_FOUND, 'file id not shared here')
+      return
+    }
+    const { manifest } = file
+    if (req.type === ChunkRequest.Type.CHUNK && req.index >= manifest.chunks) {
+      await this.reply(out, ChunkResponse.Status.OUT_OF_RANGE, `chunk ${req.index} out of range (file has ${manifest.chunks})`)
+      return
+    }
+
+    let fh: FileHandle
+    try {
+      fh = await files.get(file.path)
+      const st = await fh.stat()
+      if (st.size !== file.size || st.mtimeMs !== file.mtimeMs || st.ino !== file.ino) {
+        await files.drop(file.path)
+        this.changed(file)
+        await this.reply(out, ChunkResponse.Status.CHANGED, 'file changed on disk; re-indexing')
+        return
+      }
+    } catch (err: any) {
+      await files.drop(file.path)
+      if (err.code === 'ENOENT') {
+        this.changed(file)
+        await this.reply(out, ChunkResponse.Status.CHANGED, 'file no longer on disk')
+      } else {
+        log.error('cannot open %s: %s', file.path, err.message)
+        await this.reply(out, ChunkResponse.Status.ERROR, 'cannot read the file')
+      }
+      return
+    }
+
+    if (req.type === ChunkRequest.Type.MANIFEST) {
+      await this.reply(out, ChunkResponse.Status.OK, '', manifest.bytes.byteLength)
+      await this.send(out, manifest.bytes)
+      return
+    }
+    const length = manifest.chunkLength(req.index)
+    await this.reply(out, ChunkResponse.Status.OK, '', length)
+    await this.sendRange(out, fh, file, req.index * manifest.chunkSize, length)
+  }
+
+  /** Stream `length` bytes from `offset` in pieces, each in a new buffer (send keeps it). */
+  private async sendRange (out: Out, fh: FileHandle, file: SharedFile, offset: number, length: number): Promise<void> {
+    for (let done = 0; done < length;) {
+      const want = Math.min(this.init.readSize, length - done)
+      const buf = Buffer.allocUnsafe(want)
+      const { bytesRead } = await fh.read(buf, 0, want, offset + done)
+      if (bytesRead < want) {
+        // the file shrank after fstat: we promised `length` bytes, so only a reset is honest
+        this.changed(file)
+        throw new Error(`${file.path} shrank while being served`)
+      }
+      await this.send(out, buf)
+      done += bytesRead
+    }
+  }
+
+  private async reply (out: Out, status: ChunkResponse.Status, error: string, length = 0): Promise<void> {
+    await this.send(out, lpEncode(ChunkResponse.encode({ status, error, length })))
+  }
+
+  /** Send, waiting for the peer to read when the stream is full, SERVER_SEND_TIMEOUT at most. */
+  private async send (out: Out, data: Uint8Array): Promise<void> {
+    if (out.stream.send(data)) return
+    out.stall.kick()
+    await waitForDrain(out.stream, out.stall.signal)
+    out.stall.disarm()
+  }
+
+  private changed (file: SharedFile): void {
+    if (this.reported.has(file)) return
+    this.reported.add(file)
+    log('%s changed on disk, asking the index to re-hash it', file.path)
+    try {
+      this.source.revalidate(file)
+    } catch (err: any) {
+      log.error('revalidate %s failed: %s', file.path, err.message)
+    }
+  }
+}
+
+export function createChunkServer (init: ChunkServerInit): ChunkServer {
+  return new ChunkServer(init)
+}
+
+/** A few open file handles, least recently used closed first. */
+class HandleCache {
+  private readonly handles = new Map<string, Promise<FileHandle>>()
+
+  constructor (private readonly max: number) {}
+
+  async get (path: string): Promise<FileHandle> {
+    let p = this.handles.get(path)
+    if (p != null) {
+      this.handles.delete(path)
+      this.handles.set(path, p)
+      return await p
+    }
+    p = open(path, 'r')
+    this.handles.set(path, p)
+    p.catch(() => { if (this.handles.get(path) === p) this.handles.delete(path) })
+    while (this.handles.size > this.max) {
+      const [oldest] = this.handles.keys()
+      await this.drop(oldest)
+    }
+    return await p
+  }
+
+  async drop (path: string): Promise<void> {
+    const p = this.handles.get(path)
+    this.handles.delete(path)
+    await p?.then(async fh => { await fh.close() }, () => {})
+  }
+
+  async closeAll (): Promise<void> {
+    await Promise.all([...this.handles.keys()].map(async k => { await this.drop(k) }))
+  }
+}

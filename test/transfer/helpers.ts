@@ -1,0 +1,102 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, open, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { createHost } from '../../src/host/create-host.js'
+import { Manifest, chunkSizeFor } from '../../src/share/manifest.js'
+import { ChunkServer } from '../../src/transfer/server.js'
+import type { Host } from '../../src/host/create-host.js'
+import type { ShareSource, SharedFile } from '../../src/share/types.js'
+import type { ChunkServerInit } from '../../src/transfer/server.js'
+import type { CID } from 'multiformats/cid'
+
+/** Teardown registered as soon as a resource exists, run in reverse order. */
+export class Cleanup {
+  private readonly fns: Array<() => Promise<void> | void> = []
+  add (fn: () => Promise<void> | void): void { this.fns.push(fn) }
+  async run (): Promise<void> {
+    while (this.fns.length > 0) {
+      try { await this.fns.pop()?.() } catch {}
+    }
+  }
+}
+
+export async function tempDir (cleanup: Cleanup, prefix = 'fsnode-transfer-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  cleanup.add(async () => { await rm(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+export async function makeHost (cleanup: Cleanup): Promise<Host> {
+  const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  cleanup.add(async () => { await host.stop() })
+  return host
+}
+
+/** Write `size` random bytes in 1 MiB pieces. */
+export async function randomFile (path: string, size: number): Promise<string> {
+  const fh = await open(path, 'w')
+  try {
+    for (let off = 0; off < size; off += 1 << 20) await fh.write(randomBytes(Math.min(1 << 20, size - off)))
+  } finally {
+    await fh.close()
+  }
+  return path
+}
+
+/** A SharedFile as the share index would build it: hash every chunk. */
+export async function shareFile (path: string, name: string): Promise<SharedFile> {
+  const st = await stat(path)
+  const chunkSize = chunkSizeFor(st.size)
+  const chunks = st.size === 0 ? 0 : Math.ceil(st.size / chunkSize)
+  const hashes = new Uint8Array(chunks * 32)
+  const fh = await open(path, 'r')
+  try {
+    const buf = Buffer.alloc(chunkSize)
+    for (let i = 0; i < chunks; i++) {
+      const { bytesRead } = await fh.read(buf, 0, chunkSize, i * chunkSize)
+      hashes.set(createHash('sha256').update(buf.subarray(0, bytesRead)).digest(), i * 32)
+    }
+  } finally {
+    await fh.close()
+  }
+  const manifest = Manifest.create(st.size, chunkSize, hashes)
+  return { name, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, fileId: manifest.fileId, manifest }
+}
+
+export class MemorySource implements ShareSource {
+  readonly files = new Map<string, SharedFile>()
+  readonly revalidated: SharedFile[] = []
+  add (file: SharedFile): SharedFile { this.files.set(file.fileId.toString(), file); return file }
+  getByFileId (fileId: CID): SharedFile | undefined { return this.files.get(fileId.toString()) }
+  revalidate (file: SharedFile): void { this.revalidated.push(file) }
+}
+
+export interface TestProvider {
+  host: Host
+  source: MemorySource
+  server: ChunkServer
+  info: { peerId: string, addrs: string[] }
+}
+
+/** A host serving the chunk protocol from an in-memory share source. */
+export async function makeProvider (cleanup: Cleanup, init: Partial<ChunkServerInit> = {}): Promise<TestProvider> {
+  const host = await makeHost(cleanup)
+  const source = new MemorySource()
+  const server = new ChunkServer({ node: host, source, ...init })
+  await server.start()
+  cleanup.add(async () => { await server.stop() })
+  return { host, source, server, info: { peerId: host.peerId.toString(), addrs: host.getMultiaddrs().map(String) } }
+}
+
+export async function sha256File (path: string): Promise<string> {
+  const h = createHash('sha256')
+  const fh = await open(path, 'r')
+  try {
+    for await (const chunk of fh.createReadStream()) h.update(chunk as Buffer)
+  } finally {
+    await fh.close().catch(() => {})
+  }
+  return h.digest('hex')
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict'
+import { ChunkScheduler } from '../../src/transfer/scheduler.js'
+
+/** Take everything `peer` may have right now. */
+function drain (s: ChunkScheduler, peer: string): number[] {
+  const out: number[] = []
+  for (let i; (i = s.next(peer)) !== undefined;) out.push(i)
+  return out
+}
+
+function finish (s: ChunkScheduler, peer: string, i: number): boolean {
+  const first = s.received(peer, i, 100, 10)
+  if (first) s.written(i)
+  return first
+}
+
+describe('transfer/scheduler', () => {
+  it('hands out chunks in order within the per-peer and global limits', () => {
+    const s = new ChunkScheduler({ chunks: 10, perPeerInFlight: 3, maxInFlight: 5 })
+    s.addPeer('a')
+    s.addPeer('b')
+    assert.deepEqual(drain(s, 'a'), [0, 1, 2])
+    assert.deepEqual(drain(s, 'b'), [3, 4])
+    assert.equal(s.inFlight, 5)
+    // a received chunk still holds its global slot until it is written
+    assert.equal(s.received('a', 0, 100, 10), true)
+    assert.equal(s.next('b'), undefined)
+    s.written(0)
+    assert.equal(s.next('b'), 5)
+  })
+
+  it('spreads chunks over every provider', () => {
+    const s = new ChunkScheduler({ chunks: 100, perPeerInFlight: 2 })
+    const peers = ['a', 'b', 'c']
+    peers.forEach(p => { s.addPeer(p) })
+    const got: Record<string, number> = { a: 0, b: 0, c: 0 }
+    while (!s.complete) {
+      for (const p of peers) {
+        const i = s.next(p)
+        if (i !== undefined && finish(s, p, i)) got[p]++
+      }
+    }
+    for (const p of peers) assert.ok(got[p] >= 30, `${p} got ${got[p]}`)
+  })
+
+  it('never hands out chunks that are already on disk', () => {
+    const s = new ChunkScheduler({ chunks: 6, done: [0, 2, 3], perPeerInFlight: 10 })
+    s.addPeer('a')
+    assert.deepEqual(drain(s, 'a'), [1, 4, 5])
+    assert.equal(s.done, 3)
+  })
+
+  it('a file without chunks is complete at once', () => {
+    const s = new ChunkScheduler({ chunks: 0 })
+    s.addPeer('a')
+    assert.equal(s.complete, true)
+    assert.equal(s.next('a'), undefined)
+    assert.equal(s.stuck, false)
+  })
+
+  it('retries a failed chunk from another peer first', () => {
+    const s = new ChunkScheduler({ chunks: 4, perPeerInFlight: 1 })
+    s.addPeer('a')
+    s.addPeer('b')
+    assert.equal(s.next('a'), 0)
+    s.failed('a', 0, 'timeout')
+    // a gets fresh work, not the chunk it just failed
+    assert.equal(s.next('a'), 1)
+    // b picks up the failed chunk before fresh ones
+    assert.equal(s.next('b'), 0)
+  })
+
+  it('gives the failed chunk back to the same peer only when no one else can try', () => {
+    const s = new ChunkScheduler({ chunks: 1, perPeerInFlight: 1, maxAttemptsPerPeer: 2 })
+    s.addPeer('a')
+    assert.equal(s.next('a'), 0)
+    s.failed('a', 0, 'error')
+    assert.equal(s.next('a'), 0, 'second attempt: a is the only peer')
+    s.failed('a', 0, 'error')
+    assert.equal(s.next('a'), undefined, 'attempts exhausted')
+    assert.equal(s.stuck, true)
+    assert.deepEqual(s.unavailable(), [0])
+  })
+
+  it('bans a peer at once for a bad chunk and returns its requests to the pool', () => {
+    const s = new ChunkScheduler({ chunks: 4, perPeerInFlight: 2 })
+    s.addPeer('a')
+    s.addPeer('b')
+    assert.deepEqual(drain(s, 'a'), [0, 1])
+    s.failed('a', 0, 'bad-data')
+    assert.equal(s.isActive('a'), false)
+    assert.equal(s.next('a'), undefined)
+    assert.equal(s.stats().find(p => p.peer === 'a')?.state, 'banned')
+    // both of a's chunks are back; b takes them before fresh ones
+    assert.deepEqual(drain(s, 'b').sort(), [0, 1])
+    // a late answer from the banned peer is discarded
+    assert.equal(s.received('a', 1, 100, 10), false)
+  })
+
+  it('bans a peer after consecutive failures, and a success resets the count', () => {
+    const s = new ChunkScheduler({ chunks: 20, perPeerInFlight: 1, maxFailures: 3 })
+    s.addPeer('a')
+    s.addPeer('b')
+    for (let n = 0; n < 2; n++) s.failed('a', s.next('a') as number, 'timeout')
+    finish(s, 'a', s.next('a') as number)
+    for (let n = 0; n < 2; n++) s.failed('a', s.next('a') as number, 'timeout')
+    assert.equal(s.isActive('a'), true)
+    s.failed('a', s.next('a') as number, 'error')
+    assert.equal(s.isActive('a'), false)
+    assert.match(s.stats().find(p => p.peer === 'a')?.reason ?? '', /3 failures/)
+  })
+
+  it('NOT_FOUND drops the peer; cancelled requests are not held against it', () => {
+    const s = new ChunkScheduler({ chunks: 4, perPeerInFlight: 2, maxFailures: 1 })
+    s.addPeer('a')
+    s.addPeer('b')
+    const [x] = drain(s, 'a')
+    s.failed('a', x, 'cancelled')
+    assert.equal(s.isActive('a'), true)
+    s.failed('b', s.next('b') as number, 'not-found')
+    assert.equal(s.isActive('b'), false)
+  })
+
+  it('a removed peer gives back its chunks; with no peers left the rest is unavailable', () => {
+    const s = new ChunkScheduler({ chunks: 3, perPeerInFlight: 2 })
+    s.addPeer('a')
+    assert.deepEqual(drain(s, 'a'), [0, 1])
+    finish(s, 'a', 0)
+    s.removePeer('a', 'connection lost')
+    assert.equal(s.inFlight, 0)
+    assert.deepEqual(s.unavailable(), [1, 2])
+    assert.equal(s.stuck, true)
+  })
+
+  it('endgame: an idle peer duplicates the oldest chunk in flight; the first copy wins', () => {
+    let now = 0
+    const s = new ChunkScheduler({ chunks: 3, perPeerInFlight: 3, endgameCopies: 2, now: () => now++ })
+    s.addPeer('slow')
+    s.addPeer('fast')
+    assert.deepEqual(drain(s, 'slow'), [0, 1, 2])
+    // nothing missing: fast duplicates in-flight chunks, oldest first, one copy each
+    assert.deepEqual(drain(s, 'fast'), [0, 1, 2])
+    assert.equal(finish(s, 'fast', 0), true)
+    assert.equal(finish(s, 'slow', 0), false, 'the second copy is discarded')
+    // a failed duplicate does not put a chunk back that the other copy is still fetching
+    s.failed('fast', 1, 'error')
+    assert.equal(s.missing, 0)
+    assert.equal(finish(s, 'slow', 1), true)
+    assert.equal(finish(s, 'fast', 2), true)
+    assert.equal(finish(s, 'slow', 2), false)
+    assert.equal(s.complete, true)
+    assert.equal(s.stats().find(p => p.peer === 'fast')?.chunks, 2)
+  })
+
+  it('keeps a throughput average per peer', () => {
+    const s = new ChunkScheduler({ chunks: 4, perPeerInFlight: 4 })
+    s.addPeer('a')
+    drain(s, 'a')
+    s.received('a', 0, 1000, 1000)
+    s.received('a', 1, 4000, 1000)
+    const rate = s.stats()[0].rate
+    assert.ok(rate > 1000 && rate < 4000, `rate ${rate}`)
+  })
+})
