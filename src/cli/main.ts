@@ -9,6 +9,7 @@ import { runGet } from './commands/get.js'
 import { runStatus } from './commands/status.js'
 import { runShare, runUnshare } from './commands/share.js'
 import { runShell } from './commands/shell.js'
+import { runNetworkKey } from './commands/network-key.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -51,6 +52,12 @@ export function buildProgram (): Command {
     .option('--data-dir <dir>', 'data directory')
     .option('--json', 'machine-readable output')
     .action(runId)
+
+  program.command('network-key')
+    .description('make a key for a private network (nodes without it cannot connect)')
+    .option('--out <file>', 'write it to this file (mode 0600) instead of printing it')
+    .option('--json', 'machine-readable output')
+    .action(runNetworkKey)
 
   networkOptions(program.command('ls'))
     .description("list the network's files")

@@ -1,5 +1,6 @@
 import { readFileSync, existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { isKeyText, MAX_KEY_FILE_BYTES, parseNetworkKey } from '../host/network-key.js'
 import { configSchema, describeIssue, isMultiaddr, nodeSchema, coordinatorSchema } from './schema.js'
 import type { ConfigFile, Limits } from './schema.js'
 import { ConfigError } from './errors.js'
@@ -31,7 +32,15 @@ export interface NodeConfig {
   coordinatorListen: string[]
   coordinatorGraceSeconds: number
   seed: boolean
+  /** Find nodes on the LAN by mDNS. */
+  mdns: boolean
+  /** DHT bootstrap peers besides the coordinators. */
+  peers: string[]
   limits: Limits
+  /** The private network's key (pnet), checked; undefined: the open network. */
+  networkKey?: Uint8Array
+  /** An embedded coordinator's announce allow-list (the file's coordinator.allowPeers). */
+  coordinatorAllowPeers?: string[]
 }
 
 export interface CoordinatorConfig {
@@ -39,6 +48,9 @@ export interface CoordinatorConfig {
   dataDir: string
   listen: string[]
   graceSeconds: number
+  networkKey?: Uint8Array
+  /** Peers allowed to announce; undefined: everyone on the network. */
+  allowPeers?: string[]
 }
 
 type Env = Record<string, string | undefined>
@@ -84,6 +96,35 @@ function envBool (env: Env, key: string): boolean | undefined {
   throw new ConfigError(`${key}: expected true or false, got ${JSON.stringify(v)}`)
 }
 
+/**
+ * Read a network key given as its text or as the path of a key file (relative to `base`).
+ * `where` names the setting for the one-line error: `config.json: node.networkKey`.
+ */
+export function loadNetworkKey (value: string | undefined, base: string, where: string): Uint8Array | undefined {
+  if (value == null) return undefined
+  let text = value
+  if (!isKeyText(value)) {
+    const file = resolve(base, value)
+    try {
+      if (statSync(file).size > MAX_KEY_FILE_BYTES) throw new Error(`larger than ${MAX_KEY_FILE_BYTES} bytes, not a key file`)
+      text = readFileSync(file, 'utf8')
+    } catch (err: any) {
+      throw new ConfigError(`${where}: cannot read the network key ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`)
+    }
+    where = `${where} (${file})`
+  }
+  try {
+    return parseNetworkKey(text)
+  } catch (err: any) {
+    throw new ConfigError(`${where}: ${err.message}`)
+  }
+}
+
+/** Where a node setting came from, for error lines: the variable, or the file's key. */
+function origin (fromEnv: boolean, configFile: string | undefined, key: string, envName: string): string {
+  return fromEnv ? envName : `${configFile ?? 'config'}: ${key}`
+}
+
 /** Validate values from flags or the environment with the same schema as the file. */
 function checkOverrides (section: 'node' | 'coordinator', where: string, values: Record<string, unknown>): void {
   const schema = section === 'node' ? nodeSchema : coordinatorSchema
@@ -105,7 +146,10 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     shareDir: env.FSNODE_SHARE || undefined,
     downloadsDir: env.FSNODE_DOWNLOADS || undefined,
     embeddedCoordinator: envBool(env, 'FSNODE_EMBEDDED_COORDINATOR'),
-    seed: envBool(env, 'FSNODE_SEED')
+    seed: envBool(env, 'FSNODE_SEED'),
+    mdns: envBool(env, 'FSNODE_MDNS'),
+    peers: envList(env, 'FSNODE_PEERS'),
+    networkKey: env.FSNODE_NETWORK_KEY || undefined
   }
   checkOverrides('node', 'environment (FSNODE_*)', fromEnv)
   const fromFlags = {
@@ -127,6 +171,8 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     return p == null ? resolve(defBase, def) : resolve(p.base, p.v)
   }
   const dataDir = path('dataDir', DEFAULT_DATA_DIR, cwd)
+  const key = pick('networkKey')
+  const networkKey = loadNetworkKey(key?.v, key?.base ?? cwd, origin(fromEnv.networkKey !== undefined, configFile, 'node.networkKey', 'FSNODE_NETWORK_KEY'))
   return {
     configFile,
     dataDir,
@@ -138,7 +184,11 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     coordinatorListen: whole.coordinator?.listen ?? DEFAULT_COORDINATOR_LISTEN,
     coordinatorGraceSeconds: whole.coordinator?.graceSeconds ?? DEFAULT_GRACE_SECONDS,
     seed: pick('seed')?.v ?? true,
-    limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}) }
+    mdns: pick('mdns')?.v ?? true,
+    peers: pick('peers')?.v ?? [],
+    limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}) },
+    networkKey,
+    coordinatorAllowPeers: whole.coordinator?.allowPeers
   }
 }
 
@@ -157,11 +207,17 @@ export function loadCoordinatorConfig (flags: Flags, env: Env = process.env, cwd
   const dataDir = flags.dataDir != null
     ? resolve(cwd, flags.dataDir)
     : envDataDir != null ? resolve(cwd, envDataDir) : file.dataDir != null ? resolve(base, file.dataDir) : DEFAULT_COORDINATOR_DATA_DIR
+  const envKey = env.FSNODE_NETWORK_KEY || undefined
+  const networkKey = envKey != null
+    ? loadNetworkKey(envKey, cwd, 'FSNODE_NETWORK_KEY')
+    : loadNetworkKey(file.networkKey, base, `${configFile ?? 'config'}: coordinator.networkKey`)
   return {
     configFile,
     dataDir,
     listen: flags.listen ?? envListen ?? file.listen ?? DEFAULT_COORDINATOR_LISTEN,
-    graceSeconds: envGrace ?? file.graceSeconds ?? DEFAULT_GRACE_SECONDS
+    graceSeconds: envGrace ?? file.graceSeconds ?? DEFAULT_GRACE_SECONDS,
+    networkKey,
+    allowPeers: file.allowPeers
   }
 }
 

@@ -1,10 +1,24 @@
 import { z } from 'zod'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 
 const listenAddr = z.string().refine(isMultiaddr, { message: 'not a valid multiaddr' })
 const coordinatorAddr = z.string()
   .refine(isMultiaddr, { message: 'not a valid multiaddr' })
   .refine(s => /\/p2p\/[^/]+$/.test(s), { message: 'a coordinator address must end in /p2p/<peer id>' })
+
+/** A private network's key: the path of a key file (relative to the config file) or its text. */
+const networkKey = z.string().min(1)
+const peerId = z.string().refine(isPeerId, { message: 'not a valid peer id' })
+
+export function isPeerId (s: string): boolean {
+  try {
+    peerIdFromString(s)
+    return true
+  } catch {
+    return false
+  }
+}
 
 export function isMultiaddr (s: string): boolean {
   try {
@@ -32,15 +46,24 @@ export const nodeSchema = z.object({
   dataDir: z.string().min(1).optional(),
   /** Run the coordinator inside this node (a one-machine network, `npm start`). */
   embeddedCoordinator: z.boolean().optional(),
+  /** Find other nodes on the LAN by mDNS. */
+  mdns: z.boolean().optional(),
+  /** Other nodes to join the DHT through (besides the coordinators), each ending in /p2p/<id>. */
+  peers: z.array(coordinatorAddr).optional(),
   /** Serve and announce files after downloading them. */
   seed: z.boolean().optional(),
-  limits: limitsSchema.optional()
+  limits: limitsSchema.optional(),
+  /** Join only the private network of this key (see `fsnode network-key`). */
+  networkKey: networkKey.optional()
 }).strict()
 
 export const coordinatorSchema = z.object({
   listen: z.array(listenAddr).optional(),
   dataDir: z.string().min(1).optional(),
-  graceSeconds: positiveInt.optional()
+  graceSeconds: positiveInt.optional(),
+  networkKey: networkKey.optional(),
+  /** Only these peers may announce; everyone on the network may still list and look up. */
+  allowPeers: z.array(peerId).optional()
 }).strict()
 
 export const configSchema = z.object({

@@ -5,6 +5,8 @@
  */
 export const MAX_CONTROL_LINE = 1024 * 1024
 export const CONTROL_CONNECT_TIMEOUT = 2_000
+/** A connection must send its request line within this long (the CLI sends it at once). */
+export const CONTROL_IDLE_TIMEOUT = 10_000
 
 export interface ControlRequest {
   method: string

@@ -4,7 +4,7 @@ import { dirname } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { controlSocketPath } from './paths.js'
 import { onLines } from './lines.js'
-import { ControlError } from './protocol.js'
+import { CONTROL_IDLE_TIMEOUT, ControlError } from './protocol.js'
 import type { Server, Socket } from 'node:net'
 import type { ControlRequest } from './protocol.js'
 
@@ -17,6 +17,11 @@ export interface HandlerContext {
 
 export type Handler = (params: Record<string, unknown>, ctx: HandlerContext) => Promise<unknown>
 
+export interface ControlServerOptions {
+  /** Close a connection that sent no complete request line for this long. @default CONTROL_IDLE_TIMEOUT */
+  idleTimeout?: number
+}
+
 export class NodeAlreadyRunningError extends Error {
   static readonly code = 'NodeAlreadyRunningError'
   override name = 'NodeAlreadyRunningError'
@@ -27,9 +32,11 @@ export class ControlServer {
   readonly path: string
   private server?: Server
   private readonly sockets = new Set<Socket>()
+  private readonly idleTimeout: number
 
-  constructor (dataDir: string, private readonly handlers: Record<string, Handler>) {
+  constructor (dataDir: string, private readonly handlers: Record<string, Handler>, options: ControlServerOptions = {}) {
     this.path = controlSocketPath(dataDir)
+    this.idleTimeout = options.idleTimeout ?? CONTROL_IDLE_TIMEOUT
   }
 
   async start (): Promise<void> {
@@ -66,11 +73,26 @@ export class ControlServer {
       controller.abort(new ControlError('the client went away'))
     })
     socket.on('error', () => {})
+    // a connection that never completes its request line is closed; once a request runs, it
+    // may take as long as it needs (a get of a large file)
+    const idle = setTimeout(() => {
+      send({ error: { name: 'ControlError', message: `no request within ${this.idleTimeout} ms` } })
+      socket.end()
+    }, this.idleTimeout)
+    idle.unref()
+    socket.on('close', () => clearTimeout(idle))
+    let extra = 0
     onLines(socket, line => {
-      if (busy) { send({ error: { name: 'ControlError', message: 'one request per connection' } }); return }
+      clearTimeout(idle)
+      if (busy) {
+        // answered once: a client that floods lines and never reads must not grow our buffers
+        if (extra++ === 0) send({ error: { name: 'ControlError', message: 'one request per connection' } })
+        return
+      }
       busy = true
       void this.dispatch(line, controller.signal, send).finally(() => socket.end())
     }, err => {
+      clearTimeout(idle)
       send({ error: { name: err.name, message: err.message } })
       socket.end()
     })

@@ -10,3 +10,74 @@ export const MAX_WRITE_BUFFER = 16 * 1024 * 1024
 export const INBOUND_CONNECTION_THRESHOLD = 100
 export const MAX_CONNECTIONS = 300
 export const DIAL_TIMEOUT = 10_000
+
+/** mDNS service name fsnode answers to: unique so fsnode nodes never pick up IPFS nodes (and
+ * the other way round) on the same LAN. */
+export const MDNS_SERVICE_TAG = '_fsnode._udp.local'
+/** How often a node asks the LAN who is there (mDNS query). */
+export const MDNS_INTERVAL = 10_000
+/** Dials started for LAN-discovered peers at once; further finds wait for the next query. */
+export const DISCOVERY_DIAL_CONCURRENCY = 4
+/** How long one dial to a discovered or remembered peer may take. */
+export const DISCOVERY_DIAL_TIMEOUT = 5_000
+/** A discovered peer that could not be dialled is not tried again for this long. */
+export const DISCOVERY_REDIAL_BACKOFF = 30_000
+
+/** Known peers are kept in this file of the data dir. */
+export const PEERS_FILE = 'peers.json'
+/** Peers remembered at most (the most recently seen win). */
+export const MAX_REMEMBERED_PEERS = 200
+/** Addresses remembered per peer. */
+export const MAX_REMEMBERED_ADDRS = 8
+/** peers.json is written at most this often (and once more on stop). */
+export const PEERS_SAVE_DEBOUNCE = 2_000
+/** Remembered peers dialled at once on start. */
+export const REJOIN_DIAL_CONCURRENCY = 4
+/** On start, stop dialling remembered peers once this many answered: the DHT finds the rest. */
+export const REJOIN_TARGET = 8
+/** While a node has no connection at all it tries its remembered and bootstrap peers again
+ * this often. */
+export const REJOIN_INTERVAL = 30_000
+
+/** Provider records: how long a record stays valid on the peers that store it. There is no
+ * withdraw message in Kademlia: a record of a file no longer shared lingers this long at most
+ * (plus one cleanup interval). The kad-dht defaults (48 h valid, refreshed 24 h before expiry). */
+export const PROVIDE_VALIDITY = 48 * 60 * 60 * 1000
+/** Re-provide a record of ours once its expiry is this close. */
+export const REPROVIDE_THRESHOLD = 24 * 60 * 60 * 1000
+/** How often the DHT checks which records of ours need re-providing (and drops others' expired
+ * records). */
+export const REPROVIDE_INTERVAL = 60 * 60 * 1000
+/** Provide operations run at once by the provide upkeep (each one is a DHT walk plus up to 20
+ * ADD_PROVIDER messages). */
+export const PROVIDE_CONCURRENCY = 4
+/** How long one provide may take. */
+export const PROVIDE_TIMEOUT = 30_000
+/** A provide that reached no peer is retried after this long, doubling up to the max. */
+export const PROVIDE_RETRY_MIN = 5_000
+export const PROVIDE_RETRY_MAX = 5 * 60 * 1000
+/** While the routing table is empty the upkeep checks again this often before providing. */
+export const PROVIDE_READY_POLL = 500
+/** findProviders stops after this many providers unless told otherwise. */
+export const FIND_PROVIDERS_LIMIT = 20
+/** kad-dht's k (bucket size, peers a record is stored on, providers a lookup stops at). */
+export const KAD_K = 20
+/** After a routing table peer is added, wait this long before looking ourselves up (so a burst
+ * of new peers costs one lookup). */
+export const JOIN_LOOKUP_DELAY = 1_000
+/** Self-lookups while joining are at least this far apart (doubling while nothing new is found). */
+export const JOIN_LOOKUP_GAP = 5_000
+export const JOIN_LOOKUP_TIMEOUT = 10_000
+/** Ping streams per connection. libp2p's connection monitor pings every connection every 10 s
+ * and aborts the connection when its ping fails; kad-dht pings routing table contacts too. With
+ * @libp2p/ping's defaults (1 out, 2 in) the two collide (TooManyOutboundProtocolStreamsError)
+ * and healthy connections are torn down. */
+export const PING_MAX_OUTBOUND_STREAMS = 4
+export const PING_MAX_INBOUND_STREAMS = 8
+/** First retry of a rejoin that reached nobody; doubles up to REJOIN_INTERVAL. */
+export const REJOIN_RETRY_MIN = 2_000
+/** Self-lookups in a row that found nobody new before the join helper leaves it to kad-dht. */
+export const JOIN_IDLE_LOOKUPS = 4
+/** A rejoin tries at most this many remembered peers (the most recently seen), then the
+ * bootstrap peers: a node cut off for a while does not dial all 200 every round. */
+export const REJOIN_MAX_REMEMBERED = 32

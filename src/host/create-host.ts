@@ -1,9 +1,11 @@
+import { join } from 'node:path'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
+import { bootstrap as bootstrapDiscovery } from '@libp2p/bootstrap'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
@@ -11,8 +13,15 @@ import type { Ping } from '@libp2p/ping'
 import type { Libp2pOptions } from 'libp2p'
 import {
   DIAL_TIMEOUT, INBOUND_CONNECTION_THRESHOLD, MAX_CONNECTIONS, MAX_READ_BUFFER, MAX_STREAM_WINDOW,
-  MAX_WRITE_BUFFER
+  MAX_WRITE_BUFFER, PEERS_FILE, PING_MAX_INBOUND_STREAMS, PING_MAX_OUTBOUND_STREAMS
 } from './constants.js'
+import { dhtServices } from './dht.js'
+import { INBOUND_UPGRADE_TIMEOUT, MAX_PENDING_INBOUND, inboundGuard } from './inbound-guard.js'
+import { lanDiscovery } from './discovery.js'
+import { parseBootstrap, peerMemory } from './peer-memory.js'
+import type { DhtInit, DhtServices, TrafficMetrics } from './dht.js'
+import type { LanDiscoveryInit, LanDiscoveryServices } from './discovery.js'
+import type { PeerMemoryServices } from './peer-memory.js'
 
 export interface HostInit<S extends ServiceMap = ServiceMap> {
   privateKey: PrivateKey
@@ -25,25 +34,67 @@ export interface HostInit<S extends ServiceMap = ServiceMap> {
   /** A pre-shared network key (pnet) that makes the network private. */
   connectionProtector?: Libp2pOptions['connectionProtector']
   datastore?: Libp2pOptions['datastore']
+  /** Decides which peers may connect (tests: keep two nodes from ever talking). */
+  connectionGater?: Libp2pOptions['connectionGater']
+  /** Run the kad-dht on /fileshare/kad/1.0.0, server mode unless `{ clientMode: true }`
+   * (services `dht`, `dhtTraffic`, `dhtJoin`; see dht.ts). Default off. */
+  dht?: boolean | DhtInit
+  /** Find nodes on the LAN by mDNS and dial them (service `lanDialer`). Default off. */
+  mdns?: boolean | LanDiscoveryInit
+  /** Peers to join through, each ending in /p2p/<peer id> (the coordinator, peers from config):
+   * dialled at start and again while the node has no connection. */
+  bootstrap?: string[]
+  /** Remember peers in `<dataDir>/peers.json` and dial them again on start (service
+   * `peerMemory`). Default: nothing remembered. */
+  dataDir?: string
 }
+
+/** The services createHost may add; which are there depends on its options. */
+export type NetworkServices = Partial<DhtServices & LanDiscoveryServices & PeerMemoryServices>
 
 export type BaseServices = { identify: Identify, ping: Ping }
 export type Host<S extends ServiceMap = ServiceMap> = Libp2p<BaseServices & S>
 
 /**
- * A libp2p host with fsnode's transport stack: TCP, Noise, yamux, identify, ping. Nothing
- * fsnode-specific lives here; protocols register themselves on the returned node.
+ * A libp2p host with fsnode's transport stack: TCP, Noise, yamux, identify, ping; optionally
+ * the DHT, mDNS, bootstrap peers and peer memory. fsnode's own protocols register themselves
+ * on the returned node.
  */
 export async function createHost<S extends ServiceMap = ServiceMap> (init: HostInit<S>): Promise<Host<S>> {
   for (const addr of init.listen) multiaddr(addr) // throws on a malformed listen address
+  const bootstrap = init.bootstrap ?? []
+  parseBootstrap(bootstrap) // a BootstrapAddressError rather than @libp2p/bootstrap's silent drop
+  const services: Record<string, unknown> = {
+    identify: identify(),
+    ping: ping({ maxOutboundStreams: PING_MAX_OUTBOUND_STREAMS, maxInboundStreams: PING_MAX_INBOUND_STREAMS })
+  }
+  const peerDiscovery = [...(init.peerDiscovery ?? [])]
+  let metrics: TrafficMetrics | undefined
+  if (init.dht != null && init.dht !== false) {
+    const dht = dhtServices(init.dht === true ? {} : init.dht)
+    Object.assign(services, dht.services)
+    metrics = dht.metrics
+  }
+  if (init.mdns != null && init.mdns !== false) {
+    const lan = lanDiscovery(init.mdns === true ? {} : init.mdns)
+    peerDiscovery.push(lan.discovery as any)
+    services.lanDialer = lan.dialer
+  }
+  if (bootstrap.length > 0) peerDiscovery.push(bootstrapDiscovery({ list: bootstrap }))
+  if (init.dataDir != null || bootstrap.length > 0) {
+    services.peerMemory = peerMemory({ file: init.dataDir == null ? undefined : join(init.dataDir, PEERS_FILE), bootstrap })
+  }
+  Object.assign(services, init.services)
   const node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
+    // yamux 8 reads the window from streamOptions only (at the top level it is ignored and
+    // the 16 MiB default would let a paused stream overflow its read buffer and be reset)
     streamMuxers: [yamux({
-      maxStreamWindowSize: MAX_STREAM_WINDOW,
       streamOptions: {
+        maxStreamWindowSize: MAX_STREAM_WINDOW,
         maxReadBufferLength: MAX_READ_BUFFER,
         maxWriteBufferLength: MAX_WRITE_BUFFER
       }
@@ -51,16 +102,17 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     connectionManager: {
       maxConnections: MAX_CONNECTIONS,
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
-      dialTimeout: DIAL_TIMEOUT
+      dialTimeout: DIAL_TIMEOUT,
+      maxIncomingPendingConnections: MAX_PENDING_INBOUND,
+      inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT
     },
     connectionProtector: init.connectionProtector,
-    peerDiscovery: init.peerDiscovery,
+    // silent sockets from one host must not take every upgrade slot (see inbound-guard.ts)
+    connectionGater: inboundGuard(init.connectionGater),
+    metrics: metrics == null ? undefined : () => metrics as any,
+    peerDiscovery,
     datastore: init.datastore,
-    services: {
-      identify: identify(),
-      ping: ping(),
-      ...(init.services ?? {})
-    } as any
+    services: services as any
   })
   return node as unknown as Host<S>
 }

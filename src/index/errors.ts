@@ -6,6 +6,7 @@ export const ErrorCode = {
   QUOTA: 'QUOTA',
   TOO_LARGE: 'TOO_LARGE',
   UNSUPPORTED: 'UNSUPPORTED',
+  FORBIDDEN: 'FORBIDDEN',
   INTERNAL: 'INTERNAL'
 } as const
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode]
@@ -34,6 +35,13 @@ export class QuotaExceededError extends IndexError {
   static override readonly code = 'QuotaExceededError'
   override name = 'QuotaExceededError'
   constructor (message: string) { super(ErrorCode.QUOTA, message) }
+}
+
+/** The peer may not announce here (the coordinator has an allow-list without it). */
+export class ForbiddenError extends IndexError {
+  static override readonly code = 'ForbiddenError'
+  override name = 'ForbiddenError'
+  constructor (message: string) { super(ErrorCode.FORBIDDEN, message) }
 }
 
 /** The coordinator's answer did not make sense (a client-side check). */

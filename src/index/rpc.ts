@@ -4,7 +4,7 @@ import { handleList } from './handlers/list.js'
 import { handleLookup } from './handlers/lookup.js'
 import { handleSearch } from './handlers/search.js'
 import { handleWithdraw } from './handlers/withdraw.js'
-import { ErrorCode, IndexError } from './errors.js'
+import { ErrorCode, ForbiddenError, IndexError } from './errors.js'
 import type { IndexStore } from './store.js'
 import type { Logger } from '@libp2p/interface'
 
@@ -16,7 +16,12 @@ export interface HandlerContext {
   defaultPageSize: number
   maxPageSize: number
   log: Logger
+  /** Peers allowed to announce and withdraw; undefined: every peer. */
+  allowPeers?: ReadonlySet<string>
 }
+
+/** Requests that change the index, which an allow-list restricts. */
+const WRITES = new Set<IndexRequest.Type>([IndexRequest.Type.ANNOUNCE, IndexRequest.Type.WITHDRAW])
 
 export type Handler = (req: IndexRequest, ctx: HandlerContext) => Partial<IndexResponse>
 
@@ -32,6 +37,9 @@ const handlers: Partial<Record<IndexRequest.Type, Handler>> = {
 export function dispatch (req: IndexRequest, ctx: HandlerContext): Partial<IndexResponse> {
   const handler = handlers[req.type]
   if (handler == null) return errorResponse(new IndexError(ErrorCode.UNSUPPORTED, `unsupported request type ${String(req.type)}`))
+  if (ctx.allowPeers != null && WRITES.has(req.type) && !ctx.allowPeers.has(ctx.peerId)) {
+    return errorResponse(new ForbiddenError(`${ctx.peerId} may not announce to this coordinator (not in coordinator.allowPeers)`))
+  }
   try {
     return { status: IndexResponse.Status.OK, ...handler(req, ctx) }
   } catch (err: any) {

@@ -40,6 +40,9 @@ export interface CoordinatorInit {
   maxPageSize?: number
   /** Clock, for tests. @default Date.now */
   now?: () => number
+  /** Only these peers may announce and withdraw (others get FORBIDDEN); every peer on the
+   * network may still list, search and look up. @default every peer */
+  allowPeers?: string[]
 }
 
 /** The libp2p internals the coordinator needs, and nothing else. */
@@ -78,6 +81,7 @@ export class CoordinatorService implements Coordinator {
   private readonly init: CoordinatorInit
   private readonly log: Logger
   private readonly sweepInterval: number
+  private readonly allowPeers?: ReadonlySet<string>
   private readonly streams = new Set<Stream>()
   private shutdown = new AbortController()
   private sweeper?: ReturnType<typeof setInterval>
@@ -90,6 +94,7 @@ export class CoordinatorService implements Coordinator {
     this.init = init
     this.log = components.logger?.forComponent('fsnode:index') ?? createLogger('fsnode:index')
     this.sweepInterval = init.sweepInterval ?? SWEEP_INTERVAL
+    this.allowPeers = init.allowPeers == null ? undefined : new Set(init.allowPeers)
   }
 
   get store (): IndexStore {
@@ -193,7 +198,8 @@ export class CoordinatorService implements Coordinator {
       peerId: connection.remotePeer.toString(),
       defaultPageSize: this.init.defaultPageSize ?? DEFAULT_PAGE_SIZE,
       maxPageSize: this.init.maxPageSize ?? MAX_PAGE_SIZE,
-      log: this.log
+      log: this.log,
+      allowPeers: this.allowPeers
     }
     this.streams.add(stream)
     // serveStream never rejects; the catch is a last guard against an unhandled rejection

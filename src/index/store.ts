@@ -81,6 +81,9 @@ export class IndexStore {
       const now = this.now()
       let { gen } = this.stmt.touch.get({ peer: peerId, addrs: input.addrs == null ? null : JSON.stringify(input.addrs), now }) as Row
       if (input.replace === true) gen = (this.stmt.bump.get({ peer: peerId, now }) as Row).gen
+      // a peer at its quota that keeps sending new names is refused at the first one, not after
+      // inserting (and rolling back) a whole frame of them
+      const before = input.replace === true ? 0 : this.count(peerId)
       let added = 0
       let revived = 0
       for (const e of input.entries) {
@@ -92,6 +95,9 @@ export class IndexStore {
           revived++
         } else {
           this.stmt.update.run(e.fileId, e.size, e.mtime, peerId, e.name)
+        }
+        if (before + added + revived > this.maxEntriesPerPeer) {
+          throw new QuotaExceededError(`more than ${this.maxEntriesPerPeer} entries per peer`)
         }
       }
       const c = this.stmt.counts.get({ peer: peerId, entries: added + revived, rows: added }) as Row

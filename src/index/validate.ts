@@ -7,8 +7,10 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 // the bytes every file id starts with: CIDv1, raw, sha2-256, 32-byte digest
 const FILE_ID_PREFIX = [0x01, 0x55, 0x12, 0x20]
 const FILE_ID_LENGTH = 36
-// C0, DEL and C1 controls, plus the line/paragraph separators that break one-line output
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+// C0, DEL and C1 controls, the line/paragraph separators that break one-line output, and the
+// bidi embeddings, overrides and isolates that make 'invoice\u202efdp.exe' show as
+// 'invoiceexe.pdf' (plain LRM/RLM marks stay: they are common in right-to-left names)
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
 
 /** Why `name` cannot be a shared name, or undefined when it can. */
 export function nameProblem (name: string): string | undefined {

@@ -42,6 +42,8 @@ export interface StatusInfo {
   /** Paths shared besides the share folder. */
   shares?: Array<{ path: string, name?: string, kind: string }>
   peers: number
+  /** The DHT: routing table size, provide upkeep and traffic counters. */
+  dht?: Record<string, unknown>
   downloads: Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }>
 }
 

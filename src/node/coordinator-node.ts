@@ -1,5 +1,6 @@
 import { loadOrCreateKey } from '../host/identity.js'
 import { createHost } from '../host/create-host.js'
+import { networkProtector } from '../host/network-key.js'
 import { createCoordinator } from '../index/service.js'
 import type { Host } from '../host/create-host.js'
 import type { CoordinatorService } from '../index/service.js'
@@ -13,10 +14,14 @@ import type { CoordinatorConfig } from '../config/load.js'
 export class CoordinatorNode {
   private constructor (readonly host: Host, readonly service: CoordinatorService) {}
 
-  static async start (config: Pick<CoordinatorConfig, 'dataDir' | 'listen' | 'graceSeconds'>): Promise<CoordinatorNode> {
+  static async start (config: Pick<CoordinatorConfig, 'dataDir' | 'listen' | 'graceSeconds' | 'networkKey' | 'allowPeers'>): Promise<CoordinatorNode> {
     const { privateKey } = await loadOrCreateKey(config.dataDir)
-    const host = await createHost({ privateKey, listen: config.listen })
-    const service = createCoordinator(host, { dataDir: config.dataDir, graceMs: config.graceSeconds * 1000 })
+    // the coordinator is also the DHT's natural entry point: nodes that join through it learn
+    // of each other, and keep finding files by id when it is gone
+    const host = await createHost({
+      privateKey, listen: config.listen, connectionProtector: networkProtector(config.networkKey), dht: true, dataDir: config.dataDir
+    })
+    const service = createCoordinator(host, { dataDir: config.dataDir, graceMs: config.graceSeconds * 1000, allowPeers: config.allowPeers })
     try {
       await service.start()
     } catch (err) {

@@ -3,13 +3,14 @@ import { logger } from '@libp2p/logger'
 import { ChunkServer } from '../transfer/server.js'
 import { download } from '../transfer/downloader.js'
 import { looksLikeFileId, parseFileId } from '../share/file-id.js'
-import { AmbiguousNameError, NoProvidersError, UnknownFileError } from './errors.js'
+import { AmbiguousNameError, NoCoordinatorError, NoProvidersError, UnknownFileError } from './errors.js'
 import { fetchFolder } from './folder.js'
 import type { Host } from '../host/create-host.js'
 import type { NodeConfig } from '../config/load.js'
 import type { ShareIndex } from '../share/share-index.js'
 import type { IndexLookupResult, IndexProvider } from '../index/decode.js'
 import type { Finder } from './finder.js'
+import type { ProviderRecords } from '../host/dht.js'
 import type { ShareList } from './share-list.js'
 import type { GetFileResult, GetOptions, GetResult, ProgressEvent } from './api.js'
 
@@ -18,6 +19,8 @@ const log = logger('fsnode:node:downloads')
 export interface DownloadsInit {
   host: Host
   finder: Finder
+  /** The DHT's provider records: how a file id is found without (or faster than) a coordinator. */
+  records?: ProviderRecords
   config: NodeConfig
   share?: ShareIndex
   shareList?: ShareList
@@ -74,12 +77,20 @@ export class Downloads {
     const { finder } = this.init
     if (looksLikeFileId(target)) {
       const fileId = parseFileId(target).toString()
-      const results = await finder.lookupFileId(fileId, signal)
-      const target2 = merge(fileId, results, this.self())
-      if (target2 == null) throw new UnknownFileError(`no provider of file id ${fileId} is known`)
-      return target2
+      const { found, indexError } = await this.findById(fileId, signal)
+      if (found != null) return found
+      const why = indexError != null ? `${String(indexError.message)}; and none on the DHT` : `asked ${finder.hasCoordinators ? 'the coordinator and ' : ''}the DHT`
+      throw new UnknownFileError(`no provider of file id ${fileId} is known (${why})`)
     }
-    const byName = await finder.lookupName(target, signal)
+    let byName: IndexLookupResult[]
+    try {
+      byName = await finder.lookupName(target, signal)
+    } catch (err: any) {
+      if (err instanceof NoCoordinatorError) {
+        throw new NoCoordinatorError(`a name needs a coordinator to look it up (${err.message}); a file id does not: fsnode get FILE_ID`)
+      }
+      throw err
+    }
     const ids = [...new Set(byName.map(r => r.fileId.toString()))]
     if (ids.length === 0) throw new UnknownFileError(`no file named ${JSON.stringify(target)} on the network (fsnode ls lists them)`)
     if (ids.length > 1) {
@@ -91,6 +102,34 @@ export class Downloads {
     const t = merge(ids[0], [...byName, ...all], this.self())
     if (t == null) throw new NoProvidersError(`no other peer shares ${JSON.stringify(target)}`)
     return { ...t, name: target }
+  }
+
+  /**
+   * Providers of a file id from the coordinator and the DHT at once: the first non-empty answer
+   * wins and the other lookup is cancelled, so the user never chooses and a dead coordinator
+   * costs nothing but its timeout.
+   */
+  private async findById (fileId: string, signal?: AbortSignal): Promise<{ found?: Target, indexError?: Error }> {
+    const { finder, records } = this.init
+    const race = new AbortController()
+    const both = signal == null ? race.signal : AbortSignal.any([signal, race.signal])
+    const lookups: Array<Promise<Target | undefined>> = []
+    let indexError: Error | undefined
+    if (finder.hasCoordinators) {
+      lookups.push(finder.lookupFileId(fileId, both).then(r => merge(fileId, r, this.self()), err => { indexError = err; return undefined }))
+    }
+    if (records != null) {
+      const dhtSignal = AbortSignal.any([both, AbortSignal.timeout(DHT_LOOKUP_TIMEOUT)])
+      lookups.push(records.findProviders(parseFileId(fileId), { signal: dhtSignal, limit: DHT_PROVIDER_LIMIT }).then(found => found.length === 0
+        ? undefined
+        : { fileId, name: fileId, size: 0, providers: found.map(p => ({ peerId: p.peerId.toString(), addrs: p.addrs })) }))
+    }
+    try {
+      const found = await firstFound(lookups)
+      return { found, indexError: found == null ? indexError : undefined }
+    } finally {
+      race.abort()
+    }
   }
 
   /** Download one resolved file to `outDir/saveAs` and seed it. */
@@ -149,6 +188,23 @@ export class Downloads {
   private self (): string {
     return this.init.host.peerId.toString()
   }
+}
+
+/** How long the DHT is searched for providers of a file id. */
+const DHT_LOOKUP_TIMEOUT = 15_000
+/** Providers taken from the DHT for one download. */
+const DHT_PROVIDER_LIMIT = 20
+
+/** The first promise to give a value; undefined when all give none or fail. */
+async function firstFound<T> (promises: Array<Promise<T | undefined>>): Promise<T | undefined> {
+  return await new Promise(resolve => {
+    let pending = promises.length
+    if (pending === 0) { resolve(undefined); return }
+    for (const p of promises) {
+      p.then(v => { if (v != null) resolve(v) }, err => { log('provider lookup failed: %s', err?.message) })
+        .finally(() => { if (--pending === 0) resolve(undefined) })
+    }
+  })
 }
 
 /** Providers of one file id from lookup results, without ourselves, reachable ones first. */

@@ -43,7 +43,7 @@ export class Finder {
         if (err.name === 'IndexError' || err.name === 'BadRequestError') throw err // it answered: a real error
       }
     }
-    throw new NoCoordinatorError(`${what}: no coordinator answered (${lastErr?.message ?? 'unknown error'})`)
+    throw new NoCoordinatorError(`${what}: no coordinator answered (${lastErr?.message ?? 'unknown error'})${handshakeHint(lastErr)}`)
   }
 
   async list (prefix?: string, signal?: AbortSignal): Promise<NetworkFile[]> {
@@ -83,6 +83,14 @@ export class Finder {
   async close (): Promise<void> {
     await Promise.all(this.clients.map(async ({ client }) => { await client.close().catch(() => {}) }))
   }
+}
+
+// what a dial looks like when the other side is on a private network with another key (or
+// none): the TCP connection opens, then the handshake is cut or is gibberish
+const HANDSHAKE_FAILURE = /ECONNRESET|EPIPE|protocol selection|message length|missing newline|unexpected end|EOF|invalid message|stream reset|handshake/i
+
+function handshakeHint (err: any): string {
+  return HANDSHAKE_FAILURE.test(String(err?.message)) ? '; the connection was cut during the handshake: is the coordinator on a private network with another node.networkKey?' : ''
 }
 
 function sortByName (files: NetworkFile[]): NetworkFile[] {

@@ -3,6 +3,9 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { loadOrCreateKey } from '../host/identity.js'
 import { createHost } from '../host/create-host.js'
+import { providerRecords, ProvideUpkeep } from '../host/dht.js'
+import { networkProtector } from '../host/network-key.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ShareIndex } from '../share/share-index.js'
 import { Announcer } from '../index/announcer.js'
 import { ControlServer, isListening, NodeAlreadyRunningError } from '../control/server.js'
@@ -13,7 +16,8 @@ import { Finder } from './finder.js'
 import { ShareList } from './share-list.js'
 import { Downloads } from './downloads.js'
 import { controlHandlers } from './handlers.js'
-import type { Host } from '../host/create-host.js'
+import type { Host, NetworkServices } from '../host/create-host.js'
+import type { ProviderRecords } from '../host/dht.js'
 import type { NodeConfig } from '../config/load.js'
 import type { SharedFile } from '../share/types.js'
 import type { AnnounceFile } from '../index/client.js'
@@ -31,6 +35,7 @@ interface Parts {
   announcer?: Announcer
   coordinator?: CoordinatorNode
   control?: ControlServer
+  upkeep?: ProvideUpkeep
   shareList?: ShareList
 }
 
@@ -42,16 +47,18 @@ interface Parts {
 export class FsNode implements NodeApi {
   readonly finder: Finder
   readonly downloads: Downloads
+  readonly records: ProviderRecords
   private stopped = false
 
   private constructor (
     readonly config: NodeConfig,
-    readonly host: Host,
+    readonly host: Host<NetworkServices>,
     private readonly parts: Parts,
     coordinators: string[]
   ) {
     this.finder = new Finder(host, coordinators)
-    this.downloads = new Downloads({ host, finder: this.finder, config, share: parts.share, shareList: parts.shareList })
+    this.records = providerRecords(host)
+    this.downloads = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList })
   }
 
   static async daemon (config: NodeConfig, options: DaemonOptions = {}): Promise<FsNode> {
@@ -67,13 +74,24 @@ export class FsNode implements NodeApi {
     try {
       const coordinators = [...config.coordinators]
       if (config.embeddedCoordinator) {
+        // on the node's own network; the node itself may always announce to it
+        const allowPeers = config.coordinatorAllowPeers == null ? undefined : [...config.coordinatorAllowPeers, peerIdFromPrivateKey(privateKey).toString()]
         parts.coordinator = await CoordinatorNode.start({
-          dataDir: join(config.dataDir, 'coordinator'), listen: config.coordinatorListen, graceSeconds: config.coordinatorGraceSeconds
+          dataDir: join(config.dataDir, 'coordinator'), listen: config.coordinatorListen, graceSeconds: config.coordinatorGraceSeconds,
+          networkKey: config.networkKey, allowPeers
         })
         cleanup.push(async () => { await parts.coordinator?.stop() })
         coordinators.unshift(parts.coordinator.localAddr())
       }
-      const host = await createHost({ privateKey, listen: config.listen })
+      const host = await createHost<NetworkServices>({
+        privateKey,
+        listen: config.listen,
+        connectionProtector: networkProtector(config.networkKey),
+        dht: true,
+        mdns: config.mdns,
+        bootstrap: [...coordinators, ...config.peers],
+        dataDir: config.dataDir
+      })
       cleanup.push(async () => { await host.stop() })
 
       parts.shareList = new ShareList(config.dataDir)
@@ -97,6 +115,12 @@ export class FsNode implements NodeApi {
       }
 
       const node = new FsNode(config, host, parts, coordinators)
+      // every shared file id is provided on the DHT, so nodes find it without a coordinator
+      const upkeep = new ProvideUpkeep(node.records, { fileIds: () => share.files().map(f => f.fileId) })
+      parts.upkeep = upkeep
+      share.addEventListener('change', () => { upkeep.sync() })
+      upkeep.start()
+      cleanup.push(async () => { await upkeep.stop() })
       await node.downloads.startServing()
       cleanup.push(async () => { await node.downloads.stopServing() })
 
@@ -127,7 +151,15 @@ export class FsNode implements NodeApi {
 
   static async ephemeral (config: NodeConfig): Promise<FsNode> {
     const { privateKey } = await loadOrCreateKey(config.dataDir)
-    const host = await createHost({ privateKey, listen: [] })
+    const host = await createHost<NetworkServices>({
+      privateKey,
+      listen: [],
+      connectionProtector: networkProtector(config.networkKey),
+      dht: { clientMode: true },
+      mdns: config.mdns,
+      bootstrap: [...config.coordinators, ...config.peers],
+      dataDir: config.dataDir
+    })
     return new FsNode(config, host, {}, config.coordinators)
   }
 
@@ -163,6 +195,11 @@ export class FsNode implements NodeApi {
           },
       shares: this.parts.shareList?.list(),
       peers: this.host.getPeers().length,
+      dht: {
+        routingTable: this.records.peers,
+        ...(this.parts.upkeep?.stats() ?? {}),
+        traffic: this.host.services.dhtTraffic?.stats()
+      },
       downloads: this.downloads.active()
     }
   }
@@ -214,6 +251,7 @@ export class FsNode implements NodeApi {
     await this.parts.control?.stop()
     await this.downloads.stopServing()
     await this.parts.announcer?.stop()
+    await this.parts.upkeep?.stop()
     await this.finder.close()
     await this.parts.share?.stop()
     await this.host.stop()

@@ -2,9 +2,10 @@ import { resolve, sep, join } from 'node:path'
 import { MAX_SEGMENT_BYTES, PARTIAL_DIR } from './constants.js'
 import { InvalidNameError } from './errors.js'
 
-// control characters, and characters Windows refuses in names (':' would be an NTFS stream)
+// control characters, bidi overrides/isolates (a name that displays as another), and
+// characters Windows refuses in names (':' would be an NTFS stream)
 // eslint-disable-next-line no-control-regex
-const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f<>:"|?*]/g
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069<>:"|?*]/g
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i
 const DRIVE_LETTER = /^[a-z]:$/i
 

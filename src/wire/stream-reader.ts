@@ -32,7 +32,10 @@ export class StreamReader {
     stream.addEventListener('message', this.onMessage)
     stream.addEventListener('end', this.onEnd)
     stream.addEventListener('close', this.onClose)
-    if (stream.readStatus === 'closed') this.ended = true
+    // 'end' fires once: a remote that closed its side while the protocol was still being
+    // negotiated (before this reader existed) is only visible in readableEnded, and waiting
+    // for the event hung the reader until the caller's timeout
+    if (stream.readStatus === 'closed' || stream.readableEnded) this.ended = true
   }
 
   /** Bytes received and not yet read. */

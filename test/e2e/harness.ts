@@ -26,7 +26,8 @@ function childEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('FSNODE_') && k !== 'DEBUG') env[k] = v
   }
-  return { ...env, ...extra }
+  // no mDNS unless a test asks for it: nodes of concurrent tests would find each other
+  return { ...env, FSNODE_MDNS: '0', ...extra }
 }
 
 /** A scratch folder per test; the cwd of every command so no ./config.json is picked up. */

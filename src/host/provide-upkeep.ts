@@ -1,0 +1,246 @@
+import { logger } from '@libp2p/logger'
+import type { CID } from 'multiformats/cid'
+import { PROVIDE_CONCURRENCY, PROVIDE_READY_POLL, PROVIDE_RETRY_MAX, PROVIDE_RETRY_MIN, PROVIDE_TIMEOUT } from './constants.js'
+import { ProvideError } from './provider-records.js'
+import type { ProviderRecords } from './provider-records.js'
+
+const log = logger('fsnode:host:dht:upkeep')
+
+export interface FileIdSource {
+  fileIds: () => Iterable<CID>
+}
+
+export interface ProvideUpkeepInit {
+  concurrency?: number
+  timeout?: number
+  retryMin?: number
+  retryMax?: number
+}
+
+export interface ProvideUpkeepStats {
+  /** File ids being kept provided. */
+  files: number
+  provided: number
+  queued: number
+  running: number
+  /** Waiting to retry after a failed provide. */
+  retrying: number
+  /** File ids withdrawn since start. */
+  withdrawn: number
+  failures: number
+  /** DHT requests spent providing since start (re-provides by kad-dht itself not included). */
+  messages: number
+  lastError?: string
+}
+
+interface Entry {
+  cid: CID
+  state: 'queued' | 'running' | 'provided' | 'retrying'
+  attempts: number
+  /** provide() ran at least once: kad-dht holds a local record to withdraw. */
+  touched: boolean
+  timer?: ReturnType<typeof setTimeout>
+  controller?: AbortController
+}
+
+/**
+ * Keeps the DHT's provider records in step with what is shared: every file id of the source
+ * is provided (a queue, PROVIDE_CONCURRENCY at a time, retried with backoff while no peer takes
+ * it); an id that leaves the source is withdrawn. Call sync() whenever the source changed: it
+ * diffs by file id, so two names of one file, or a rename, cost nothing.
+ *
+ * Refreshing is kad-dht's own reprovider: provide() stores our record in the libp2p datastore
+ * and kad-dht re-provides every such record REPROVIDE_THRESHOLD before it expires, checking
+ * every REPROVIDE_INTERVAL. withdraw() (kad-dht cancelReprovide) deletes that record, which
+ * stops both the refresh and our own answers; copies on other peers expire after
+ * PROVIDE_VALIDITY.
+ */
+export class ProvideUpkeep {
+  private readonly entries = new Map<string, Entry>()
+  private readonly queue: string[] = []
+  private readonly withdrawing = new Map<string, Promise<void>>()
+  private readonly jobs = new Set<Promise<void>>()
+  private readonly idleWaiters: Array<() => void> = []
+  private readonly counts = { withdrawn: 0, failures: 0, messages: 0, lastError: undefined as string | undefined }
+  private readonly concurrency: number
+  private readonly timeout: number
+  private readonly retryMin: number
+  private readonly retryMax: number
+  private running = 0
+  private started = false
+  private stopped = false
+  private syncScheduled = false
+  private readonly shutdown = new AbortController()
+
+  constructor (private readonly records: ProviderRecords, private readonly source: FileIdSource, init: ProvideUpkeepInit = {}) {
+    this.concurrency = init.concurrency ?? PROVIDE_CONCURRENCY
+    this.timeout = init.timeout ?? PROVIDE_TIMEOUT
+    this.retryMin = init.retryMin ?? PROVIDE_RETRY_MIN
+    this.retryMax = init.retryMax ?? PROVIDE_RETRY_MAX
+  }
+
+  start (): void {
+    if (this.started) return
+    this.started = true
+    this.sync()
+  }
+
+  /** Re-read the source soon (calls in one tick are merged). */
+  sync (): void {
+    if (!this.started || this.stopped || this.syncScheduled) return
+    this.syncScheduled = true
+    queueMicrotask(() => {
+      this.syncScheduled = false
+      if (!this.stopped) this.diff()
+    })
+  }
+
+  /** Resolves when nothing is queued or running (retries may still be pending). */
+  async settled (signal: AbortSignal): Promise<void> {
+    if (this.queue.length === 0 && this.running === 0 && !this.syncScheduled) return
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { reject(new ProvideError('provide upkeep did not settle in time')) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.idleWaiters.push(() => { signal.removeEventListener('abort', onAbort); resolve() })
+    })
+  }
+
+  stats (): ProvideUpkeepStats {
+    const stats: ProvideUpkeepStats = {
+      files: this.entries.size, provided: 0, queued: 0, running: 0, retrying: 0, withdrawn: this.counts.withdrawn,
+      failures: this.counts.failures, messages: this.counts.messages, lastError: this.counts.lastError
+    }
+    for (const e of this.entries.values()) {
+      if (e.state === 'provided') stats.provided++
+      else if (e.state === 'queued') stats.queued++
+      else if (e.state === 'running') stats.running++
+      else stats.retrying++
+    }
+    return stats
+  }
+
+  /** Stop providing new ids; records already provided stay (and kad-dht stops with the host). */
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.shutdown.abort()
+    for (const e of this.entries.values()) clearTimeout(e.timer)
+    this.queue.length = 0
+    await Promise.allSettled([...this.jobs, ...this.withdrawing.values()])
+    this.notifyIdle()
+  }
+
+  private diff (): void {
+    const current = new Map<string, CID>()
+    for (const cid of this.source.fileIds()) current.set(cid.toString(), cid)
+    for (const key of [...this.entries.keys()]) {
+      if (!current.has(key)) this.remove(key)
+    }
+    for (const [key, cid] of current) {
+      if (this.entries.has(key)) continue
+      this.entries.set(key, { cid, state: 'queued', attempts: 0, touched: false })
+      this.queue.push(key)
+    }
+    this.pump()
+    this.notifyIdle()
+  }
+
+  private remove (key: string): void {
+    const entry = this.entries.get(key)
+    if (entry == null) return
+    this.entries.delete(key)
+    clearTimeout(entry.timer)
+    this.counts.withdrawn++
+    if (entry.state === 'running') {
+      entry.controller?.abort() // run() withdraws once provide() has let go
+    } else if (entry.touched) {
+      this.withdraw(key, entry.cid)
+    }
+  }
+
+  private withdraw (key: string, cid: CID): void {
+    const previous = this.withdrawing.get(key) ?? Promise.resolve()
+    const p: Promise<void> = previous
+      .then(async () => { await this.records.withdraw(cid, { signal: AbortSignal.timeout(this.timeout) }) })
+      .catch((err: any) => { log.error('withdrawing %s failed: %s', key, err.message) })
+      .finally(() => { if (this.withdrawing.get(key) === p) this.withdrawing.delete(key) })
+    this.withdrawing.set(key, p)
+  }
+
+  private pump (): void {
+    while (!this.stopped && this.running < this.concurrency && this.queue.length > 0) {
+      const key = this.queue.shift() as string
+      const entry = this.entries.get(key)
+      if (entry?.state !== 'queued') continue
+      const job = this.run(key, entry)
+      this.jobs.add(job)
+      void job.finally(() => { this.jobs.delete(job) })
+    }
+  }
+
+  private async run (key: string, entry: Entry): Promise<void> {
+    entry.state = 'running'
+    entry.controller = new AbortController()
+    this.running++
+    const signal = AbortSignal.any([entry.controller.signal, this.shutdown.signal])
+    try {
+      await this.whenReady(signal)
+      await this.withdrawing.get(key)
+      signal.throwIfAborted()
+      entry.touched = true
+      const result = await this.records.provide(entry.cid, AbortSignal.any([signal, AbortSignal.timeout(this.timeout)]))
+      this.counts.messages += result.messages
+      entry.state = 'provided'
+      entry.attempts = 0
+      log('provided %s to %d peers in %d ms', key, result.peers, result.ms)
+    } catch (err: any) {
+      if (this.entries.get(key) === entry && !this.stopped) {
+        this.counts.failures++
+        this.counts.lastError = err.message
+        this.retryLater(key, entry)
+      }
+    } finally {
+      entry.controller = undefined
+      this.running--
+      if (this.entries.get(key) !== entry && entry.touched) this.withdraw(key, entry.cid)
+      this.pump()
+      this.notifyIdle()
+    }
+  }
+
+  private retryLater (key: string, entry: Entry): void {
+    const delay = Math.min(this.retryMax, this.retryMin * 2 ** entry.attempts)
+    entry.attempts++
+    entry.state = 'retrying'
+    log('provide of %s failed (%s); retry in %d ms', key, this.counts.lastError, delay)
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined
+      if (this.entries.get(key) !== entry || this.stopped) return
+      entry.state = 'queued'
+      this.queue.push(key)
+      this.pump()
+    }, delay)
+    entry.timer.unref?.()
+  }
+
+  /** Queries wait for a routing table peer: wait here instead, holding no query open. */
+  private async whenReady (signal: AbortSignal): Promise<void> {
+    while (this.records.peers === 0) {
+      signal.throwIfAborted()
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, PROVIDE_READY_POLL)
+        signal.addEventListener('abort', done, { once: true })
+        function done (): void {
+          clearTimeout(timer)
+          signal.removeEventListener('abort', done)
+          resolve()
+        }
+      })
+    }
+  }
+
+  private notifyIdle (): void {
+    if (this.queue.length > 0 || this.running > 0) return
+    for (const fn of this.idleWaiters.splice(0)) fn()
+  }
+}

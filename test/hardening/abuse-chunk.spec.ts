@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import * as varint from 'uint8-varint'
+import { CHUNK_PROTOCOL } from '../../src/wire/constants.js'
+import { ChunkRequest, ChunkResponse } from '../../src/wire/chunk.js'
+import { lpEncode } from '../../src/wire/framing.js'
+import { download } from '../../src/transfer/downloader.js'
+import { Cleanup, makeHost, makeProvider, randomFile, sha256File, shareFile, tempDir } from '../transfer/helpers.js'
+import { RejectionGuard } from './fuzz.js'
+import { hostileHost, peakDuring } from './hosts.js'
+import { rawExchange, sleep, splitFrames, until } from './net.js'
+import type { TestProvider } from '../transfer/helpers.js'
+import type { Host } from '../../src/host/create-host.js'
+import type { SharedFile } from '../../src/share/types.js'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+
+const IDLE = 400
+const SEND_TIMEOUT = 500
+const MAX_STREAMS = 16
+const FLOOD_STREAMS = 3000
+const MiB = 1024 * 1024
+
+const request = (file: SharedFile, index = 0, type = ChunkRequest.Type.CHUNK): Uint8Array =>
+  lpEncode(ChunkRequest.encode({ type, fileId: file.fileId.bytes as Uint8Array<ArrayBuffer>, index }))
+
+/** Unread bytes the host holds in its streams right now. */
+function bufferedIn (host: Libp2p): number {
+  let n = 0
+  for (const conn of host.getConnections()) for (const s of conn.streams) n += (s as any).readBuffer?.byteLength ?? 0
+  return n
+}
+
+describe('hardening: resource abuse at a provider', function () {
+  this.timeout(60_000)
+  const guard = new RejectionGuard()
+  const cleanup = new Cleanup()
+  let provider: TestProvider
+  let client: Host
+  let small: SharedFile
+  let big: SharedFile
+
+  before(async () => {
+    guard.install()
+    const dir = await tempDir(cleanup)
+    provider = await makeProvider(cleanup, { idleTimeout: IDLE, sendTimeout: SEND_TIMEOUT, maxInboundStreams: MAX_STREAMS })
+    small = provider.source.add(await shareFile(await randomFile(join(dir, 'small.bin'), 300 * 1024), 'small.bin'))
+    big = provider.source.add(await shareFile(await randomFile(join(dir, 'big.bin'), 64 * MiB), 'big.bin'))
+    client = await makeHost(cleanup)
+  })
+  after(async () => {
+    await cleanup.run()
+    guard.uninstall()
+    assert.equal(guard.seen.length, 0, `unhandled rejections:\n${guard.describe()}`)
+  })
+
+  async function connection (host?: Host | Libp2p): Promise<Connection> {
+    return await (host ?? await makeHost(cleanup)).dial(multiaddr(provider.info.addrs[0]), { signal: AbortSignal.timeout(5_000) })
+  }
+
+  async function stillServed (limitMs = 3_000): Promise<void> {
+    const t0 = Date.now()
+    const r = await download({ node: client, fileId: small.fileId, name: 'ok.bin', providers: [provider.info], outDir: await tempDir(cleanup), signal: AbortSignal.timeout(10_000) })
+    assert.equal(await sha256File(r.path), await sha256File(small.path))
+    assert.ok(Date.now() - t0 < limitMs, `an honest download took ${Date.now() - t0} ms`)
+  }
+
+  for (const [what, bytes] of [
+    ['a stream that never sends', () => new Uint8Array(0)],
+    ['half a request, then nothing', () => request(small).slice(0, 10)]
+  ] as const) {
+    it(`closes ${what} after the idle timeout`, async () => {
+      const t0 = Date.now()
+      const r = await rawExchange(await connection(), CHUNK_PROTOCOL, bytes(), { deadline: 5_000, keepOpen: true })
+      const took = Date.now() - t0
+      assert.notEqual(r.ending, 'hung')
+      assert.ok(took >= IDLE - 50 && took < IDLE + 1_500, `ended after ${took} ms`)
+      await stillServed()
+    })
+  }
+
+  it('resets a stream whose peer stops reading, after the send timeout', async () => {
+    const conn = await connection()
+    const stream: Stream = await conn.newStream(CHUNK_PROTOCOL, { signal: AbortSignal.timeout(5_000) })
+    stream.pause() // the window closes; the provider's writes block
+    for (let i = 0; i < 8; i++) stream.send(request(big, i))
+    await until(() => provider.server.activeStreams === 1, 'the stream to be served')
+    const t0 = Date.now()
+    await until(() => provider.server.activeStreams === 0, 'the provider to give up on the stream', 5_000)
+    assert.ok(Date.now() - t0 < SEND_TIMEOUT + 2_000, `held for ${Date.now() - t0} ms`)
+    await stillServed()
+    stream.abort(new Error('done'))
+  })
+
+  it('oversized request frames, really sent on many streams, are refused and not buffered', async () => {
+    const conn = await connection()
+    await rawExchange(conn, CHUNK_PROTOCOL, request(small, 0, ChunkRequest.Type.MANIFEST), { deadline: 5_000 })
+    const bytes = new Uint8Array([...varint.encode(1 << 30), ...new Uint8Array(6 * MiB)])
+    const exchanges = Promise.all(Array.from({ length: MAX_STREAMS }, async () => await rawExchange(conn, CHUNK_PROTOCOL, bytes, { deadline: 10_000 })))
+    const peak = await peakDuring(() => bufferedIn(provider.host), exchanges)
+    for (const r of await exchanges) {
+      const { frames } = splitFrames(r.received)
+      assert.equal(frames.length, 1, `${r.ending} ${r.error ?? ''}`)
+      assert.equal(ChunkResponse.decode(frames[0]).status, ChunkResponse.Status.BAD_REQUEST)
+    }
+    assert.ok(peak < 16 * MiB, `the provider held ${(peak / MiB).toFixed(1)} MiB of unread bytes`)
+    await stillServed()
+  })
+
+  it('answers BUSY past the streams it serves at once over all peers; serves again once they leave', async () => {
+    const busy = await makeProvider(cleanup, { maxActiveStreams: 4 })
+    busy.source.add(small)
+    const addr = multiaddr(busy.info.addrs[0])
+    const holders: Stream[] = []
+    for (let i = 0; i < 4; i++) {
+      const host = await makeHost(cleanup)
+      holders.push(await host.dialProtocol(addr, CHUNK_PROTOCOL, { signal: AbortSignal.timeout(5_000) }))
+    }
+    await until(() => busy.server.activeStreams === 4, 'four streams held open')
+    const r = await rawExchange(await client.dial(addr), CHUNK_PROTOCOL, request(small), { deadline: 5_000 })
+    assert.equal(ChunkResponse.decode(splitFrames(r.received).frames[0]).status, ChunkResponse.Status.BUSY)
+    for (const s of holders) await s.close()
+    await until(() => busy.server.activeStreams === 0, 'the holders to leave')
+    const ok = await download({ node: client, fileId: small.fileId, name: 'x.bin', providers: [busy.info], outDir: await tempDir(cleanup) })
+    assert.equal(await sha256File(ok.path), await sha256File(small.path))
+  })
+
+  it(`${FLOOD_STREAMS} streams opened at once by one peer: at most ${MAX_STREAMS} served, others still served`, async () => {
+    // a provider with realistic timeouts: the flood starves this one process (both ends run in
+    // it) for seconds, and a 400 ms idle timer would fire before the honest request is read
+    const target = await makeProvider(cleanup, { maxInboundStreams: MAX_STREAMS })
+    target.source.add(small)
+    const hostile = await hostileHost(fn => cleanup.add(fn))
+    const conn = await hostile.dial(multiaddr(target.info.addrs[0]), { signal: AbortSignal.timeout(5_000) })
+    // one exchange first, so the flood meets a connection the provider has fully set up
+    await rawExchange(conn, CHUNK_PROTOCOL, request(small, 0, ChunkRequest.Type.MANIFEST), { deadline: 5_000 })
+    const endings: Record<string, number> = {}
+    const flood = Promise.all(Array.from({ length: FLOOD_STREAMS }, async (_, i) => {
+      // manifests: cheap to answer, so this measures the streams, not the bandwidth they take
+      const r = await rawExchange(conn, CHUNK_PROTOCOL, request(small, i, ChunkRequest.Type.MANIFEST), { deadline: 30_000 })
+      endings[r.ending] = (endings[r.ending] ?? 0) + 1
+    }))
+    const honestGet = async (): Promise<void> => {
+      const r = await download({ node: client, fileId: small.fileId, name: 'ok.bin', providers: [target.info], outDir: await tempDir(cleanup), signal: AbortSignal.timeout(20_000) })
+      assert.equal(await sha256File(r.path), await sha256File(small.path))
+    }
+    const during = (async () => { await sleep(50); await honestGet() })()
+    const peak = await peakDuring(() => target.server.activeStreams, Promise.all([flood, during]))
+    await flood
+    await during
+    console.log(`      ${FLOOD_STREAMS} streams: ${JSON.stringify(endings)}, at most ${peak} served at once`)
+    assert.ok(peak <= MAX_STREAMS + 1, `${peak} streams served at once`)
+    assert.equal(endings.hung, undefined, 'no stream left hanging')
+    await until(() => target.server.activeStreams === 0, 'the flood streams to be dropped')
+    await honestGet()
+  })
+})

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createConnection } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { fetchManifest } from '../../src/transfer/fetcher.js'
+import { INBOUND_UPGRADE_TIMEOUT } from '../../src/host/inbound-guard.js'
+import { ControlServer } from '../../src/control/server.js'
+import { ControlClient } from '../../src/control/client.js'
+import { Cleanup, makeHost, makeProvider, randomFile, shareFile, tempDir } from '../transfer/helpers.js'
+import { RejectionGuard } from './fuzz.js'
+import { sleep, until } from './net.js'
+import type { TestProvider } from '../transfer/helpers.js'
+import type { SharedFile } from '../../src/share/types.js'
+import type { Socket } from 'node:net'
+
+const SILENT_SOCKETS = 150
+/** Another loopback address, so the silent sockets come from another host than the honest peer. */
+const ATTACKER_ADDRESS = '127.0.0.2'
+const MANY_PEERS = 60
+
+describe('hardening: connection-level abuse', function () {
+  this.timeout(60_000)
+  const guard = new RejectionGuard()
+  const cleanup = new Cleanup()
+  let provider: TestProvider
+  let file: SharedFile
+
+  before(async () => {
+    guard.install()
+    provider = await makeProvider(cleanup)
+    file = provider.source.add(await shareFile(await randomFile(join(await tempDir(cleanup), 'f.bin'), 1000), 'f.bin'))
+  })
+  after(async () => {
+    await cleanup.run()
+    guard.uninstall()
+    assert.equal(guard.seen.length, 0, `unhandled rejections:\n${guard.describe()}`)
+  })
+
+  const target = (): { peerId: any, addrs: any[] } => ({ peerId: provider.host.peerId, addrs: [multiaddr(provider.info.addrs[0])] })
+
+  it(`${SILENT_SOCKETS} TCP sockets that never speak do not lock other peers out, and are closed after the upgrade timeout`, async () => {
+    const [, , host, , port] = provider.info.addrs[0].split('/')
+    const closed = new Set<Socket>()
+    const sockets = Array.from({ length: SILENT_SOCKETS }, () => {
+      const s = createConnection({ host, port: Number(port), localAddress: ATTACKER_ADDRESS })
+      s.on('error', () => {})
+      s.on('close', () => closed.add(s))
+      return s
+    })
+    cleanup.add(() => { for (const s of sockets) s.destroy() })
+    await sleep(300)
+    const t0 = Date.now()
+    const honest = await makeHost(cleanup)
+    const manifest = await fetchManifest(honest, target(), file.fileId, { timeout: 5_000 })
+    assert.ok(manifest.fileId.equals(file.fileId))
+    assert.ok(Date.now() - t0 < 2_000, `the honest peer waited ${Date.now() - t0} ms`)
+    await until(() => closed.size === SILENT_SOCKETS, 'every silent socket to be closed', INBOUND_UPGRADE_TIMEOUT + 3_000)
+  })
+
+  it(`${MANY_PEERS} peers connecting at once are all served`, async () => {
+    const peers = await Promise.all(Array.from({ length: MANY_PEERS }, async () => await makeHost(cleanup)))
+    const t0 = Date.now()
+    const results = await Promise.all(peers.map(async p => await fetchManifest(p, target(), file.fileId, { timeout: 20_000 }).then(() => 'ok', (err: Error) => `${err.name}: ${err.message}`)))
+    const failed = results.filter(r => r !== 'ok')
+    assert.deepEqual(failed, [], `${failed.length} of ${MANY_PEERS} failed`)
+    console.log(`      ${MANY_PEERS} peers served in ${Date.now() - t0} ms; the provider has ${provider.host.getConnections().length} connections`)
+  })
+})
+
+describe('hardening: control socket abuse', function () {
+  this.timeout(20_000)
+  let dir: string
+  let server: ControlServer
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fsnode-control-abuse-'))
+    server = new ControlServer(dir, { echo: async p => p }, { idleTimeout: 300 })
+    await server.start()
+  })
+  after(async () => {
+    await server.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  async function collect (write: (s: Socket) => void): Promise<{ lines: string[], ms: number }> {
+    const t0 = Date.now()
+    return await new Promise(resolve => {
+      const s = createConnection(server.path)
+      let out = ''
+      s.setEncoding('utf8')
+      s.on('data', d => { out += d })
+      s.on('error', () => {})
+      s.on('close', () => resolve({ lines: out.split('\n').filter(l => l !== ''), ms: Date.now() - t0 }))
+      write(s)
+    })
+  }
+
+  it('closes a connection that never sends its request after the idle timeout', async () => {
+    const r = await collect(() => {})
+    assert.ok(r.ms < 2_000, `open for ${r.ms} ms`)
+    assert.match(r.lines[0], /no request within/)
+  })
+
+  it('a flood of request lines gets one answer and one error, not one reply per line', async () => {
+    const line = JSON.stringify({ method: 'echo', params: { x: 1 } }) + '\n'
+    const r = await collect(s => { s.end(line.repeat(50_000)) })
+    assert.equal(r.lines.length, 2, r.lines.slice(0, 3).join(' | '))
+    const replies = r.lines.map(l => JSON.parse(l))
+    assert.deepEqual(replies.find(x => 'result' in x), { result: { x: 1 } })
+    assert.match(replies.find(x => 'error' in x).error.message, /one request per connection/)
+  })
+
+  it('nothing after an oversized line is run', async () => {
+    const r = await collect(s => { s.end('a'.repeat(1024 * 1024 + 10) + '\n' + JSON.stringify({ method: 'echo', params: { ran: true } }) + '\n') })
+    assert.equal(r.lines.length, 1)
+    assert.match(r.lines[0], /over/)
+    assert.deepEqual(await ControlClient.forDataDir(dir).call('echo', { ok: 1 }), { ok: 1 })
+  })
+})

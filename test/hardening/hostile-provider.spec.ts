@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { download } from '../../src/transfer/downloader.js'
+import { CHUNK_PROTOCOL, PARTIAL_DIR } from '../../src/transfer/constants.js'
+import { ChunkRequest, ChunkResponse } from '../../src/wire/chunk.js'
+import { lpEncode } from '../../src/wire/framing.js'
+import { StreamReader } from '../../src/wire/stream-reader.js'
+import { Cleanup, makeHost, makeProvider, randomFile, sha256File, shareFile, tempDir } from '../transfer/helpers.js'
+import { RejectionGuard } from './fuzz.js'
+import type { TestProvider } from '../transfer/helpers.js'
+import type { Host } from '../../src/host/create-host.js'
+import type { SharedFile } from '../../src/share/types.js'
+import type { Stream } from '@libp2p/interface'
+
+const MiB = 1024 * 1024
+const CHUNK_TIMEOUT = 500
+const MANIFEST_TIMEOUT = 1_000
+
+type Misbehaviour = 'wrong-bytes' | 'wrong-manifest' | 'huge-manifest' | 'silent-manifest' | 'truncated-chunk' |
+  'short-length' | 'stall-mid-chunk' | 'junk-after-chunk'
+
+/** What each hostile provider does, and what the downloader should say when it is alone. */
+const CASES: Array<[Misbehaviour, string, RegExp]> = [
+  ['wrong-bytes', 'serves random bytes for every chunk', /ChunksUnavailableError.*bad-data.*does not match/],
+  ['wrong-manifest', "serves another file's manifest", /ManifestUnavailableError/],
+  ['huge-manifest', 'announces a 1 TiB manifest', /ManifestUnavailableError.*too large/],
+  ['silent-manifest', 'never answers the manifest request', /ManifestUnavailableError/],
+  ['truncated-chunk', 'sends half a chunk and closes the stream', /ChunksUnavailableError/],
+  ['short-length', 'announces a chunk one byte short', /ChunksUnavailableError.*bad-data/],
+  ['stall-mid-chunk', 'stalls forever in the middle of a chunk', /ChunksUnavailableError.*timeout/],
+  ['junk-after-chunk', 'sends garbage after each chunk', /ChunksUnavailableError/]
+]
+
+/** A host serving CHUNK_PROTOCOL for `file`, wrongly in the way asked. */
+async function hostileProvider (cleanup: Cleanup, file: SharedFile, other: SharedFile, how: Misbehaviour): Promise<{ peerId: string, addrs: string[] }> {
+  const host = await makeHost(cleanup)
+  const streams = new Set<Stream>()
+  cleanup.add(() => { for (const s of streams) s.abort(new Error('test over')) })
+  await host.handle(CHUNK_PROTOCOL, (stream) => {
+    streams.add(stream)
+    const reader = new StreamReader(stream)
+    const ok = (length: number): boolean => stream.send(lpEncode(ChunkResponse.encode({ status: ChunkResponse.Status.OK, length })))
+    void (async () => {
+      for (let f; (f = await reader.readLp(1024)) != null;) {
+        const req = ChunkRequest.decode(f)
+        if (req.type === ChunkRequest.Type.MANIFEST) {
+          if (how === 'silent-manifest') continue
+          if (how === 'huge-manifest') { ok(2 ** 40); continue }
+          const bytes = how === 'wrong-manifest' ? other.manifest.bytes : file.manifest.bytes
+          ok(bytes.byteLength)
+          stream.send(bytes)
+          continue
+        }
+        const length = file.manifest.chunkLength(req.index)
+        const honest = await chunkOf(file, req.index)
+        switch (how) {
+          case 'wrong-bytes': ok(length); stream.send(randomBytes(length)); break
+          case 'truncated-chunk': ok(length); stream.send(honest.subarray(0, length >> 1)); await stream.close(); return
+          case 'short-length': ok(length - 1); stream.send(honest.subarray(0, length - 1)); break
+          case 'stall-mid-chunk': ok(length); stream.send(honest.subarray(0, length >> 1)); return // and never more
+          case 'junk-after-chunk': ok(length); stream.send(honest); stream.send(randomBytes(100)); break
+          default: ok(length); stream.send(honest)
+        }
+      }
+    })().catch(() => {})
+  })
+  return { peerId: host.peerId.toString(), addrs: host.getMultiaddrs().map(String) }
+}
+
+async function chunkOf (file: SharedFile, index: number): Promise<Uint8Array> {
+  const { open } = await import('node:fs/promises')
+  const fh = await open(file.path, 'r')
+  try {
+    const buf = Buffer.alloc(file.manifest.chunkLength(index))
+    await fh.read(buf, 0, buf.byteLength, index * file.manifest.chunkSize)
+    return buf
+  } finally {
+    await fh.close()
+  }
+}
+
+describe('hardening: hostile providers against the real downloader', function () {
+  this.timeout(30_000)
+  const guard = new RejectionGuard()
+  const cleanup = new Cleanup()
+  let honest: TestProvider
+  let client: Host
+  let file: SharedFile
+  let other: SharedFile
+
+  before(async () => {
+    guard.install()
+    const dir = await tempDir(cleanup)
+    honest = await makeProvider(cleanup)
+    client = await makeHost(cleanup)
+    file = honest.source.add(await shareFile(await randomFile(join(dir, 'data.bin'), 4 * MiB), 'data.bin'))
+    other = await shareFile(await randomFile(join(dir, 'other.bin'), 4 * MiB), 'other.bin')
+  })
+  after(async () => {
+    await cleanup.run()
+    guard.uninstall()
+    assert.equal(guard.seen.length, 0, `unhandled rejections:\n${guard.describe()}`)
+  })
+
+  const options = { chunkTimeout: CHUNK_TIMEOUT, manifestTimeout: MANIFEST_TIMEOUT }
+
+  for (const [how, what, aloneError] of CASES) {
+    it(`a provider that ${what}: completes from the honest one; alone, fails clearly and writes nothing final`, async () => {
+      const liar = await hostileProvider(cleanup, file, other, how)
+      // beside an honest provider (the liar listed first): the right bytes, from the honest one
+      const out = await tempDir(cleanup)
+      const r = await download({ node: client, fileId: file.fileId, name: 'data.bin', providers: [liar, honest.info], outDir: out, ...options })
+      assert.equal(await sha256File(r.path), await sha256File(file.path))
+      assert.deepEqual(await readdir(out), ['data.bin'])
+      assert.ok((r.chunksFromPeer[honest.info.peerId] ?? 0) > 0)
+
+      // alone: one clear error naming why, the partial kept aside, nothing under the name
+      const alone = await tempDir(cleanup)
+      const t0 = Date.now()
+      await assert.rejects(
+        download({ node: client, fileId: file.fileId, name: 'data.bin', providers: [liar], outDir: alone, ...options }),
+        (err: Error) => {
+          assert.match(`${err.name}: ${err.message}`, aloneError)
+          assert.ok(!err.message.includes('\n'), 'one line')
+          return true
+        }
+      )
+      assert.ok(Date.now() - t0 < 15_000, `gave up after ${Date.now() - t0} ms`)
+      const left = await readdir(alone)
+      assert.ok(!left.includes('data.bin'), `found ${left.join(', ')}`)
+      assert.ok(left.every(n => n === PARTIAL_DIR))
+    })
+  }
+})

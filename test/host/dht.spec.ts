@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { providerRecords } from '../../src/host/dht.js'
+import { PEERS_FILE } from '../../src/host/constants.js'
+import { Scene, addrOf, fileIdOf, isConnected, mapLimit, tableSize, waitFor } from './helpers.js'
+import type { NetHost } from './helpers.js'
+import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+const NODES = 20
+const SHARER = 3
+const FINDER = 17
+const RESTARTED = 5
+/** A node has joined once its routing table holds this many peers. */
+const JOINED = 4
+/** Generous: this machine is shared, and 21 nodes in one process on two cores are slow at times. */
+const LOOKUP_TIMEOUT = 15_000
+const PROVIDE_TIMEOUT = 30_000
+
+/** Keeps `a` and `b` from ever connecting while `blocked()` holds. */
+function keepApart (self: PeerId, a: PeerId, b: PeerId, blocked: () => boolean): ConnectionGater | undefined {
+  const other = self.equals(a) ? b : self.equals(b) ? a : undefined
+  if (other == null) return undefined
+  const deny = (peer: PeerId): boolean => blocked() && peer.equals(other)
+  return { denyDialPeer: deny, denyInboundEncryptedConnection: deny, denyOutboundEncryptedConnection: deny }
+}
+
+describe('host/dht: 20 nodes join through a coordinator that then goes away', function () {
+  this.timeout(90_000) // ~20 s on an idle machine; this one is shared
+  let scene: Scene
+  let coordinator: NetHost
+  let bootstrap: string[]
+  let keys: PrivateKey[]
+  let ids: PeerId[]
+  let dirs: string[]
+  let hosts: NetHost[]
+  let fileId: CID
+  let apart = true
+  let sharerFinderConnections = 0
+
+  before(async () => {
+    scene = new Scene()
+    coordinator = await scene.host({ dht: true })
+    bootstrap = [addrOf(coordinator)]
+    keys = await Promise.all(Array.from({ length: NODES }, async () => await generateKeyPair('Ed25519')))
+    ids = keys.map(k => peerIdFromPrivateKey(k))
+    dirs = await Promise.all(keys.map(async () => await scene.tmpDir()))
+    hosts = await mapLimit(keys, 5, async (privateKey, i) => await scene.host({
+      privateKey,
+      dht: true,
+      bootstrap,
+      dataDir: dirs[i],
+      connectionGater: keepApart(ids[i], ids[SHARER], ids[FINDER], () => apart)
+    }))
+    hosts[FINDER].addEventListener('connection:open', (e) => {
+      if (e.detail.remotePeer.equals(ids[SHARER])) sharerFinderConnections++
+    })
+    await waitFor(() => hosts.every(h => tableSize(h) >= JOINED) ? true : undefined, `every routing table to hold ${JOINED} peers`, 45_000, 100)
+    await coordinator.stop()
+    fileId = await fileIdOf('a file only node 3 shares')
+    const result = await providerRecords(hosts[SHARER]).provide(fileId, AbortSignal.timeout(PROVIDE_TIMEOUT))
+    assert.ok(result.peers > 0)
+  })
+
+  after(async () => { await scene.cleanup() })
+
+  it('a node that never talked to the sharer finds it by file id, without the coordinator', async () => {
+    assert.equal(isConnected(hosts[FINDER], ids[SHARER]), false)
+    assert.equal(sharerFinderConnections, 0)
+    const started = Date.now()
+    const found = await providerRecords(hosts[FINDER]).findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
+    const ms = Date.now() - started
+    assert.equal(found.length, 1, 'one provider found')
+    assert.ok(found[0].peerId.equals(ids[SHARER]), 'the provider is the sharer')
+    assert.equal(sharerFinderConnections, 0, 'the lookup never connected finder and sharer')
+    assert.ok(ms < LOOKUP_TIMEOUT)
+
+    // the addresses in the record are the sharer's and they work
+    const listening = hosts[SHARER].getMultiaddrs().map(a => a.decapsulateCode(421).toString())
+    assert.ok(found[0].addrs.some(a => listening.includes(a.toString())), `${found[0].addrs.join(',')} has one of ${listening.join(',')}`)
+    apart = false
+    const connection = await hosts[FINDER].dial(found[0].addrs.map(a => a.encapsulate(`/p2p/${ids[SHARER].toString()}`)), { signal: AbortSignal.timeout(5000) })
+    assert.ok(connection.remotePeer.equals(ids[SHARER]))
+  })
+
+  it('a node restarted while the coordinator is down rejoins through peers.json', async () => {
+    await hosts[RESTARTED].stop()
+    const remembered = JSON.parse(await readFile(join(dirs[RESTARTED], PEERS_FILE), 'utf8'))
+    assert.ok(remembered.peers.length >= 5, `remembered ${remembered.peers.length} peers`)
+    assert.ok(!remembered.peers.some((p: any) => p.id === ids[RESTARTED].toString()), 'never itself')
+
+    const again = await scene.host({ privateKey: keys[RESTARTED], dht: true, bootstrap, dataDir: dirs[RESTARTED] })
+    assert.ok(again.peerId.equals(ids[RESTARTED]))
+    await waitFor(() => tableSize(again) >= 3 ? true : undefined, 'the restarted node\'s routing table', 15_000, 100)
+    const found = await providerRecords(again).findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
+    assert.equal(found.length, 1)
+    assert.ok(found[0].peerId.equals(ids[SHARER]))
+    assert.equal(isConnected(again, coordinator.peerId), false)
+  })
+
+  it('a short-lived client-mode node with no listen address finds the provider too', async () => {
+    const client = await scene.host({ listen: [], dht: { clientMode: true }, bootstrap: [addrOf(hosts[FINDER])] })
+    assert.equal(client.getMultiaddrs().length, 0)
+    const found = await providerRecords(client).findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
+    assert.ok(found[0]?.peerId.equals(ids[SHARER]))
+  })
+})
