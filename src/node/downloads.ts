@@ -134,7 +134,7 @@ export class Downloads {
 
   /** Download one resolved file to `outDir/saveAs` and seed it. */
   async fetch (t: Target, outDir: string, saveAs: string, options: GetOptions = {}): Promise<GetFileResult> {
-    if (t.providers.length === 0) throw new NoProvidersError(`no provider of ${t.name} is reachable`)
+    if (t.providers.length === 0) throw new NoProvidersError(`no other peer shares ${t.name}`)
     const key = `${t.fileId}\u0000${outDir}\u0000${saveAs}`
     const state = { fileId: t.fileId, name: t.name, bytesDone: 0, bytesTotal: t.size }
     this.running.set(key, state)
