@@ -9,6 +9,7 @@ import { latencyCase } from './latency.js'
 import { indexingCase } from './indexing.js'
 import { restartCase } from './restart.js'
 import { coordinatorCase } from './coordinator.js'
+import { dhtCase } from './dht.js'
 import type { BenchCase } from '../lib/types.js'
 
 export const CASES: BenchCase[] = [
@@ -21,5 +22,6 @@ export const CASES: BenchCase[] = [
   latencyCase,
   indexingCase,
   restartCase,
-  coordinatorCase
+  coordinatorCase,
+  dhtCase
 ]
