@@ -99,6 +99,10 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
         maxWriteBufferLength: MAX_WRITE_BUFFER
       }
     } as any)],
+    // a ping that times out on a CPU-starved machine must not cut a connection in the middle of
+    // a transfer: dead peers are caught by TCP keepalive, the socket inactivity timeout and the
+    // per-request timeouts of fsnode's protocols
+    connectionMonitor: { abortConnectionOnPingFailure: false },
     connectionManager: {
       maxConnections: MAX_CONNECTIONS,
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
