@@ -46,7 +46,7 @@ async function main (): Promise<number> {
   }
   let selection
   try {
-    selection = selectCases(CASES, args.only)
+    selection = selectCases(CASES, args.only, { quick: args.quick })
   } catch (err) {
     if (err instanceof UsageError) { log(`bench: ${err.message}`); return EXIT_USAGE }
     throw err

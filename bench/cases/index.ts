@@ -10,6 +10,7 @@ import { indexingCase } from './indexing.js'
 import { restartCase } from './restart.js'
 import { coordinatorCase } from './coordinator.js'
 import { dhtCase } from './dht.js'
+import { chunkSizeCase } from './chunk-size.js'
 import type { BenchCase } from '../lib/types.js'
 
 export const CASES: BenchCase[] = [
@@ -23,5 +24,6 @@ export const CASES: BenchCase[] = [
   indexingCase,
   restartCase,
   coordinatorCase,
-  dhtCase
+  dhtCase,
+  chunkSizeCase
 ]

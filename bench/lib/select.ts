@@ -8,11 +8,12 @@ export interface Selection {
 }
 
 /**
- * The cases to run, in registry order: all of them, or those `only` names (by name or alias)
- * plus the cases they need for their ratios.
+ * The cases to run, in registry order: all of them (in a quick run, those not marked
+ * `quick: false`), or those `only` names (by name or alias) plus the cases they need for their
+ * ratios.
  */
-export function selectCases (all: BenchCase[], only?: string[]): Selection {
-  if (only == null || only.length === 0) return { cases: all, added: [] }
+export function selectCases (all: BenchCase[], only?: string[], options: { quick?: boolean } = {}): Selection {
+  if (only == null || only.length === 0) return { cases: options.quick === true ? all.filter(c => c.quick !== false) : all, added: [] }
   const byName = new Map<string, BenchCase>()
   for (const c of all) {
     for (const n of [c.name, ...(c.aliases ?? [])]) byName.set(n.toLowerCase(), c)

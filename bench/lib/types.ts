@@ -82,6 +82,8 @@ export interface BenchCase {
   aliases?: string[]
   /** Cases whose figures this one is compared with; added to `--only` automatically. */
   needs?: string[]
+  /** false: left out of --quick unless named in --only (a long measurement). @default true */
+  quick?: boolean
   /** Runs per case (default 3; quick 2). --runs overrides. */
   runs?: { full?: number, quick?: number }
   metrics: MetricSpec[]

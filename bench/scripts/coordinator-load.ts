@@ -1,7 +1,11 @@
 // Coordinator scale: N simulated peers (libp2p hosts with fsnode's transport stack, all in this
 // process) announce F files in total to a running `fsnode coordinator` over
-// /fileshare/index/1.0.0 (IndexClient from src/index/client.ts), then one peer runs searches
-// and lookups one at a time. Reports the announce rate and query latencies.
+// /fileshare/index/1.0.0 (IndexClient from src/index/client.ts); then a separate process
+// (coordinator-query) runs searches and lookups one at a time. Reports the announce rate and
+// query latencies.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -15,6 +19,8 @@ import { IndexClient } from '../../src/index/client.js'
 import type { AnnounceFile } from '../../src/index/client.js'
 import type { Host } from '../../src/host/create-host.js'
 import { emit, main, numberArg, onTerminate } from '../lib/child.js'
+import { runScript } from '../lib/proc.js'
+import type { QueryPlan } from './coordinator-query.js'
 import { percentile } from '../lib/stats.js'
 import { now, sleep } from '../lib/time.js'
 
@@ -31,6 +37,7 @@ const WORDS = [
 ]
 const EXTENSIONS = ['pdf', 'jpg', 'mp3', 'txt', 'mkv', 'zip', 'docx', 'png']
 const FILE_SIZE_MAX = 100 * 1024 * 1024
+const QUERY_TIMEOUT_MS = 5 * 60_000
 
 /** A word chosen by a seed, so names are varied but reproducible. */
 function word (seed: number): string {
@@ -121,33 +128,29 @@ main(async () => {
   const acceptedTotal = accepted.reduce((a, b) => a + b, 0)
   if (acceptedTotal !== announced) throw new Error(`coordinator accepted ${acceptedTotal} of ${announced} entries`)
 
-  // queries from one peer, one at a time: half common words (many hits), half unique tokens
-  const asker = peers[0].client
-  const searchMs: number[] = []
-  const commonMs: number[] = []
-  const uniqueMs: number[] = []
-  const searchHits: number[] = []
+  // the queries run in a process of their own (coordinator-query), with these peers still
+  // connected: half the searches common words (many hits), half unique tokens; lookups by name
+  // and by file id
+  const plan: QueryPlan = { searches: [], lookups: [] }
   for (let q = 0; q < queries; q++) {
     const p = peers[(q * 31) % peers.length]
     const i = (q * 97) % p.files.length
-    const text = q % 2 === 0 ? `${word(q)} ${word(q >> 2)}` : uniqueToken(p.index, i)
-    const t = now()
-    const page = await asker.search(text)
-    const ms = now() - t
-    searchMs.push(ms)
-    if (q % 2 === 0) commonMs.push(ms)
-    else uniqueMs.push(ms)
-    searchHits.push(page.entries.length)
-    if (q % 2 === 1 && page.entries.length !== 1) throw new Error(`search for ${text} found ${page.entries.length} entries, expected 1`)
+    plan.searches.push(q % 2 === 0 ? { text: `${word(q)} ${word(q >> 2)}`, unique: false } : { text: uniqueToken(p.index, i), unique: true })
   }
-  const lookupMs: number[] = []
   for (let q = 0; q < queries; q++) {
     const p = peers[(q * 37) % peers.length]
     const f = p.files[(q * 89) % p.files.length]
-    const t = now()
-    const results = await asker.lookup(q % 2 === 0 ? { name: f.name } : { fileId: f.fileId as CID })
-    lookupMs.push(now() - t)
-    if (results.length === 0 || results[0].providers.length === 0) throw new Error(`lookup of ${f.name} found no provider`)
+    plan.lookups.push(q % 2 === 0 ? { name: f.name } : { fileId: (f.fileId as CID).toString() })
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'fsnode-bench-queries-'))
+  let measured: Record<string, unknown>
+  try {
+    const file = join(dir, 'queries.json')
+    await writeFile(file, JSON.stringify(plan))
+    const { kind, ...figures } = await runScript('scripts/coordinator-query', ['--coordinator', values.coordinator, '--queries-file', file], { timeoutMs: QUERY_TIMEOUT_MS })
+    measured = figures
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
 
   emit('result', {
@@ -157,10 +160,7 @@ main(async () => {
     announceSeconds,
     announceRate: announced / announceSeconds,
     announcePerPeerMs: latencySummary(announceMs),
-    search: { ...latencySummary(searchMs), hitsMedian: percentile(searchHits, 50) },
-    searchCommonWords: latencySummary(commonMs),
-    searchUniqueToken: latencySummary(uniqueMs),
-    lookup: latencySummary(lookupMs)
+    ...measured
   })
   await Promise.all(peers.map(async p => { await p.client.close(); await p.host.stop() }))
 })

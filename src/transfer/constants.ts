@@ -41,10 +41,13 @@ export const DIAL_TIMEOUT = 10_000
 /** Time to open (negotiate) one stream on an open connection. */
 export const STREAM_OPEN_TIMEOUT = 10_000
 /** Bytes of chunks requested or waiting for the disk, over all providers: bounds memory
- * whatever the file size. */
-export const MAX_IN_FLIGHT_BYTES = 96 * 1024 * 1024
+ * whatever the file size. Three providers at 4 streams x 2 requests of 1 MiB chunks need 24 MiB;
+ * more never made a get faster here, and each in-flight chunk may hold a chunk buffer. */
+export const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024
 /** ...but never fewer chunks than this in flight (16 MiB chunks). */
 export const MIN_IN_FLIGHT_CHUNKS = 4
+/** Chunk buffers kept for reuse beyond one per stream: verified chunks waiting for the disk. */
+export const POOL_SPARE_BUFFERS = 4
 /** Consecutive failures (timeouts, resets) after which a provider is dropped. */
 export const MAX_PEER_FAILURES = 3
 /** Times one provider is asked for one chunk before we give up on that pair. */

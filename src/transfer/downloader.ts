@@ -3,7 +3,8 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseFileId } from '../share/file-id.js'
-import { MAX_IN_FLIGHT_BYTES, MIN_IN_FLIGHT_CHUNKS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER } from './constants.js'
+import { MAX_IN_FLIGHT_BYTES, MIN_IN_FLIGHT_CHUNKS, POOL_SPARE_BUFFERS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER } from './constants.js'
+import { BufferPool } from './buffer-pool.js'
 import { ChunksUnavailableError, DownloadAbortedError, ManifestUnavailableError } from './errors.js'
 import { fetchManifest, ProviderFetcher } from './fetcher.js'
 import { sameContent } from './disk.js'
@@ -127,17 +128,22 @@ interface RunResult {
 async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: Provider[], name: string, userSignal: AbortSignal): Promise<RunResult> {
   const partial = await PartialFile.open({ outDir: opts.outDir, manifest })
   const done = partial.doneIndexes()
+  const streams = opts.streamsPerProvider ?? STREAMS_PER_PROVIDER
+  const maxInFlight = Math.max(MIN_IN_FLIGHT_CHUNKS, Math.floor((opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES) / manifest.chunkSize))
   const scheduler = new ChunkScheduler({
     chunks: manifest.chunks,
     done,
-    perPeerInFlight: (opts.streamsPerProvider ?? STREAMS_PER_PROVIDER) * (opts.requestsPerStream ?? REQUESTS_PER_STREAM),
-    maxInFlight: Math.max(MIN_IN_FLIGHT_CHUNKS, Math.floor((opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES) / manifest.chunkSize))
+    perPeerInFlight: streams * (opts.requestsPerStream ?? REQUESTS_PER_STREAM),
+    maxInFlight
   })
   const wakeup = new Wakeup()
   const stop = new AbortController()
   const signal = AbortSignal.any([userSignal, stop.signal])
   const progress = new Progress(manifest.size, done.reduce((n, i) => n + manifest.chunkLength(i), 0), opts.onProgress, opts.progressInterval)
   const writes = new Set<Promise<void>>()
+  // kept for reuse: one buffer per stream receiving a chunk plus a few waiting for the disk,
+  // never more than can be in use (a buffer is out only for a chunk in flight or being written)
+  const buffers = new BufferPool(manifest.chunkSize, Math.min(maxInFlight, streams * providers.length + POOL_SPARE_BUFFERS))
   let fatal: Error | undefined
 
   const onChunk = (index: number, data: Uint8Array): void => {
@@ -145,11 +151,11 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
       scheduler.written(index)
       progress.add(data.byteLength)
     }, (err: Error) => { fatal ??= err })
-      .finally(() => { writes.delete(w); wakeup.notify() })
+      .finally(() => { buffers.release(data); writes.delete(w); wakeup.notify() })
     writes.add(w)
   }
   const fetchers = providers.map(provider => new ProviderFetcher({
-    node: opts.node, provider, manifest, scheduler, wakeup, onChunk, signal,
+    node: opts.node, provider, manifest, scheduler, wakeup, onChunk, buffers, signal,
     streams: opts.streamsPerProvider, pipeline: opts.requestsPerStream, chunkTimeout: opts.chunkTimeout
   }))
   for (const f of fetchers) scheduler.addPeer(f.peer)

@@ -11,6 +11,7 @@ import {
 } from './constants.js'
 import { ChunkHashMismatchError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
 import { Watchdog } from './signals.js'
+import type { BufferPool } from './buffer-pool.js'
 import type { ChunkScheduler, FailureReason } from './scheduler.js'
 import type { Wakeup } from './signals.js'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
@@ -88,8 +89,11 @@ export interface FetcherInit {
   scheduler: ChunkScheduler
   /** Notified after every result; waited on while there is nothing to request. */
   wakeup: Wakeup
-  /** A verified chunk that is the first copy: the caller writes it and tells the scheduler. */
+  /** A verified chunk that is the first copy: the caller writes it, tells the scheduler and
+   * gives the buffer back to `buffers`. */
   onChunk: (index: number, data: Uint8Array) => void
+  /** Where chunk bodies are read into. */
+  buffers: BufferPool
   /** Aborted when the download ends, whatever the reason. */
   signal: AbortSignal
   /** @default STREAMS_PER_PROVIDER */
@@ -225,6 +229,8 @@ export class ProviderFetcher {
         answered++
         if (scheduler.received(this.peer, index, data.byteLength, Date.now() - started)) {
           this.init.onChunk(index, data)
+        } else {
+          this.init.buffers.release(data) // a late duplicate
         }
         wakeup.notify()
       }
@@ -258,27 +264,33 @@ export class ProviderFetcher {
     }
   }
 
-  /** Read and verify one chunk body; the bytes are handed on only when their hash matches. */
+  /** Read and verify one chunk body into a pooled buffer; it is handed on only when its hash
+   * matches, else the buffer goes back to the pool. */
   private async readBody (reader: StreamReader, index: number, length: number, watchdog: Watchdog): Promise<Uint8Array> {
-    const { manifest } = this.init
+    const { manifest, buffers } = this.init
     const expected = manifest.chunkLength(index)
     if (length !== expected) throw new ProtocolViolationError(`chunk ${index} announced ${length} bytes, expected ${expected}`)
-    const data = new Uint8Array(expected)
-    const hash = createHash('sha256')
-    for (let got = 0; got < expected;) {
-      const piece = await reader.readSome(expected - got, watchdog.signal)
-      if (piece == null) throw new StreamClosedError(`stream ended after ${got} of ${expected} bytes of chunk ${index}`)
-      watchdog.kick()
-      for (const buf of piece) {
-        data.set(buf, got)
-        hash.update(buf)
-        got += buf.byteLength
+    const buf = buffers.acquire()
+    try {
+      const hash = createHash('sha256')
+      for (let got = 0; got < expected;) {
+        const piece = await reader.readSome(expected - got, watchdog.signal)
+        if (piece == null) throw new StreamClosedError(`stream ended after ${got} of ${expected} bytes of chunk ${index}`)
+        watchdog.kick()
+        for (const part of piece) {
+          buf.set(part, got)
+          hash.update(part)
+          got += part.byteLength
+        }
       }
+      if (!hash.digest().equals(manifest.chunkHash(index))) {
+        throw new ChunkHashMismatchError(`chunk ${index} from ${this.peer} does not match the manifest`)
+      }
+    } catch (err) {
+      buffers.release(buf)
+      throw err
     }
-    if (!hash.digest().equals(manifest.chunkHash(index))) {
-      throw new ChunkHashMismatchError(`chunk ${index} from ${this.peer} does not match the manifest`)
-    }
-    return data
+    return buf.subarray(0, expected)
   }
 
   private closeQuietly (stream: Stream): void {
