@@ -7,7 +7,8 @@ if (major < 24) {
   process.stderr.write(`fsnode: needs Node.js 24 or newer (this is ${process.version}); run it through npx fsnode or npm start, which use the Node 24 that npm install provides\n`)
   process.exit(1)
 }
-// a smaller young generation: faster transfers, ~50-90 MB less memory (see src/util/heap.ts)
+// a small young generation for the commands that move file data: faster transfers, 50-90 MB
+// less memory; the standalone coordinator keeps V8's default (see src/util/heap.ts)
 const { tuneHeap } = await import('../dist/src/util/heap.js')
-tuneHeap()
+if (process.argv[2] !== 'coordinator') tuneHeap()
 await import('../dist/src/cli/main.js')

@@ -42,7 +42,8 @@ export const coordinatorCase: BenchCase = {
     const cluster = new Cluster(ctx.tmp)
     return {
       describe: `${peers} simulated peers announce ${files} files in total at once (IndexClient over libp2p, one process), ` +
-        `then ${queries} searches (half common words, half unique tokens, default page) and ${queries} lookups (name / file id), one at a time; a fresh coordinator each run`,
+        `then, from another process and with the peers still connected, ${queries} searches (half common words, half unique tokens, default page of 500) ` +
+        `and ${queries} lookups (name / file id), one at a time; a fresh coordinator each run`,
       async run (index): Promise<RunResult> {
         const coordinator = await cluster.startCoordinator(`coordinator${index}`)
         const rss = new PeakRss([coordinator.pid]).start()

@@ -21,6 +21,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv
   /** Kill the child if it is still running after this long. */
   timeoutMs?: number
+  /** Options for node itself, before the script (spawnScript/runScript), e.g. V8 flags. */
+  nodeArgs?: string[]
 }
 
 /** A message a bench script printed: one JSON object per stdout line, with a `kind`. */
@@ -167,7 +169,7 @@ export class Child {
 
 /** Start a compiled bench script, e.g. `scripts/tcp-server` -> dist/bench/scripts/tcp-server.js. */
 export function spawnScript (script: string, args: string[] = [], options: SpawnOptions = {}): Child {
-  return new Child(script, [join(BENCH_DIST, `${script}.js`), ...args], options)
+  return new Child(script, [...(options.nodeArgs ?? []), join(BENCH_DIST, `${script}.js`), ...args], options)
 }
 
 /** Run a bench script to completion and return its `result` message. */

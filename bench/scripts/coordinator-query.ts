@@ -1,21 +1,20 @@
 // Coordinator scale, querying side: a fresh process with one host (as a node or the CLI would be)
 // runs the searches and lookups listed in --queries-file against the coordinator, one at a time,
 // while coordinator-load keeps its simulated peers connected. Queries used to run inside the load
-// process, next to 100 hosts and 100,000 announced entries: its own garbage collections and timers
-// then showed up as coordinator latency (search p99 29-79 ms against 4-8 ms in-process).
+// process, next to 100 hosts and 100,000 announced entries, whose garbage collections and timers
+// then counted as coordinator latency.
+// V8's default heap settings here, not tuneHeap(): this process measures the coordinator, and
+// decoding a 500-entry page in a 2 MB young generation added ~5 ms of its own scavenges to every
+// search.
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { tuneHeap } from '../../src/util/heap.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createHost } from '../../src/host/create-host.js'
+import { IndexClient } from '../../src/index/client.js'
 import { emit, main } from '../lib/child.js'
 import { percentile } from '../lib/stats.js'
 import { now } from '../lib/time.js'
-
-// as bin/fsnode.js does, before libp2p is loaded
-if (process.env.XNO_TUNE == null) tuneHeap()
-const { generateKeyPair } = await import('@libp2p/crypto/keys')
-const { multiaddr } = await import('@multiformats/multiaddr')
-const { createHost } = await import('../../src/host/create-host.js')
-const { IndexClient } = await import('../../src/index/client.js')
 
 /** Searches and lookups, as coordinator-load writes them. */
 export interface QueryPlan {
