@@ -19,16 +19,17 @@ export interface FakeEntry {
 /**
  * A coordinator running modified software: whatever it is asked (list, search, lookup,
  * announce), it answers OK with `entries`, as entries, lookup results and providers. Nothing
- * is validated, so it can list names a real coordinator refuses. Returns its /p2p/ address.
+ * is validated, so it can list names a real coordinator refuses. With `error`, it answers
+ * every request with that ERROR instead. Returns its /p2p/ address.
  */
-export async function fakeCoordinator (cleanup: Cleanup, entries: FakeEntry[]): Promise<string> {
+export async function fakeCoordinator (cleanup: Cleanup, entries: FakeEntry[], error?: { code: string, text: string }): Promise<string> {
   const host = await makeHost(cleanup)
   const providerOf = (e: FakeEntry): any => ({
     peerId: peerIdFromString(e.provider.peerId).toMultihash().bytes,
     addrs: e.provider.addrs.map(a => multiaddr(a).bytes),
     online: true
   })
-  const answer = IndexResponse.encode({
+  const answer = error != null ? IndexResponse.encode({ status: IndexResponse.Status.ERROR, code: error.code, error: error.text } as any) : IndexResponse.encode({
     status: IndexResponse.Status.OK,
     code: '',
     error: '',
