@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { readdir, stat, open, utimes, writeFile } from 'node:fs/promises'
-import { spawn } from 'node:child_process'
-import { Sandbox, waitFor, sleep, BIN } from './harness.js'
+import { Sandbox, waitFor, sleep } from './harness.js'
 import { sha256File, writeRandom, writeText } from './files.js'
 import type { Daemon } from './harness.js'
 
@@ -70,7 +69,7 @@ describe('e2e: fsnode get', function () {
     assert.equal(await sha256File(both.path), await sha256File(sb.path('share-a', 'big.bin')))
 
     // kill provider b once the download is under way
-    const child = spawn(process.execPath, [BIN, ...getArgs('big.bin', 'out2', 'dl2'), '--json'], { cwd: sb.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = sb.spawn([...getArgs('big.bin', 'out2', 'dl2'), '--json'])
     let out = ''
     let err = ''
     child.stdout.on('data', d => { out += d })
@@ -128,7 +127,7 @@ describe('e2e: fsnode get', function () {
     await writeRandom(sb.path('share-a', 'resume.bin'), size)
     let a = await provider('a')
     await listed(1)
-    const child = spawn(process.execPath, [BIN, ...getArgs('resume.bin'), '--json'], { cwd: sb.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = sb.spawn([...getArgs('resume.bin'), '--json'])
     // once some chunks are recorded on disk, pull the plug on the provider
     await waitFor(async () => (await readdir(sb.path('out', '.fsnode-partial')).catch(() => [])).some(n => n.endsWith('.state')), 'partial state on disk', 60_000, 10)
     a.kill()

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { readdir, stat } from 'node:fs/promises'
 import { promisify } from 'node:util'
-import { BIN, Sandbox, waitFor } from '../e2e/harness.js'
+import { Sandbox, waitFor } from '../e2e/harness.js'
 import { sha256File, writeRandom } from '../e2e/files.js'
 import type { Daemon } from '../e2e/harness.js'
 
@@ -40,7 +40,7 @@ describe('hardening: faults', function () {
   it('a downloader killed with SIGKILL mid-transfer resumes when started again, and the file verifies', async () => {
     const expected = await provide('big.bin', 160 * MiB)
     const out = sb.path('out')
-    const child = spawn(process.execPath, [BIN, ...getArgs('big.bin', out), '--json'], { cwd: sb.dir, stdio: 'ignore' })
+    const child = sb.spawn([...getArgs('big.bin', out), '--json'])
     const exited = new Promise(resolve => child.on('exit', resolve))
     // kill -9 once progress is on disk: the state file is written after the data is fsynced
     await waitFor(async () => (await readdir(sb.path('out', PARTIAL)).catch(() => [])).some(n => n.endsWith('.state')), 'recorded progress', 60_000, 5)
