@@ -161,7 +161,9 @@ export class Downloads {
         seconds: r.seconds,
         bytesPerSecond: r.bytesPerSecond,
         providers: r.providersUsed,
-        resumedChunks: r.resumedChunks
+        resumedChunks: r.resumedChunks,
+        chunks: r.manifest.chunks,
+        chunksFromPeer: r.chunksFromPeer
       }
     } finally {
       this.running.delete(key)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readdir, stat, open, utimes, writeFile } from 'node:fs/promises'
+import { readdir, readFile, stat, open, utimes, writeFile } from 'node:fs/promises'
 import { Sandbox, waitFor, sleep } from './harness.js'
 import { sha256File, writeRandom, writeText } from './files.js'
 import type { Daemon } from './harness.js'
@@ -68,18 +68,30 @@ describe('e2e: fsnode get', function () {
     assert.deepEqual(both.providers.sort(), [a.peerId, b.peerId].sort(), 'chunks came from both providers')
     assert.equal(await sha256File(both.path), await sha256File(sb.path('share-a', 'big.bin')))
 
-    // kill provider b once the download is under way
+    // every chunk came from one of them, exactly once
+    assert.equal((both.chunksFromPeer[a.peerId] ?? 0) + (both.chunksFromPeer[b.peerId] ?? 0), both.chunks)
+
+    // kill provider b once a quarter of the file is on disk: well under way, with both serving
     const child = sb.spawn([...getArgs('big.bin', 'out2', 'dl2'), '--json'])
     let out = ''
     let err = ''
     child.stdout.on('data', d => { out += d })
     child.stderr.on('data', d => { err += d })
-    await waitFor(async () => (await readdir(sb.path('out2', '.fsnode-partial')).catch(() => [])).length > 0, 'download started', 30_000, 20)
+    const closed = new Promise(resolve => child.on('close', resolve))
+    const partial = sb.path('out2', '.fsnode-partial')
+    await waitFor(async () => await recordedChunks(partial) >= both.chunks / 4, 'a quarter of the file recorded', 60_000, 20)
+    await assert.rejects(stat(sb.path('out2', 'big.bin')), { code: 'ENOENT' }, 'not complete when b is killed')
     b.kill()
-    const code = await new Promise(resolve => child.on('close', resolve))
+    const code = await closed
     assert.equal(code, 0, err)
     const r = JSON.parse(out)
     assert.equal(await sha256File(r.path), await sha256File(sb.path('share-a', 'big.bin')))
+    // b served part of the file before it died, a the rest; nothing was fetched twice
+    const fromB = r.chunksFromPeer[b.peerId] ?? 0
+    const fromA = r.chunksFromPeer[a.peerId] ?? 0
+    assert.ok(fromB > 0, `the killed provider served ${fromB} chunks`)
+    assert.ok(fromA > 0 && fromB < r.chunks, `a served ${fromA} chunks, b ${fromB}`)
+    assert.equal(fromA + fromB, r.chunks)
   })
 
   it('rejects wrong bytes from a provider whose file changed behind its index, and never writes a corrupt file', async () => {
@@ -128,20 +140,28 @@ describe('e2e: fsnode get', function () {
     let a = await provider('a')
     await listed(1)
     const child = sb.spawn([...getArgs('resume.bin'), '--json'])
+    const closed = new Promise(resolve => child.on('close', resolve))
+    const partial = sb.path('out', '.fsnode-partial')
     // once some chunks are recorded on disk, pull the plug on the provider
-    await waitFor(async () => (await readdir(sb.path('out', '.fsnode-partial')).catch(() => [])).some(n => n.endsWith('.state')), 'partial state on disk', 60_000, 10)
+    await waitFor(async () => await recordedChunks(partial) > 0, 'progress recorded on disk', 60_000, 10)
     a.kill()
-    const code = await new Promise(resolve => child.on('close', resolve))
+    const code = await closed
     assert.equal(code, 1, 'the get fails with the only provider gone')
-    await assert.rejects(stat(sb.path('out', 'resume.bin')), 'no file under the final name')
+    await assert.rejects(stat(sb.path('out', 'resume.bin')), { code: 'ENOENT' }, 'no file under the final name')
 
     a = await provider('a')
+    let before = 0
     const r = await waitFor(async () => {
+      before = await recordedChunks(partial) // what this attempt starts from
       const res = await sb.run([...getArgs('resume.bin'), '--json'], { timeoutMs: 120_000 })
       return res.code === 0 ? JSON.parse(res.stdout) : undefined
     }, 'resumed get', 60_000, 1000)
-    assert.ok(r.resumedChunks > 0, `resumed ${r.resumedChunks} chunks`)
     assert.equal(await sha256File(r.path), await sha256File(sb.path('share-a', 'resume.bin')))
+    // it reused exactly the chunks recorded, and fetched exactly the others
+    assert.ok(before > 0 && before < r.chunks, `${before} of ${r.chunks} chunks recorded when the provider died`)
+    assert.equal(r.resumedChunks, before)
+    assert.equal(Object.values(r.chunksFromPeer as Record<string, number>).reduce((n, c) => n + c, 0), r.chunks - before)
+    assert.deepEqual(Object.keys(r.chunksFromPeer), [a.peerId])
   })
 
   it('unknown names and ids fail with exit 1; a name shared with two contents asks for the file id', async () => {
@@ -203,6 +223,20 @@ describe('e2e: fsnode get', function () {
     await sleep(10)
   })
 })
+
+/** Chunks the (single) download state under `partialDir` records as on disk; 0 while none. */
+async function recordedChunks (partialDir: string): Promise<number> {
+  const names = (await readdir(partialDir).catch(() => [])).filter(n => n.endsWith('.state'))
+  if (names.length !== 1) return 0
+  try {
+    const state = JSON.parse(await readFile(`${partialDir}/${names[0]}`, 'utf8'))
+    let n = 0
+    for (const byte of Buffer.from(state.done, 'base64')) for (let b = byte; b > 0; b >>= 1) n += b & 1
+    return n
+  } catch {
+    return 0 // gone meanwhile (the download completed)
+  }
+}
 
 async function lookupIds (sb: Sandbox, coord: Daemon, name: string): Promise<string[]> {
   const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
