@@ -120,7 +120,7 @@ describe('e2e: fsnode get', function () {
     assert.equal(fail.code, 1, fail.stderr)
     assert.match(fail.stderr.trim(), /^fsnode: .+/)
     assert.equal(fail.stderr.trim().split('\n').length, 1)
-    await assert.rejects(stat(sb.path('out-fail', 'data.bin')))
+    await assert.rejects(stat(sb.path('out-fail', 'data.bin')), { code: 'ENOENT' })
 
     // an honest provider appears: the download completes from it, byte-identical
     const good = await provider('good')

@@ -46,7 +46,7 @@ describe('hardening: faults', function () {
     await waitFor(async () => (await readdir(sb.path('out', PARTIAL)).catch(() => [])).some(n => n.endsWith('.state')), 'recorded progress', 60_000, 5)
     child.kill('SIGKILL')
     await exited
-    await assert.rejects(stat(sb.path('out', 'big.bin')), 'no file under the final name after the kill')
+    await assert.rejects(stat(sb.path('out', 'big.bin')), { code: 'ENOENT' }, 'no file under the final name after the kill')
 
     const r = await sb.json(getArgs('big.bin', out), { timeoutMs: 90_000 })
     assert.ok(r.resumedChunks > 0, `resumed ${r.resumedChunks} chunks`)

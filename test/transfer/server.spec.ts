@@ -187,6 +187,6 @@ describe('transfer/server', function () {
   it('stop() unregisters the protocol', async () => {
     const p = await makeProvider(cleanup)
     await p.server.stop()
-    await assert.rejects(client.dialProtocol(multiaddr(p.info.addrs[0]), CHUNK_PROTOCOL, { signal: AbortSignal.timeout(5_000) }))
+    await assert.rejects(client.dialProtocol(multiaddr(p.info.addrs[0]), CHUNK_PROTOCOL, { signal: AbortSignal.timeout(5_000) }), { name: 'UnsupportedProtocolError' })
   })
 })
