@@ -79,7 +79,8 @@ describe('e2e: fsnode get', function () {
     child.stderr.on('data', d => { err += d })
     const closed = new Promise(resolve => child.on('close', resolve))
     const partial = sb.path('out2', '.fsnode-partial')
-    await waitFor(async () => await recordedChunks(partial) >= both.chunks / 4, 'a quarter of the file recorded', 60_000, 20)
+    const seen = await waitFor(async () => child.exitCode != null ? 'exited' : await recordedChunks(partial) >= both.chunks / 4 ? 'progress' : undefined, 'a quarter of the file recorded', 60_000, 20)
+    assert.equal(seen, 'progress', `the get ended (exit ${child.exitCode}) before b could be killed: ${err}`)
     await assert.rejects(stat(sb.path('out2', 'big.bin')), { code: 'ENOENT' }, 'not complete when b is killed')
     b.kill()
     const code = await closed
@@ -143,7 +144,11 @@ describe('e2e: fsnode get', function () {
     const closed = new Promise(resolve => child.on('close', resolve))
     const partial = sb.path('out', '.fsnode-partial')
     // once some chunks are recorded on disk, pull the plug on the provider
-    await waitFor(async () => await recordedChunks(partial) > 0, 'progress recorded on disk', 60_000, 10)
+    let err = ''
+    child.stderr.on('data', d => { err += d })
+    child.stdout.resume()
+    const seen = await waitFor(async () => child.exitCode != null ? 'exited' : await recordedChunks(partial) > 0 ? 'progress' : undefined, 'progress recorded on disk', 60_000, 10)
+    assert.equal(seen, 'progress', `the get ended (exit ${child.exitCode}) before the provider could be killed: ${err}`)
     a.kill()
     const code = await closed
     assert.equal(code, 1, 'the get fails with the only provider gone')

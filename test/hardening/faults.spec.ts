@@ -42,8 +42,15 @@ describe('hardening: faults', function () {
     const out = sb.path('out')
     const child = sb.spawn([...getArgs('big.bin', out), '--json'])
     const exited = new Promise(resolve => child.on('exit', resolve))
+    let stderr = ''
+    child.stderr.on('data', d => { stderr += d })
+    child.stdout.resume()
     // kill -9 once progress is on disk: the state file is written after the data is fsynced
-    await waitFor(async () => (await readdir(sb.path('out', PARTIAL)).catch(() => [])).some(n => n.endsWith('.state')), 'recorded progress', 60_000, 5)
+    const seen = await waitFor(async () => {
+      if (child.exitCode != null) return 'exited'
+      return (await readdir(sb.path('out', PARTIAL)).catch(() => [])).some(n => n.endsWith('.state')) ? 'progress' : undefined
+    }, 'recorded progress', 60_000, 5)
+    assert.equal(seen, 'progress', `the get ended (exit ${child.exitCode}) before progress was seen: ${stderr}`)
     child.kill('SIGKILL')
     await exited
     await assert.rejects(stat(sb.path('out', 'big.bin')), { code: 'ENOENT' }, 'no file under the final name after the kill')
