@@ -186,6 +186,7 @@ export class Downloads {
     try {
       if (await replaced()) return
       await share.remember(path, manifest)
+      if (await replaced()) return
       const inRoot = share.roots().some(r => r.kind === 'dir' && isInside(r.path, path))
       if (inRoot) return
       await share.addRoot(path, name)

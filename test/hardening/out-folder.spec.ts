@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
 import { lstat, mkdir, readdir, readFile, realpath, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { rename } from 'node:fs/promises'
 import { Sandbox, waitFor } from '../e2e/harness.js'
+import { Cleanup, makeHost, makeProvider, randomFile, shareFile, tempDir } from '../transfer/helpers.js'
+import { Downloads } from '../../src/node/downloads.js'
+import { DEFAULT_LIMITS } from '../../src/config/constants.js'
+import type { NodeConfig } from '../../src/config/load.js'
 import { expectedFileId, sha256File, writeRandom, writeText } from '../e2e/files.js'
 import { chunkCount, chunkSizeFor } from '../../src/share/manifest.js'
 import type { Daemon } from '../e2e/harness.js'
@@ -120,5 +125,56 @@ describe('hardening: a download folder others can write into', function () {
     assert.match(r.stderr, /^fsnode: .*photos.* (symbolic )?link/)
     assert.deepEqual(await readdir(elsewhere), [], 'nothing written through the link')
     await assertSeedsOnlyRegularFiles()
+  })
+})
+
+describe('hardening: seeding a download only while it is the file the download left', function () {
+  this.timeout(60_000)
+  const cleanup = new Cleanup()
+  afterEach(async () => { await cleanup.run() })
+
+  /**
+   * A real download between two hosts, then `swap` runs at a step of seeding (as someone
+   * racing the node would): the finished file is replaced by a link to a private file.
+   */
+  async function seedWithSwap (when: 'remember' | 'addRoot'): Promise<{ added: string[], removed: string[], listed: string[] }> {
+    const dir = await tempDir(cleanup, 'fsnode-seed-swap-')
+    const provider = await makeProvider(cleanup)
+    const f = provider.source.add(await shareFile(await randomFile(join(dir, 'src.bin'), 300_000), 'doc.bin'))
+    const secret = join(dir, 'secret.txt')
+    await writeFile(secret, SECRET)
+    const swap = async (path: string): Promise<void> => {
+      await symlink(secret, `${path}.link`)
+      await rename(`${path}.link`, path)
+    }
+    const added: string[] = []
+    const removed: string[] = []
+    const listed: string[] = []
+    const share = {
+      remember: async (path: string) => { if (when === 'remember') await swap(path) },
+      roots: () => [],
+      addRoot: async (path: string) => { added.push(path); if (when === 'addRoot') await swap(path) },
+      removeRoot: async (path: string) => { removed.push(path) }
+    }
+    const shareList = { add: async (e: { path: string }) => { listed.push(e.path) } }
+    const client = await makeHost(cleanup)
+    const config = { downloadsDir: join(dir, 'out'), seed: true, limits: { ...DEFAULT_LIMITS } } as unknown as NodeConfig
+    const downloads = new Downloads({ host: client as any, finder: {} as any, config, share: share as any, shareList: shareList as any })
+    const r = await downloads.fetch({ fileId: f.fileId.toString(), name: 'doc.bin', size: f.size, providers: [{ peerId: provider.info.peerId, addrs: provider.host.getMultiaddrs() }] }, join(dir, 'out'), 'doc.bin')
+    assert.equal(r.path, join(dir, 'out', 'doc.bin'))
+    return { added, removed, listed }
+  }
+
+  it('a file swapped for a link before it is shared is not shared', async () => {
+    const { added, listed } = await seedWithSwap('remember')
+    assert.deepEqual(added, [], 'never added as a shared root')
+    assert.deepEqual(listed, [])
+  })
+
+  it('a file swapped for a link while it is being shared is unshared at once and not remembered', async () => {
+    const { added, removed, listed } = await seedWithSwap('addRoot')
+    assert.equal(added.length, 1)
+    assert.deepEqual(removed, added, 'unshared at once')
+    assert.deepEqual(listed, [], 'not remembered across restarts')
   })
 })
