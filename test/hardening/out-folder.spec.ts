@@ -14,6 +14,8 @@ import type { Daemon } from '../e2e/harness.js'
 const LOCAL = '/ip4/127.0.0.1/tcp/0'
 const PARTIAL = '.fsnode-partial'
 const SECRET = 'the victim keeps this private\n'
+/** Small files of the folder get that raced on the partial folder. */
+const MANY = 300
 
 /**
  * Someone who can write into the download folder (a shared downloads folder, --out /tmp/x)
@@ -31,12 +33,13 @@ describe('hardening: a download folder others can write into', function () {
     coord = await sb.daemon(['coordinator', '--data-dir', sb.path('coord'), '--listen', LOCAL])
     await writeRandom(sb.path('share-a', 'doc.bin'), 2 * 1024 * 1024 + 123) // 9 chunks of 256 KiB
     for (let i = 0; i < 3; i++) await writeText(sb.path('share-a', 'photos', `p${i}.txt`), `photo ${i}\n`)
+    for (let i = 0; i < MANY; i++) await writeText(sb.path('share-a', 'many', `f${i}.txt`), `small file ${i}\n`)
     await sb.daemon(['start', '--data-dir', sb.path('p-a'), '--share', sb.path('share-a'), '--listen', LOCAL, '--coordinator', coord.addr])
     await sb.mkdir('victim-share')
     await sb.daemon(['start', '--data-dir', sb.path('victim'), '--share', sb.path('victim-share'), '--listen', LOCAL, '--coordinator', coord.addr])
     await waitFor(async () => {
       const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
-      return l.length >= 4
+      return l.length >= 4 + MANY
     }, 'files listed', 30_000)
   })
   after(async () => { await sb.cleanup() })
@@ -113,6 +116,19 @@ describe('hardening: a download folder others can write into', function () {
     const result = JSON.parse(r.stdout)
     assert.equal(result.resumedChunks, 0, 'no forged chunk counted as done')
     assert.equal(await sha256File(result.path), await sha256File(src), 'the bytes match the manifest')
+  })
+
+  it('a folder get of a few hundred small files completes: files finishing while others start do not race on the partial folder', async () => {
+    // was: "cannot create .../.fsnode-partial/<id>.part: ENOENT", one download removing the
+    // empty partial folder while another was creating its file in it
+    const out = await sb.mkdir('out-many')
+    const r = await get('many/', out)
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(JSON.parse(r.stdout).files.length, MANY)
+    const names = await readdir(join(out, 'many'))
+    assert.equal(names.length, MANY)
+    for (const i of [0, 150, MANY - 1]) assert.equal(await readFile(join(out, 'many', `f${i}.txt`), 'utf8'), `small file ${i}\n`)
+    assert.ok(!(await readdir(out)).includes(PARTIAL), 'the partial folder is gone')
   })
 
   it('a folder get never writes through a symlinked folder under --out', async () => {
