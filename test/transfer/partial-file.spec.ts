@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { link, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Manifest } from '../../src/share/manifest.js'
 import { PARTIAL_DIR } from '../../src/transfer/constants.js'
@@ -143,6 +144,30 @@ describe('transfer/partial-file', () => {
     assert.ok(st.isFile(), 'a regular file, not a link')
     assert.deepEqual(r.identity, { dev: st.dev, ino: st.ino })
     assert.deepEqual(await readFile(r.path), data)
+  })
+
+  it('a second name (hard link) planted at the partial file is replaced; a FIFO planted at the state neither hangs nor counts', async () => {
+    const out = await tempDir(cleanup)
+    const victim = await tempDir(cleanup)
+    const { data, manifest, chunk } = content(2 * CHUNK)
+    const id = manifest.fileId.toString()
+    const part = join(out, PARTIAL_DIR, `${id}.part`)
+    const state = join(out, PARTIAL_DIR, `${id}.state`)
+    await writeFile(join(victim, 'secret'), 'secret')
+    await mkdir(join(out, PARTIAL_DIR))
+    await link(join(victim, 'secret'), part)
+    let p = await PartialFile.open({ outDir: out, manifest })
+    await p.write(0, chunk(0))
+    await p.close()
+    assert.ok((await readFile(join(victim, 'secret'), 'utf8')) === 'secret', 'the other name of the file is untouched')
+    assert.equal((await lstat(part)).nlink, 1)
+
+    await rm(state)
+    execFileSync('mkfifo', [state])
+    p = await PartialFile.open({ outDir: out, manifest })
+    assert.equal(p.resumed, 0, 'a FIFO is not a state')
+    for (const i of [0, 1]) await p.write(i, chunk(i))
+    assert.deepEqual(await readFile((await p.complete('f.bin')).path), data)
   })
 
   it('refuses a partial folder or a destination folder that is a link, in one line', async () => {
