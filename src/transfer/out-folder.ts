@@ -1,6 +1,6 @@
 import { constants } from 'node:fs'
 import { lstat, mkdir, open, realpath, unlink } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { PartialFileError, UnsafePathError } from './errors.js'
 import type { FileHandle } from 'node:fs/promises'
@@ -66,10 +66,13 @@ export async function safeDir (root: string, segments: string[], create = true):
   return dir
 }
 
-/** Refuse when `dir` is no longer reached without links (a level swapped after it was checked). */
-export async function assertRealDir (dir: string): Promise<void> {
-  if (await realpath(dir) !== dir) {
-    throw new UnsafePathError(`${dir} was replaced by a link while fsnode used it; nothing was written through it`)
+/** Refuse when `dir` no longer resolves inside `root` (a level swapped for a link after it was
+ * checked). Compared by containment, not by spelling: a case-insensitive file system may spell
+ * an existing folder differently. */
+export async function assertInside (root: string, dir: string): Promise<void> {
+  const real = await realpath(dir)
+  if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    throw new UnsafePathError(`${dir} was replaced by a link leading out of the download folder while fsnode used it; nothing was left there`)
   }
 }
 

@@ -4,7 +4,7 @@ import { logger } from '@libp2p/logger'
 import { PARTIAL_DIR, PARTIAL_DIR_RETRIES, STATE_FLUSH_CHUNKS, STATE_FLUSH_INTERVAL } from './constants.js'
 import { PartialFileError } from './errors.js'
 import { chunkMatches, contentIdentity, ensureSpace, exists, fsError, placeNoClobber, syncDir } from './disk.js'
-import { assertIsFile, assertRealDir, createOwnFile, identityOf, openForRead, openOwnFile, realOutDir, safeDir } from './out-folder.js'
+import { assertInside, assertIsFile, createOwnFile, identityOf, openForRead, openOwnFile, realOutDir, safeDir } from './out-folder.js'
 import { numberedName, sanitizeName } from './sanitize.js'
 import type { FileIdentity } from './out-folder.js'
 import type { FileHandle } from 'node:fs/promises'
@@ -237,7 +237,7 @@ export class PartialFile {
         await assertIsFile(this.fh, this.dataPath) // the .part is still the file we wrote
         if (!await placeNoClobber(this.dataPath, path)) continue
         try {
-          await assertRealDir(dir)
+          await assertInside(this.outReal, dir)
           await assertIsFile(this.fh, path)
         } catch (err) {
           await unlink(path).catch(() => {}) // what a swap put under our new name goes
@@ -305,7 +305,7 @@ async function openData (outReal: string, dataPath: string): Promise<{ fh: FileH
       const dir = await safeDir(outReal, [PARTIAL_DIR]) ?? outReal
       const opened = await openOwnFile(dataPath)
       try {
-        await assertRealDir(dir)
+        await assertInside(outReal, dir)
         await assertIsFile(opened.fh, dataPath)
       } catch (err) {
         await opened.fh.close()

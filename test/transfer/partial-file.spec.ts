@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { link, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { link, lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Manifest } from '../../src/share/manifest.js'
 import { PARTIAL_DIR } from '../../src/transfer/constants.js'
 import { PartialFile } from '../../src/transfer/partial-file.js'
 import { fsError, sameContent } from '../../src/transfer/disk.js'
+import { assertInside, isStillFile } from '../../src/transfer/out-folder.js'
 import { Cleanup, tempDir } from './helpers.js'
 
 const CHUNK = 256 * 1024
@@ -168,6 +169,36 @@ describe('transfer/partial-file', () => {
     assert.equal(p.resumed, 0, 'a FIFO is not a state')
     for (const i of [0, 1]) await p.write(i, chunk(i))
     assert.deepEqual(await readFile((await p.complete('f.bin')).path), data)
+  })
+
+  it('a partial file swapped for a link mid-download is not placed: complete refuses in one line', async () => {
+    const out = await tempDir(cleanup)
+    const victim = await tempDir(cleanup)
+    const { manifest, chunk } = content(2 * CHUNK)
+    const p = await PartialFile.open({ outDir: out, manifest })
+    for (const i of [0, 1]) await p.write(i, chunk(i))
+    await writeFile(join(victim, 'secret'), 'secret')
+    await symlink(join(victim, 'secret'), `${p.dataPath}.x`)
+    await rename(`${p.dataPath}.x`, p.dataPath)
+    await assert.rejects(p.complete('f.bin'), (err: Error) => err.name === 'UnsafePathError' && !err.message.includes('\n'))
+    assert.deepEqual((await readdir(out)).filter(n => n !== PARTIAL_DIR), [], 'nothing placed under the final name')
+    assert.ok((await readFile(join(victim, 'secret'), 'utf8')) === 'secret')
+  })
+
+  it('out-folder checks: a folder leading out through a link, and a file that is no longer the same one', async () => {
+    const out = await tempDir(cleanup)
+    const victim = await tempDir(cleanup)
+    await mkdir(join(out, 'in'))
+    await assertInside(out, join(out, 'in'))
+    await symlink(victim, join(out, 'away'))
+    await assert.rejects(assertInside(out, join(out, 'away')), (err: Error) => err.name === 'UnsafePathError')
+    await writeFile(join(out, 'f'), 'x')
+    const st = await lstat(join(out, 'f'))
+    assert.equal(await isStillFile(join(out, 'f'), { dev: st.dev, ino: st.ino }), true)
+    await writeFile(join(victim, 'g'), 'x')
+    await symlink(join(victim, 'g'), join(out, 'f.x'))
+    await rename(join(out, 'f.x'), join(out, 'f'))
+    assert.equal(await isStillFile(join(out, 'f'), { dev: st.dev, ino: st.ino }), false, 'a link is not the file')
   })
 
   it('refuses a partial folder or a destination folder that is a link, in one line', async () => {
