@@ -67,6 +67,9 @@ export const RATE_WINDOW = 5_000
 
 /** Folder under the output folder holding unfinished downloads. */
 export const PARTIAL_DIR = '.fsnode-partial'
+/** Times the partial folder and a file in it are created again when another process removed
+ * the (then empty) folder in between. */
+export const PARTIAL_DIR_RETRIES = 5
 /** Record verified chunks on disk (fsync data, then the state file) after this many... */
 export const STATE_FLUSH_CHUNKS = 64
 /** ...or this long, whichever comes first. */
