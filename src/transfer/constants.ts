@@ -5,14 +5,21 @@ export { CHUNK_PROTOCOL } from '../wire/constants.js'
 
 // ---- server ----
 
-/** Chunk streams one connection may open to us at once (libp2p refuses the rest). Above
- * STREAMS_PER_PROVIDER so two downloads from one peer still fit. */
-export const MAX_INBOUND_STREAMS = 16
+/** Chunk streams one connection may open to us at once (libp2p refuses the rest): room for
+ * STREAMS_PER_PROVIDER streams of each of a folder get's concurrent files, plus manifests.
+ * The default of `node.limits.maxInboundStreams`. */
+export const MAX_INBOUND_STREAMS = 32
 /** Outbound chunk streams per connection. libp2p applies a handler's limit to our own dials
  * too, so it must leave room for STREAMS_PER_PROVIDER per download. */
 export const MAX_OUTBOUND_STREAMS = 64
 /** Streams served at once over all peers; more get BUSY. */
 export const MAX_ACTIVE_STREAMS = 512
+/** Of those, the most one address may hold (an IPv4 address, an IPv6 /64): peer ids are free,
+ * addresses are not, so it takes 8 addresses to fill a node, and fair sharing (slots.ts) then
+ * still gives a newcomer an idle slot of the biggest holder. */
+export const MAX_STREAMS_PER_ADDRESS = 64
+/** Of those, the most one peer id may hold over all its connections. */
+export const MAX_STREAMS_PER_PEER = 32
 /** A stream with no request for this long is closed. */
 export const SERVER_IDLE_TIMEOUT = 60_000
 /** A peer that stops reading for this long has its stream reset. */
