@@ -47,12 +47,18 @@ export const MANIFEST_TIMEOUT = 30_000
 export const DIAL_TIMEOUT = 10_000
 /** Time to open (negotiate) one stream on an open connection. */
 export const STREAM_OPEN_TIMEOUT = 10_000
-/** Bytes of chunks requested or waiting for the disk, over all providers: bounds memory
- * whatever the file size. Three providers at 4 streams x 2 requests of 1 MiB chunks need 24 MiB;
- * more never made a get faster here, and each in-flight chunk may hold a chunk buffer. */
+/** Bytes of chunks requested or waiting for the disk, over all providers of one download:
+ * bounds memory whatever the file or chunk size. Three providers at 4 streams x 2 requests of
+ * 1 MiB chunks need 24 MiB; more never made a get faster here, and each in-flight chunk may
+ * hold a chunk buffer. At least MAX_CHUNK_SIZE x 2, so 16 MiB chunks still pipeline. */
 export const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024
-/** ...but never fewer chunks than this in flight (16 MiB chunks). */
-export const MIN_IN_FLIGHT_CHUNKS = 4
+/** The same over every download of a node (a folder get fetches several files at once). */
+export const MAX_NODE_IN_FLIGHT_BYTES = 64 * 1024 * 1024
+/** Chunks requested or waiting for the disk in one download, whatever their size: small
+ * chunks cost per-chunk work and buffers. The default of `node.limits.maxInflightChunks`. */
+export const MAX_IN_FLIGHT_CHUNKS = 32
+/** Providers a download uses (and asks for the manifest at once), whatever a lookup lists. */
+export const MAX_PROVIDERS_PER_DOWNLOAD = 20
 /** Chunk buffers kept for reuse beyond one per stream: verified chunks waiting for the disk. */
 export const POOL_SPARE_BUFFERS = 4
 /** Consecutive failures (timeouts, resets) after which a provider is dropped. */
