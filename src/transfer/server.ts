@@ -151,6 +151,7 @@ export class ChunkServer {
           throw err
         }
         if (frame == null) break // the peer closed its side: no more requests
+        if (evicted.signal.aborted) break // its slot went to another address as the frame came in
         if (busy) {
           await this.reply(out, ChunkResponse.Status.BUSY, 'too many streams, try later')
           break
