@@ -97,11 +97,16 @@ export function addressKey (remoteAddr: Multiaddr): string {
   const ip = remoteAddr.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')
   if (ip?.value == null) return remoteAddr.toString()
   if (ip.name === 'ip4') return ip.value
-  const mapped = /(\d+\.\d+\.\d+\.\d+)$/.exec(ip.value)
-  if (mapped != null) return mapped[1] // ::ffff:1.2.3.4 is that IPv4 address
-  const [head, tail] = ip.value.split('::')
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip.value)
+  const text = dotted == null
+    ? ip.value
+    : ip.value.slice(0, dotted.index) + [[1, 2], [3, 4]].map(([x, y]) => (Number(dotted[x]) * 256 + Number(dotted[y])).toString(16)).join(':')
+  const [head, tail] = text.split('::')
   const h = head === '' ? [] : head.split(':')
   const t = tail == null || tail === '' ? [] : tail.split(':')
-  const groups = tail == null ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
-  return `${groups.slice(0, 4).map(g => parseInt(g, 16).toString(16)).join(':')}::/64`
+  const g = (tail == null ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]).map(x => parseInt(x, 16))
+  if (g.slice(0, 5).every(x => x === 0) && g[5] === 0xffff) {
+    return [g[6] >> 8, g[6] & 255, g[7] >> 8, g[7] & 255].join('.') // ::ffff:1.2.3.4 is that IPv4 address
+  }
+  return `${g.slice(0, 4).map(x => x.toString(16)).join(':')}::/64`
 }
