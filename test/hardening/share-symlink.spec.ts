@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict'
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ShareIndex } from '../../src/share/share-index.js'
+import { ChunkServer } from '../../src/transfer/server.js'
+import { ChunkRequest, ChunkResponse } from '../../src/wire/chunk.js'
+import { lpEncode } from '../../src/wire/framing.js'
+import { StreamReader } from '../../src/wire/stream-reader.js'
+import { CHUNK_PROTOCOL, MAX_CHUNK_RESPONSE_HEADER } from '../../src/wire/constants.js'
+import { Cleanup, makeHost, shareFile, tempDir } from '../transfer/helpers.js'
+import type { Host } from '../../src/host/create-host.js'
+import type { HashQueue } from '../../src/share/hash-queue.js'
+import type { CID } from 'multiformats/cid'
+
+const SIZE = 64 * 1024
+const INSIDE = Buffer.alloc(SIZE, 'inside ')
+const PRIVATE = Buffer.alloc(SIZE, 'PRIVATE ')
+
+interface Answer {
+  status: ChunkResponse.Status
+  body: Buffer
+}
+
+/**
+ * A folder symlink that stays inside the share, swapped for one leading to a private folder
+ * outside at the worst moment: after the scan checked it and before the hasher or the chunk
+ * server opens the files under it. The share index, chunk server and hosts are the real ones
+ * (real files, real libp2p connections on 127.0.0.1); the index does not watch, so nothing but
+ * the checks under test can notice the swap, and the moment of the swap is exact.
+ */
+describe('hardening: share folder symlink race', function () {
+  this.timeout(60_000)
+  const cleanup = new Cleanup()
+  let share: string
+  let secret: string
+  let client: Host
+  let addr: string
+  let index: ShareIndex
+
+  beforeEach(async () => {
+    share = await tempDir(cleanup, 'fsnode-symlink-share-')
+    secret = await tempDir(cleanup, 'fsnode-symlink-private-')
+    await writeFile(join(share, 'a.txt'), 'a file at the top, scanned before any folder')
+    await mkdir(join(share, 'inner'))
+    await writeFile(join(share, 'inner', 'doc.txt'), INSIDE)
+    await symlink(join(share, 'inner'), join(share, 'link'))
+    // the same name as the shared file, and one that only the private folder has
+    await writeFile(join(secret, 'doc.txt'), PRIVATE)
+    await writeFile(join(secret, 'private.txt'), PRIVATE)
+
+    index = new ShareIndex({ dataDir: await tempDir(cleanup, 'fsnode-symlink-data-'), roots: [{ path: share }], watch: false })
+    cleanup.add(async () => { await index.stop() })
+    const provider = await makeHost(cleanup)
+    const server = new ChunkServer({ node: provider, source: index })
+    await server.start()
+    cleanup.add(async () => { await server.stop() })
+    addr = provider.getMultiaddrs()[0].toString()
+    client = await makeHost(cleanup)
+  })
+  afterEach(async () => { await cleanup.run() })
+
+  /** Point `share/link` at the private folder, atomically (a rename over the old link). */
+  async function swapLink (): Promise<void> {
+    await symlink(secret, join(share, 'link.swap'))
+    await rename(join(share, 'link.swap'), join(share, 'link'))
+  }
+
+  /** Run `swapLink` just before the index hands `name` to its hasher. */
+  function swapBeforeHashing (name: string): void {
+    const hashes = (index as any).hashes as HashQueue
+    const submit = hashes.submit.bind(hashes)
+    let swapped = false
+    hashes.submit = async (root, n, f) => {
+      if (n === name && !swapped) {
+        swapped = true
+        await swapLink()
+      }
+      await submit(root, n, f)
+    }
+  }
+
+  /** One chunk request from another node, on a stream of its own. */
+  async function ask (fileId: CID, type = ChunkRequest.Type.CHUNK): Promise<Answer> {
+    const signal = AbortSignal.timeout(10_000)
+    const stream = await client.dialProtocol(multiaddr(addr), CHUNK_PROTOCOL, { signal })
+    const reader = new StreamReader(stream)
+    try {
+      stream.send(lpEncode(ChunkRequest.encode({ type, fileId: fileId.bytes as Uint8Array<ArrayBuffer>, index: 0 })))
+      const frame = await reader.readLp(MAX_CHUNK_RESPONSE_HEADER, signal)
+      assert.ok(frame != null, 'a response')
+      const res = ChunkResponse.decode(frame)
+      const body = res.length > 0 ? Buffer.from((await reader.readExact(res.length, signal)).subarray()) : Buffer.alloc(0)
+      return { status: res.status, body }
+    } finally {
+      reader.release()
+      await stream.close({ signal }).catch(() => {})
+    }
+  }
+
+  const privateIds = async (): Promise<CID[]> => [
+    (await shareFile(join(secret, 'doc.txt'), 'doc.txt')).fileId,
+    (await shareFile(join(secret, 'private.txt'), 'private.txt')).fileId
+  ]
+
+  /** Nothing of the private folder is indexed, announced or served. */
+  async function assertNothingPrivate (): Promise<void> {
+    for (const id of await privateIds()) {
+      for (const type of [ChunkRequest.Type.CHUNK, ChunkRequest.Type.MANIFEST]) {
+        const a = await ask(id, type)
+        assert.equal(a.status, ChunkResponse.Status.NOT_FOUND, `${ChunkRequest.Type[type]} of a private file answered: ${a.body.toString().slice(0, 40)}`)
+      }
+      assert.equal(index.getByFileId(id), undefined)
+    }
+    assert.deepEqual(index.files().map(f => f.name).sort(), ['a.txt', 'inner/doc.txt'])
+  }
+
+  it('follows a folder symlink that stays inside the share, and serves it', async () => {
+    await index.start()
+    const viaLink = index.getByName('link/doc.txt')
+    assert.ok(viaLink != null)
+    assert.ok(viaLink.fileId.equals(index.getByName('inner/doc.txt')?.fileId))
+    const a = await ask(viaLink.fileId)
+    assert.equal(a.status, ChunkResponse.Status.OK)
+    assert.ok(a.body.equals(INSIDE.subarray(0, a.body.length)))
+  })
+
+  it('swapped between the scan and the hash: the hasher sees another file, the entry is dropped', async () => {
+    swapBeforeHashing('link/doc.txt')
+    await index.start()
+    await assertNothingPrivate()
+  })
+
+  it('swapped between the scan checking the link and reading the folder: the private listing is never read', async () => {
+    // a.txt is handed on before the folders of the first level are read
+    swapBeforeHashing('a.txt')
+    await index.start()
+    await assertNothingPrivate()
+  })
+
+  it('swapped after indexing: the chunk server refuses the other file and the entry is dropped', async () => {
+    await index.start()
+    const id = index.getByName('link/doc.txt')?.fileId
+    assert.ok(id != null)
+    await swapLink()
+    // with the real copy gone, link/doc.txt is the only name left for the id
+    await rm(join(share, 'inner', 'doc.txt'))
+    const answers: ChunkResponse.Status[] = []
+    for (let i = 0; i < 4; i++) {
+      const a = await ask(id)
+      answers.push(a.status)
+      assert.ok(!a.body.includes(Buffer.from('PRIVATE')), 'no private byte is ever sent')
+      assert.notEqual(a.status, ChunkResponse.Status.OK)
+      if (a.status === ChunkResponse.Status.NOT_FOUND) break
+      await index.settled()
+    }
+    assert.equal(answers.at(-1), ChunkResponse.Status.NOT_FOUND, answers.map(s => ChunkResponse.Status[s]).join(','))
+    await index.settled()
+    assert.equal(index.getByName('link/doc.txt'), undefined)
+    assert.equal(index.getByName('inner/doc.txt'), undefined)
+    assert.deepEqual(index.files().map(f => f.name), ['a.txt'])
+  })
+})
