@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict'
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { multiaddr } from '@multiformats/multiaddr'
 import { ShareIndex } from '../../src/share/share-index.js'
 import { ChunkServer } from '../../src/transfer/server.js'
 import { ChunkRequest, ChunkResponse } from '../../src/wire/chunk.js'
-import { lpEncode } from '../../src/wire/framing.js'
-import { StreamReader } from '../../src/wire/stream-reader.js'
-import { CHUNK_PROTOCOL, MAX_CHUNK_RESPONSE_HEADER } from '../../src/wire/constants.js'
 import { Cleanup, makeHost, shareFile, tempDir } from '../transfer/helpers.js'
+import { ask as askChunk } from './chunk-client.js'
+import type { Answer } from './chunk-client.js'
 import type { Host } from '../../src/host/create-host.js'
 import type { HashQueue } from '../../src/share/hash-queue.js'
 import type { CID } from 'multiformats/cid'
@@ -16,11 +14,6 @@ import type { CID } from 'multiformats/cid'
 const SIZE = 64 * 1024
 const INSIDE = Buffer.alloc(SIZE, 'inside ')
 const PRIVATE = Buffer.alloc(SIZE, 'PRIVATE ')
-
-interface Answer {
-  status: ChunkResponse.Status
-  body: Buffer
-}
 
 /**
  * A folder symlink that stays inside the share, swapped for one leading to a private folder
@@ -80,23 +73,7 @@ describe('hardening: share folder symlink race', function () {
     }
   }
 
-  /** One chunk request from another node, on a stream of its own. */
-  async function ask (fileId: CID, type = ChunkRequest.Type.CHUNK): Promise<Answer> {
-    const signal = AbortSignal.timeout(10_000)
-    const stream = await client.dialProtocol(multiaddr(addr), CHUNK_PROTOCOL, { signal })
-    const reader = new StreamReader(stream)
-    try {
-      stream.send(lpEncode(ChunkRequest.encode({ type, fileId: fileId.bytes as Uint8Array<ArrayBuffer>, index: 0 })))
-      const frame = await reader.readLp(MAX_CHUNK_RESPONSE_HEADER, signal)
-      assert.ok(frame != null, 'a response')
-      const res = ChunkResponse.decode(frame)
-      const body = res.length > 0 ? Buffer.from((await reader.readExact(res.length, signal)).subarray()) : Buffer.alloc(0)
-      return { status: res.status, body }
-    } finally {
-      reader.release()
-      await stream.close({ signal }).catch(() => {})
-    }
-  }
+  const ask = async (fileId: CID, type = ChunkRequest.Type.CHUNK): Promise<Answer> => await askChunk(client, addr, fileId, type)
 
   const privateIds = async (): Promise<CID[]> => [
     (await shareFile(join(secret, 'doc.txt'), 'doc.txt')).fileId,
