@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFile, writeFile } from 'node:fs/promises'
+import { appendFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { FileChangedError, NotAFileError } from '../../src/share/errors.js'
+import { FileChangedError, NotAFileError, OtherFileError } from '../../src/share/errors.js'
 import { hashFile, hashFileStat } from '../../src/share/hasher.js'
 import { HASH_LENGTH, Manifest, chunkSizeFor } from '../../src/share/manifest.js'
 import { removeDirs, tempDir } from './helpers.js'
@@ -77,5 +77,16 @@ describe('share/hasher', () => {
 
   it('refuses what is not a regular file', async () => {
     await assert.rejects(hashFile(dir), (err: any) => err instanceof NotAFileError || err.code === 'EISDIR')
+  })
+
+  it('hashes only the file the scan found: another device or inode is refused', async () => {
+    const path = join(dir, 'f.bin')
+    await writeFile(path, 'content')
+    const st = await stat(path)
+    const got = await hashFileStat(path, { expect: st })
+    assert.deepEqual([got.dev, got.ino, got.ctimeMs, got.size], [st.dev, st.ino, st.ctimeMs, st.size])
+    await assert.rejects(hashFileStat(path, { expect: { dev: st.dev, ino: st.ino + 1 } }), OtherFileError)
+    await assert.rejects(hashFileStat(path, { expect: { dev: st.dev + 1, ino: st.ino } }),
+      (err: Error) => err instanceof OtherFileError && /no longer the file the scan found/.test(err.message))
   })
 })
