@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict'
-import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ShareIndex } from '../../src/share/share-index.js'
 import { ChunkServer } from '../../src/transfer/server.js'
 import { ChunkRequest, ChunkResponse } from '../../src/wire/chunk.js'
 import { Cleanup, makeHost, shareFile, tempDir } from '../transfer/helpers.js'
+import { Sandbox, waitFor } from '../e2e/harness.js'
 import { ask as askChunk } from './chunk-client.js'
 import type { Answer } from './chunk-client.js'
+import type { Daemon } from '../e2e/harness.js'
 import type { Host } from '../../src/host/create-host.js'
 import type { HashQueue } from '../../src/share/hash-queue.js'
 import type { CID } from 'multiformats/cid'
@@ -136,5 +138,44 @@ describe('hardening: share folder symlink race', function () {
     assert.equal(index.getByName('link/doc.txt'), undefined)
     assert.equal(index.getByName('inner/doc.txt'), undefined)
     assert.deepEqual(index.files().map(f => f.name), ['a.txt'])
+  })
+})
+
+describe('hardening: share folder symlink swapped under a running node', function () {
+  this.timeout(120_000)
+  let sb: Sandbox
+  let coord: Daemon
+
+  beforeEach(async () => {
+    sb = await Sandbox.create()
+    coord = await sb.daemon(['coordinator', '--data-dir', sb.path('coord'), '--listen', '/ip4/127.0.0.1/tcp/0'])
+  })
+  afterEach(async () => { await sb.cleanup() })
+
+  const listing = async (): Promise<Array<{ name: string, fileId: string }>> =>
+    await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+
+  it('another node never gets the private file, and the entry under the link is withdrawn', async () => {
+    await mkdir(sb.path('share', 'inner'), { recursive: true })
+    await writeFile(sb.path('share', 'inner', 'doc.txt'), INSIDE)
+    await symlink(sb.path('share', 'inner'), sb.path('share', 'link'))
+    await mkdir(sb.path('private'))
+    await writeFile(sb.path('private', 'doc.txt'), PRIVATE)
+    const privateId = (await shareFile(sb.path('private', 'doc.txt'), 'doc.txt')).fileId.toString()
+    await sb.daemon(['start', '--data-dir', sb.path('n'), '--share', sb.path('share'), '--listen', '/ip4/127.0.0.1/tcp/0', '--coordinator', coord.addr])
+    await waitFor(async () => (await listing()).map(f => f.name).sort().join() === 'inner/doc.txt,link/doc.txt', 'both names listed', 30_000)
+
+    await symlink(sb.path('private'), sb.path('share', 'link.swap'))
+    await rename(sb.path('share', 'link.swap'), sb.path('share', 'link'))
+    // by name: whatever arrives is the file inside the share, or nothing
+    const r = await sb.run(['get', 'link/doc.txt', '--data-dir', sb.path('dl'), '--coordinator', coord.addr, '--out', sb.path('out'), '--json'], { timeoutMs: 60_000 })
+    if (r.code === 0) assert.ok((await readFile(JSON.parse(r.stdout).path)).equals(INSIDE))
+    else assert.match(r.stderr, /^fsnode: /)
+    await waitFor(async () => (await listing()).map(f => f.name).join() === 'inner/doc.txt', 'link/doc.txt withdrawn', 30_000)
+    assert.ok(!(await listing()).some(f => f.fileId === privateId), 'the private file is never announced')
+    // by the private file's id: nobody has it
+    const p = await sb.run(['get', privateId, '--data-dir', sb.path('dl'), '--coordinator', coord.addr, '--out', sb.path('out-private')], { timeoutMs: 60_000 })
+    assert.equal(p.code, 1)
+    assert.match(p.stderr, /^fsnode: .*no provider/)
   })
 })
