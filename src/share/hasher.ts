@@ -43,9 +43,10 @@ export async function hashFile (path: string, options: HashOptions = {}): Promis
 
 /**
  * Hash a file into its manifest, in bounded memory, and return the key (size, ctime, device,
- * inode) the manifest belongs to. The next read is in flight while the current one is hashed, so disk and CPU
- * overlap. Throws FileChangedError when the file changed while it was read: a manifest of a
- * half-written file must never be announced.
+ * inode) the manifest belongs to. The next read is in flight while the current one is hashed,
+ * so disk and CPU overlap. Throws FileChangedError when the file changed while it was read: a
+ * manifest of a half-written file must never be announced; OtherFileError when the opened file
+ * is not `expect`.
  */
 export async function hashFileStat (path: string, options: HashOptions = {}): Promise<HashedFile> {
   const { signal } = options

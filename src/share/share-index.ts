@@ -52,8 +52,8 @@ export interface ShareIndex {
 /**
  * What this node shares: every regular file under the share roots, by name and by file id,
  * kept current by a watcher and announced as deltas. Manifests come from the hash cache when the
- * file is unchanged (size, ctime, inode, device), so a restart re-hashes nothing. Mutations run one at
- * a time on a queue; hashing runs beside it, a few files at once.
+ * file is unchanged (size, ctime, inode, device), so a restart re-hashes nothing. Mutations run
+ * one at a time on a queue; hashing runs beside it, a few files at once.
  */
 export class ShareIndex extends EventTarget implements ShareSource {
   private readonly options: ShareIndexOptions
