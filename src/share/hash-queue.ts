@@ -26,6 +26,8 @@ export interface HashQueueInit {
   /** Every successful hash, wanted or not (for the hash cache). */
   onResult: (path: string, key: FileKey, manifest: Manifest) => void
   onError: (message: string) => void
+  /** Real paths never shared (the node's data dir): an opened file must not lie under them. */
+  exclude?: () => readonly string[]
 }
 
 /**
@@ -83,7 +85,7 @@ export class HashQueue {
     const { path } = f
     try {
       // the handle must be the file the scan found inside the share, not what the path leads to now
-      const res = await hashFileStat(path, { signal: this.init.signal, expect: f })
+      const res = await hashFileStat(path, { signal: this.init.signal, expect: f, within: root.real, exclude: this.init.exclude?.() })
       this.hashed++
       this.hashedBytes += res.size
       this.init.onResult(path, res, res.manifest)

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { open, stat } from 'node:fs/promises'
 import { HASH_READ_SIZE } from './constants.js'
 import { FileChangedError, NotAFileError, OtherFileError } from './errors.js'
-import { keyOf, sameFile, sameKey } from './file-key.js'
+import { keyOf, openedInside, sameFile, sameKey } from './file-key.js'
 import { HASH_LENGTH, Manifest, chunkCount, chunkSizeFor } from './manifest.js'
 import type { FileKey } from './file-key.js'
 import type { Hash } from 'node:crypto'
@@ -14,6 +14,10 @@ export interface HashOptions {
   /** The file the scan found at `path` (device and inode): the opened handle must be that file,
    * else OtherFileError. A folder along the path may have been swapped for a symlink since. */
   expect?: Pick<FileKey, 'dev' | 'ino'>
+  /** The real path of the share root: the opened file must lie inside it (and outside
+   * `exclude`), else OtherFileError. */
+  within?: string
+  exclude?: readonly string[]
 }
 
 export interface HashedFile extends FileKey {
@@ -46,7 +50,7 @@ export async function hashFile (path: string, options: HashOptions = {}): Promis
  * inode) the manifest belongs to. The next read is in flight while the current one is hashed,
  * so disk and CPU overlap. Throws FileChangedError when the file changed while it was read: a
  * manifest of a half-written file must never be announced; OtherFileError when the opened file
- * is not `expect`.
+ * is not `expect`, or not inside `within`.
  */
 export async function hashFileStat (path: string, options: HashOptions = {}): Promise<HashedFile> {
   const { signal } = options
@@ -59,6 +63,9 @@ export async function hashFileStat (path: string, options: HashOptions = {}): Pr
     if (!before.isFile()) throw new NotAFileError(`not a regular file: ${path}`)
     if (options.expect != null && !sameFile(before, options.expect)) {
       throw new OtherFileError(`${path} is no longer the file the scan found inside the share`)
+    }
+    if (options.within != null && !await openedInside(fh, options.within, options.exclude)) {
+      throw new OtherFileError(`${path} leads out of the share`)
     }
     const { size } = before
     // a small file gets one buffer of its own size, a large one two pooled read buffers

@@ -170,7 +170,12 @@ export async function * scan (options: ScanOptions): AsyncGenerator<ScannedFile>
     const jobs = stack.splice(Math.max(0, stack.length - concurrency))
     const listed = await Promise.all(jobs.map(async job => {
       try {
-        // by the checked real path: `job.path` may pass through a symlink swapped since
+        // by the checked real path: `job.path` may pass through a symlink swapped since; and a
+        // folder on it may itself have been swapped for a symlink since its parent was read
+        if (await realpath(job.chain.real) !== job.chain.real) {
+          skip(job.path, 'a folder on its path was swapped for a symlink during the scan')
+          return []
+        }
         return await readdir(job.chain.real, { withFileTypes: true })
       } catch (err: any) {
         skip(job.path, `cannot read directory: ${err.code ?? err.message}`)

@@ -82,6 +82,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.hashes = new HashQueue({
       concurrency: options.hashConcurrency,
       signal: this.abort.signal,
+      exclude: () => this.exclude,
       onResult: (path, key, manifest) => { if (this.running) this.cache?.put(path, key, manifest) },
       onHashed: (root, name, file, manifest) => {
         if (this.running && this.rootList.includes(root)) this.set(root, name, file, manifest)

@@ -117,6 +117,27 @@ describe('hardening: share folder symlink race', function () {
     await assertNothingPrivate()
   })
 
+  it('a real folder replaced by a symlink leading out, after the scan listed its parent: nothing private is read', async () => {
+    const hashes = (index as any).hashes as HashQueue
+    const submit = hashes.submit.bind(hashes)
+    let swapped = false
+    hashes.submit = async (root, n, f) => {
+      if (n === 'a.txt' && !swapped) {
+        swapped = true
+        await rename(join(share, 'inner'), join(share, 'inner.old'))
+        await symlink(secret, join(share, 'inner'))
+      }
+      await submit(root, n, f)
+    }
+    await index.start()
+    for (const id of await privateIds()) {
+      const a = await ask(id)
+      assert.equal(a.status, ChunkResponse.Status.NOT_FOUND, `a private file answered: ${a.body.toString().slice(0, 40)}`)
+      assert.equal(index.getByFileId(id), undefined)
+    }
+    assert.ok(!index.files().some(f => f.name.startsWith('inner/')), index.files().map(f => f.name).join())
+  })
+
   it('swapped after indexing: the chunk server refuses the other file and the entry is dropped', async () => {
     await index.start()
     const id = index.getByName('link/doc.txt')?.fileId
