@@ -5,6 +5,7 @@ import { lpEncode, waitForDrain } from '../wire/framing.js'
 import { StreamReader } from '../wire/stream-reader.js'
 import { MAX_CHUNK_REQUEST_FRAME } from '../wire/constants.js'
 import { parseFileId } from '../share/file-id.js'
+import { checkHandle } from '../share/file-key.js'
 import { Watchdog } from './signals.js'
 import { ServingSlots, addressKey } from './slots.js'
 import {
@@ -207,8 +208,8 @@ export class ChunkServer {
     let fh: FileHandle
     try {
       fh = await files.get(file.path)
-      const st = await fh.stat()
-      if (st.size !== file.size || st.mtimeMs !== file.mtimeMs || st.ino !== file.ino) {
+      // the handle itself, not the path: it must be the file the index found inside the share
+      if (await checkHandle(fh, file, file.path) !== 'same') {
         await files.drop(file.path)
         this.changed(file)
         await this.reply(out, ChunkResponse.Status.CHANGED, 'file changed on disk; re-indexing')

@@ -63,7 +63,7 @@ export async function shareFile (path: string, name: string, chunkSize?: number)
     await fh.close()
   }
   const manifest = Manifest.create(st.size, chunkSize, hashes)
-  return { name, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, fileId: manifest.fileId, manifest }
+  return { name, path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev, fileId: manifest.fileId, manifest }
 }
 
 export class MemorySource implements ShareSource {
