@@ -43,6 +43,14 @@ export const REJOIN_INTERVAL = 30_000
  * withdraw message in Kademlia: a record of a file no longer shared lingers this long at most
  * (plus one cleanup interval). The kad-dht defaults (48 h valid, refreshed 24 h before expiry). */
 export const PROVIDE_VALIDITY = 48 * 60 * 60 * 1000
+/** Where kad-dht keeps provider records in the datastore (its default datastorePrefix + /provider). */
+export const PROVIDER_KEY_PREFIX = '/dht/provider'
+/** Provider records of other peers a node keeps in all; past it the oldest is dropped. About
+ * 420 bytes of heap each: a flood of any size from any number of peer ids holds ~21 MB. */
+export const MAX_PROVIDER_RECORDS = 50_000
+/** Provider records a node keeps per provider peer; past it that peer's oldest is dropped. A
+ * peer sharing more files than this is found through the coordinator for the rest. */
+export const MAX_PROVIDER_RECORDS_PER_PEER = 10_000
 /** Re-provide a record of ours once its expiry is this close. */
 export const REPROVIDE_THRESHOLD = 24 * 60 * 60 * 1000
 /** How often the DHT checks which records of ours need re-providing (and drops others' expired
