@@ -1,5 +1,5 @@
 // Opt-in measurement (not a spec: a full flood takes minutes on a loaded machine):
-//   npm run build && node dist/test/hardening/dht-flood-measure.js [--messages 60000] [--identities 1] [--streams 4]
+//   npm run build && npx node dist/test/hardening/dht-flood-measure.js [--messages 60000] [--identities 1] [--streams 4] [--ping]
 // Starts a real node (`fsnode start`, its own process), has an honest peer provide one file id
 // to it, then floods it with ADD_PROVIDER messages for random file ids from `identities` peer
 // ids, and prints the node's RSS and its GET_PROVIDERS latency for the honest id before and after.
@@ -38,7 +38,9 @@ async function main (): Promise<void> {
     options: {
       messages: { type: 'string', default: '60000' },
       identities: { type: 'string', default: '1' },
-      streams: { type: 'string', default: '4' }
+      streams: { type: 'string', default: '4' },
+      // PINGs instead of ADD_PROVIDER: the cost of handling the messages without storing anything
+      ping: { type: 'boolean', default: false }
     }
   })
   const messages = Number(values.messages)
@@ -72,6 +74,7 @@ async function main (): Promise<void> {
       await addProviders(a, target, cids.slice(i * per, (i + 1) * per), {
         streams,
         signal,
+        pingOnly: values.ping,
         progress: () => {
           if (++sent % 20 === 0) process.stderr.write(`  ${sent * 500} messages handled, RSS ${rss().toFixed(0)} MB\n`)
         }
@@ -86,6 +89,7 @@ async function main (): Promise<void> {
     const last = await getProviders(attackers[attackers.length - 1], target, cids[cids.length - 1], AbortSignal.timeout(10_000))
 
     const out = {
+      kind: values.ping ? 'PING' : 'ADD_PROVIDER',
       messages,
       identities,
       floodSeconds: floodS,

@@ -27,6 +27,8 @@ export interface FloodOptions {
   signal: AbortSignal
   /** Called after each batch the target has handled, with the count so far. */
   progress?: (sent: number) => void
+  /** Send PINGs instead (same count, nothing stored): what message handling alone costs. */
+  pingOnly?: boolean
 }
 
 /**
@@ -49,7 +51,12 @@ export async function addProviders (from: Libp2p, target: Multiaddr, cids: CID[]
       while (next < cids.length) {
         const batch = cids.slice(next, next + FLOOD_BATCH)
         next += batch.length
-        await pb.writeV(batch.map(cid => ({ type: MessageType.ADD_PROVIDER, key: cid.multihash.bytes, closer: [], providers: [me] })), { signal: opts.signal })
+        if (opts.pingOnly === true) {
+          await pb.writeV(batch.map(() => ({ type: MessageType.PING, closer: [], providers: [] })), { signal: opts.signal })
+          for (let i = 0; i < batch.length; i++) await pb.read({ signal: opts.signal })
+        } else {
+          await pb.writeV(batch.map(cid => ({ type: MessageType.ADD_PROVIDER, key: cid.multihash.bytes, closer: [], providers: [me] })), { signal: opts.signal })
+        }
         await pb.write({ type: MessageType.PING, closer: [], providers: [] }, { signal: opts.signal })
         const answer = await pb.read({ signal: opts.signal })
         if (answer.type !== MessageType.PING) throw new Error(`expected a PING answer, got ${answer.type}`)
