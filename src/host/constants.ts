@@ -51,6 +51,11 @@ export const MAX_PROVIDER_RECORDS = 50_000
 /** Provider records a node keeps per provider peer; past it that peer's oldest is dropped. A
  * peer sharing more files than this is found through the coordinator for the rest. */
 export const MAX_PROVIDER_RECORDS_PER_PEER = 10_000
+/** Provider records one peer may announce per PROVIDER_RATE_WINDOW; past it its announces are
+ * refused until the window ends. A node re-providing everything it shares sends each peer a few
+ * dozen per second at most. */
+export const PROVIDER_RATE_RECORDS = 1_000
+export const PROVIDER_RATE_WINDOW = 10_000
 /** Re-provide a record of ours once its expiry is this close. */
 export const REPROVIDE_THRESHOLD = 24 * 60 * 60 * 1000
 /** How often the DHT checks which records of ours need re-providing (and drops others' expired

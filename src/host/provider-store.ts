@@ -1,11 +1,15 @@
 import { logger } from '@libp2p/logger'
+import { RateLimiter } from '@libp2p/utils'
 import { BaseDatastore } from 'datastore-core/base'
 import { MountDatastore } from 'datastore-core/mount'
 import { Key } from 'interface-datastore'
 import * as varint from 'uint8-varint'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Datastore, KeyQuery, Pair, Query } from 'interface-datastore'
-import { MAX_PROVIDER_RECORDS, MAX_PROVIDER_RECORDS_PER_PEER, PROVIDE_VALIDITY, PROVIDER_KEY_PREFIX } from './constants.js'
+import {
+  MAX_PROVIDER_RECORDS, MAX_PROVIDER_RECORDS_PER_PEER, PROVIDE_VALIDITY, PROVIDER_KEY_PREFIX, PROVIDER_RATE_RECORDS,
+  PROVIDER_RATE_WINDOW
+} from './constants.js'
 
 const log = logger('fsnode:host:provider-store')
 
@@ -15,6 +19,12 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError'
 }
 
+/** A peer announced records faster than the rate limit: kad-dht resets its stream. */
+export class ProviderRateError extends Error {
+  static readonly code = 'ProviderRateError'
+  override name = 'ProviderRateError'
+}
+
 export interface ProviderStoreLimits {
   /** Other peers' records kept in all (default MAX_PROVIDER_RECORDS). */
   maxRecords?: number
@@ -22,6 +32,10 @@ export interface ProviderStoreLimits {
   maxPerPeer?: number
   /** A record older than this (ms) is gone (default PROVIDE_VALIDITY). */
   validity?: number
+  /** Records one peer may announce per `rateWindow` (ms); past it the announce is refused
+   * (defaults PROVIDER_RATE_RECORDS per PROVIDER_RATE_WINDOW). */
+  rateRecords?: number
+  rateWindow?: number
 }
 
 export interface ProviderStoreInit extends ProviderStoreLimits {
@@ -40,6 +54,8 @@ export interface ProviderStoreStats {
   evicted: number
   /** Records dropped because they expired, since start. */
   expired: number
+  /** Announces refused because their peer went past the rate limit, since start. */
+  refused: number
 }
 
 interface Entry {
@@ -59,7 +75,10 @@ interface Entry {
  * - one peer holds at most maxPerPeer records, all peers together maxRecords: past either the
  *   oldest record (of that peer, or of all) is dropped, so a flood only replaces its own records;
  * - a record older than `validity` is never returned, and is dropped on the next write or query;
- * - a lookup by cid reads an index, whatever the number of records.
+ * - a lookup by cid reads an index, whatever the number of records;
+ * - a peer announcing faster than rateRecords per rateWindow is refused: the put throws, kad-dht
+ *   resets the stream before it does the rest of the work (a peer store update per message),
+ *   which is most of what a flood costs.
  * This node's own records (which kad-dht re-provides from) are kept apart, outside the limits.
  */
 export class ProviderStore extends BaseDatastore {
@@ -75,8 +94,10 @@ export class ProviderStore extends BaseDatastore {
    * array (a flood of random cids makes this the biggest map). */
   private readonly byCid = new Map<string, Entry | Entry[]>()
   private readonly own = new Map<string, Entry>()
+  private readonly rate: RateLimiter
   private evicted = 0
   private expired = 0
+  private refused = 0
 
   constructor (init: ProviderStoreInit) {
     super()
@@ -84,16 +105,21 @@ export class ProviderStore extends BaseDatastore {
     this.maxRecords = Math.max(1, init.maxRecords ?? MAX_PROVIDER_RECORDS)
     this.maxPerPeer = Math.max(1, init.maxPerPeer ?? MAX_PROVIDER_RECORDS_PER_PEER)
     this.validity = init.validity ?? PROVIDE_VALIDITY
+    this.rate = new RateLimiter({
+      points: init.rateRecords ?? PROVIDER_RATE_RECORDS,
+      duration: (init.rateWindow ?? PROVIDER_RATE_WINDOW) / 1000
+    })
   }
 
   stats (): ProviderStoreStats {
-    return { records: this.aged.size, peers: this.byPeer.size, own: this.own.size, evicted: this.evicted, expired: this.expired }
+    return { records: this.aged.size, peers: this.byPeer.size, own: this.own.size, evicted: this.evicted, expired: this.expired, refused: this.refused }
   }
 
   override put (key: Key, value: Uint8Array, options?: AbortOptions): Key {
     options?.signal?.throwIfAborted()
     const parsed = parseKey(key.toString())
     const time = Number(varint.decode(value))
+    if (parsed.peer !== this.self) this.limit(parsed.peer)
     this.remove(parsed.key)
     this.dropExpired()
     if (parsed.peer === this.self) {
@@ -105,6 +131,17 @@ export class ProviderStore extends BaseDatastore {
     if (this.aged.size >= this.maxRecords) this.evict(first(this.aged))
     this.insert({ ...parsed, time })
     return key
+  }
+
+  private limit (peer: string): void {
+    try {
+      this.rate.consume(peer)
+    } catch (err: any) {
+      if (err.name !== 'RateLimitError') throw err
+      this.refused++
+      log('%s announces too fast: refused', peer)
+      throw new ProviderRateError(`provider ${peer} announced more than the rate limit allows`)
+    }
   }
 
   override get (key: Key, options?: AbortOptions): Uint8Array {

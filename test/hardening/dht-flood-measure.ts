@@ -68,15 +68,19 @@ async function main (): Promise<void> {
     let peak = rss()
     const sampler = setInterval(() => { peak = Math.max(peak, rss()) }, 100)
     const started = Date.now()
-    let sent = 0
     const signal = AbortSignal.timeout(FLOOD_TIMEOUT)
-    await Promise.all(attackers.map(async (a, i) => {
-      await addProviders(a, target, cids.slice(i * per, (i + 1) * per), {
+    let reported = 0
+    const results = await Promise.all(attackers.map(async (a, i) => {
+      return await addProviders(a, target, cids.slice(i * per, (i + 1) * per), {
         streams,
         signal,
         pingOnly: values.ping,
-        progress: () => {
-          if (++sent % 20 === 0) process.stderr.write(`  ${sent * 500} messages handled, RSS ${rss().toFixed(0)} MB\n`)
+        persist: true,
+        progress: (n) => {
+          if (i === 0 && n - reported >= 10_000) {
+            reported = n
+            process.stderr.write(`  ${n} messages sent by the first peer, RSS ${rss().toFixed(0)} MB\n`)
+          }
         }
       })
     }))
@@ -93,6 +97,9 @@ async function main (): Promise<void> {
       messages,
       identities,
       floodSeconds: floodS,
+      // messages in batches the node handled to the end / whose stream it reset
+      handled: results.reduce((n, r) => n + r.handled, 0),
+      refused: results.reduce((n, r) => n + r.refused, 0),
       rssMB: { before: before.rss, rightAfter, after: after.rss, peak, growth: after.rss - before.rss },
       getProvidersMs: { before: before.get.median, after: after.get.median },
       honestRecordFound: { before: before.get.found, after: after.get.found },

@@ -6,7 +6,7 @@ import { createHost } from '../../src/host/create-host.js'
 import { ProviderStore } from '../../src/host/provider-store.js'
 import { PROVIDER_KEY_PREFIX } from '../../src/host/constants.js'
 import { hostileHost, peakDuring } from './hosts.js'
-import { addProviders, getProviders, randomCid } from './kad-client.js'
+import { FLOOD_BATCH, addProviders, getProviders, randomCid } from './kad-client.js'
 import { sleep } from './net.js'
 import type { Host, NetworkServices } from '../../src/host/create-host.js'
 import type { ProviderStoreLimits } from '../../src/host/provider-store.js'
@@ -17,6 +17,8 @@ import type { CID } from 'multiformats/cid'
 const LOCAL = '/ip4/127.0.0.1/tcp/0'
 const PER_PEER = 100
 const TOTAL = 300
+/** High enough that the cap tests never meet the rate limit. */
+const NO_RATE = { rateRecords: 1_000_000 }
 
 /** Does `target` name `who` as a provider of `cid` (asked directly, no DHT walk)? */
 async function provides (asker: Libp2p, target: Multiaddr, cid: CID, who: Libp2p): Promise<boolean> {
@@ -48,7 +50,7 @@ describe('hardening: a flood of DHT provider records (ADD_PROVIDER) is bounded',
   }
 
   it('one peer id sending 1,000 records keeps its newest 100; an honest record stays and is found', async () => {
-    const { node, addr, records } = await target({ maxPerPeer: PER_PEER, maxRecords: TOTAL })
+    const { node, addr, records } = await target({ maxPerPeer: PER_PEER, maxRecords: TOTAL, ...NO_RATE })
     const honest = await hostileHost(defer)
     const attacker = await hostileHost(defer)
     const legit = randomCid()
@@ -61,11 +63,11 @@ describe('hardening: a flood of DHT provider records (ADD_PROVIDER) is bounded',
     assert.equal(await providedCount(honest, addr, flood.slice(-50), attacker), 50, 'the newest flood records are kept')
     assert.ok(await provides(attacker, addr, legit, honest), "the honest peer's record is still found")
     assert.ok(peak <= PER_PEER + 1, `records held peaked at ${peak}`)
-    assert.deepEqual(node.services.dhtProviders?.stats(), { records: PER_PEER + 1, peers: 2, own: 0, evicted: 900, expired: 0 })
+    assert.deepEqual(node.services.dhtProviders?.stats(), { records: PER_PEER + 1, peers: 2, own: 0, evicted: 900, expired: 0, refused: 0 })
   })
 
   it('many peer ids together never pass the total; the oldest records go first, whoever sent them', async () => {
-    const { addr, records } = await target({ maxPerPeer: PER_PEER, maxRecords: TOTAL })
+    const { addr, records } = await target({ maxPerPeer: PER_PEER, maxRecords: TOTAL, ...NO_RATE })
     const asker = await hostileHost(defer)
     const attackers: Libp2p[] = []
     const sent: CID[][] = []
@@ -84,6 +86,25 @@ describe('hardening: a flood of DHT provider records (ADD_PROVIDER) is bounded',
     assert.equal(records(), TOTAL)
   })
 
+  it('a peer announcing faster than the rate limit has its streams reset and stores no more; others are served', async () => {
+    const rateRecords = 200
+    const { node, addr } = await target({ rateRecords, rateWindow: 60_000 })
+    const honest = await hostileHost(defer)
+    const attacker = await hostileHost(defer)
+    const flood = Array.from({ length: 5 * FLOOD_BATCH }, () => randomCid())
+    const r = await addProviders(attacker, addr, flood, { persist: true, signal: AbortSignal.timeout(60_000) })
+    // the first batch of 500 crosses the limit: its stream is reset, and so is every later one
+    assert.deepEqual(r, { handled: 0, refused: flood.length })
+    const stats = node.services.dhtProviders?.stats()
+    assert.equal(stats?.records, rateRecords, 'only the announces within the limit were stored')
+    assert.ok((stats?.refused ?? 0) >= 5, `one refusal per reset stream (${stats?.refused})`)
+    assert.equal(await providedCount(honest, addr, flood.slice(FLOOD_BATCH, FLOOD_BATCH + 20), attacker), 0, 'nothing after the limit was stored')
+
+    const legit = randomCid()
+    assert.deepEqual(await addProviders(honest, addr, [legit], { signal: AbortSignal.timeout(10_000) }), { handled: 1, refused: 0 })
+    assert.ok(await provides(attacker, addr, legit, honest), 'an honest peer still announces and is found')
+  })
+
   it('a record older than its validity is no longer given out and is dropped', async () => {
     const validity = 1_500
     const { node, addr } = await target({ validity })
@@ -94,7 +115,7 @@ describe('hardening: a flood of DHT provider records (ADD_PROVIDER) is bounded',
     assert.ok(await provides(asker, addr, cid, honest), 'found while valid')
     await sleep(validity + 500)
     assert.equal(await provides(asker, addr, cid, honest), false, 'not given out once expired')
-    assert.deepEqual(node.services.dhtProviders?.stats(), { records: 0, peers: 0, own: 0, evicted: 0, expired: 1 })
+    assert.deepEqual(node.services.dhtProviders?.stats(), { records: 0, peers: 0, own: 0, evicted: 0, expired: 1, refused: 0 })
   })
 })
 
@@ -117,7 +138,7 @@ describe('host/provider-store: the bounded store kad-dht writes provider records
     assert.deepEqual(await cidsOf(store, 'c1'), [self])
     assert.deepEqual(await cidsOf(store, 'c2'), [self])
     assert.deepEqual(await cidsOf(store, 'c3'), ['other'])
-    assert.deepEqual(store.stats(), { records: 1, peers: 1, own: 2, evicted: 1, expired: 0 })
+    assert.deepEqual(store.stats(), { records: 1, peers: 1, own: 2, evicted: 1, expired: 0, refused: 0 })
   })
 
   it('a re-announced record counts as new: the next record past the cap drops another one', async () => {
@@ -132,7 +153,17 @@ describe('host/provider-store: the bounded store kad-dht writes provider records
     store.delete(key('a', 'p'))
     assert.equal(store.has(key('a', 'p')), false)
     assert.throws(() => store.get(key('a', 'p')), { name: 'NotFoundError' })
-    assert.deepEqual(store.stats(), { records: 1, peers: 1, own: 0, evicted: 1, expired: 0 })
+    assert.deepEqual(store.stats(), { records: 1, peers: 1, own: 0, evicted: 1, expired: 0, refused: 0 })
+  })
+
+  it('refuses announces from a peer past its rate, with a ProviderRateError; its own records never', () => {
+    const store = new ProviderStore({ self, rateRecords: 2, rateWindow: 60_000 })
+    store.put(key('a', 'p'), at(Date.now()))
+    store.put(key('b', 'p'), at(Date.now()))
+    assert.throws(() => store.put(key('c', 'p'), at(Date.now())), { name: 'ProviderRateError', message: /announced more than the rate limit/ })
+    store.put(key('a', 'q'), at(Date.now()))
+    for (const c of ['x', 'y', 'z']) store.put(key(c, self), at(Date.now()))
+    assert.deepEqual(store.stats(), { records: 3, peers: 2, own: 3, evicted: 0, expired: 0, refused: 1 })
   })
 
   it('refuses a key that is not a provider record', () => {

@@ -13,8 +13,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 const RAW = 0x55
 const SHA2_256 = 0x12
 /** ADD_PROVIDER messages written before a PING waits for the target to catch up: keeps the
- * target's read buffer (8 MiB per stream) far from overflowing. */
-const FLOOD_BATCH = 500
+ * target's read buffer (4 MiB per stream) far from overflowing. */
+export const FLOOD_BATCH = 500
 
 /** A CID of random bytes (a file id nobody shares). */
 export function randomCid (): CID {
@@ -25,50 +25,69 @@ export interface FloodOptions {
   /** Streams used side by side (kad-dht handles the messages of one stream in turn). */
   streams?: number
   signal: AbortSignal
-  /** Called after each batch the target has handled, with the count so far. */
+  /** Called after each batch, with the messages sent so far. */
   progress?: (sent: number) => void
   /** Send PINGs instead (same count, nothing stored): what message handling alone costs. */
   pingOnly?: boolean
+  /** When the target resets a stream, open another and go on with the next batch (a flooder
+   * that does not give up); otherwise the reset is thrown. */
+  persist?: boolean
+}
+
+export interface FloodResult {
+  /** Batches the target handled to the end (their PING was answered). */
+  handled: number
+  /** Messages in batches whose stream the target reset. */
+  refused: number
 }
 
 /**
  * `from` tells `target` "I provide <cid>" for every cid, as ADD_PROVIDER messages in batches,
  * each batch followed by a PING: its answer means the target handled the batch.
  */
-export async function addProviders (from: Libp2p, target: Multiaddr, cids: CID[], opts: FloodOptions): Promise<void> {
+export async function addProviders (from: Libp2p, target: Multiaddr, cids: CID[], opts: FloodOptions): Promise<FloodResult> {
   const conn = await from.dial(target, { signal: opts.signal })
   const me = {
     id: from.peerId.toMultihash().bytes,
     multiaddrs: [from.getMultiaddrs()[0]?.bytes ?? target.bytes]
   }
   const streams = Math.max(1, opts.streams ?? 1)
+  const result: FloodResult = { handled: 0, refused: 0 }
   let next = 0
-  let done = 0
+  let sent = 0
   await Promise.all(Array.from({ length: streams }, async () => {
-    const stream = await conn.newStream(KAD_PROTOCOL, { signal: opts.signal })
-    const pb = pbStream(stream).pb(Message)
-    try {
-      while (next < cids.length) {
-        const batch = cids.slice(next, next + FLOOD_BATCH)
-        next += batch.length
-        if (opts.pingOnly === true) {
-          await pb.writeV(batch.map(() => ({ type: MessageType.PING, closer: [], providers: [] })), { signal: opts.signal })
-          for (let i = 0; i < batch.length; i++) await pb.read({ signal: opts.signal })
-        } else {
-          await pb.writeV(batch.map(cid => ({ type: MessageType.ADD_PROVIDER, key: cid.multihash.bytes, closer: [], providers: [me] })), { signal: opts.signal })
+    while (next < cids.length) {
+      const stream = await conn.newStream(KAD_PROTOCOL, { signal: opts.signal })
+      const pb = pbStream(stream).pb(Message)
+      let batch: CID[] = []
+      try {
+        while (next < cids.length) {
+          batch = cids.slice(next, next + FLOOD_BATCH)
+          next += batch.length
+          if (opts.pingOnly === true) {
+            await pb.writeV(batch.map(() => ({ type: MessageType.PING, closer: [], providers: [] })), { signal: opts.signal })
+            for (let i = 0; i < batch.length; i++) await pb.read({ signal: opts.signal })
+          } else {
+            await pb.writeV(batch.map(cid => ({ type: MessageType.ADD_PROVIDER, key: cid.multihash.bytes, closer: [], providers: [me] })), { signal: opts.signal })
+          }
+          await pb.write({ type: MessageType.PING, closer: [], providers: [] }, { signal: opts.signal })
+          const answer = await pb.read({ signal: opts.signal })
+          if (answer.type !== MessageType.PING) throw new Error(`expected a PING answer, got ${answer.type}`)
+          result.handled += batch.length
+          sent += batch.length
+          opts.progress?.(sent)
         }
-        await pb.write({ type: MessageType.PING, closer: [], providers: [] }, { signal: opts.signal })
-        const answer = await pb.read({ signal: opts.signal })
-        if (answer.type !== MessageType.PING) throw new Error(`expected a PING answer, got ${answer.type}`)
-        done += batch.length
-        opts.progress?.(done)
+        await stream.close({ signal: opts.signal })
+      } catch (err) {
+        stream.abort(err as Error)
+        if (opts.persist !== true || opts.signal.aborted) throw err
+        result.refused += batch.length
+        sent += batch.length
+        opts.progress?.(sent)
       }
-      await stream.close({ signal: opts.signal })
-    } catch (err) {
-      stream.abort(err as Error)
-      throw err
     }
   }))
+  return result
 }
 
 export interface ProvidersAnswer {
