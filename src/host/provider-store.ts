@@ -8,7 +8,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { Datastore, KeyQuery, Pair, Query } from 'interface-datastore'
 import {
   MAX_PROVIDER_RECORDS, MAX_PROVIDER_RECORDS_PER_PEER, PROVIDE_VALIDITY, PROVIDER_KEY_PREFIX, PROVIDER_RATE_RECORDS,
-  PROVIDER_RATE_WINDOW
+  PROVIDER_RATE_RECORDS_TOTAL, PROVIDER_RATE_WINDOW
 } from './constants.js'
 
 const log = logger('fsnode:host:provider-store')
@@ -32,9 +32,10 @@ export interface ProviderStoreLimits {
   maxPerPeer?: number
   /** A record older than this (ms) is gone (default PROVIDE_VALIDITY). */
   validity?: number
-  /** Records one peer may announce per `rateWindow` (ms); past it the announce is refused
-   * (defaults PROVIDER_RATE_RECORDS per PROVIDER_RATE_WINDOW). */
+  /** Records one peer, and all peers together, may announce per `rateWindow` (ms); past it the
+   * announce is refused (defaults PROVIDER_RATE_RECORDS(_TOTAL) per PROVIDER_RATE_WINDOW). */
   rateRecords?: number
+  rateRecordsTotal?: number
   rateWindow?: number
 }
 
@@ -76,9 +77,10 @@ interface Entry {
  *   oldest record (of that peer, or of all) is dropped, so a flood only replaces its own records;
  * - a record older than `validity` is never returned, and is dropped on the next write or query;
  * - a lookup by cid reads an index, whatever the number of records;
- * - a peer announcing faster than rateRecords per rateWindow is refused: the put throws, kad-dht
- *   resets the stream before it does the rest of the work (a peer store update per message),
- *   which is most of what a flood costs.
+ * - a peer announcing faster than rateRecords per rateWindow, or any peer while all together
+ *   pass rateRecordsTotal, is refused: the put throws and kad-dht resets the stream before the
+ *   rest of its work (a peer store update per message), which is most of what a flood costs:
+ *   handling announces at full speed grows the heap far more than the records themselves.
  * This node's own records (which kad-dht re-provides from) are kept apart, outside the limits.
  */
 export class ProviderStore extends BaseDatastore {
@@ -95,6 +97,7 @@ export class ProviderStore extends BaseDatastore {
   private readonly byCid = new Map<string, Entry | Entry[]>()
   private readonly own = new Map<string, Entry>()
   private readonly rate: RateLimiter
+  private readonly rateTotal: RateLimiter
   private evicted = 0
   private expired = 0
   private refused = 0
@@ -105,10 +108,9 @@ export class ProviderStore extends BaseDatastore {
     this.maxRecords = Math.max(1, init.maxRecords ?? MAX_PROVIDER_RECORDS)
     this.maxPerPeer = Math.max(1, init.maxPerPeer ?? MAX_PROVIDER_RECORDS_PER_PEER)
     this.validity = init.validity ?? PROVIDE_VALIDITY
-    this.rate = new RateLimiter({
-      points: init.rateRecords ?? PROVIDER_RATE_RECORDS,
-      duration: (init.rateWindow ?? PROVIDER_RATE_WINDOW) / 1000
-    })
+    const duration = (init.rateWindow ?? PROVIDER_RATE_WINDOW) / 1000
+    this.rate = new RateLimiter({ points: init.rateRecords ?? PROVIDER_RATE_RECORDS, duration })
+    this.rateTotal = new RateLimiter({ points: init.rateRecordsTotal ?? PROVIDER_RATE_RECORDS_TOTAL, duration })
   }
 
   stats (): ProviderStoreStats {
@@ -136,6 +138,7 @@ export class ProviderStore extends BaseDatastore {
   private limit (peer: string): void {
     try {
       this.rate.consume(peer)
+      this.rateTotal.consume('all')
     } catch (err: any) {
       if (err.name !== 'RateLimitError') throw err
       this.refused++

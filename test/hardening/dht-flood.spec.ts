@@ -18,7 +18,7 @@ const LOCAL = '/ip4/127.0.0.1/tcp/0'
 const PER_PEER = 100
 const TOTAL = 300
 /** High enough that the cap tests never meet the rate limit. */
-const NO_RATE = { rateRecords: 1_000_000 }
+const NO_RATE = { rateRecords: 1_000_000, rateRecordsTotal: 1_000_000 }
 
 /** Does `target` name `who` as a provider of `cid` (asked directly, no DHT walk)? */
 async function provides (asker: Libp2p, target: Multiaddr, cid: CID, who: Libp2p): Promise<boolean> {
