@@ -74,7 +74,8 @@ interface Entry {
  * prefix query that libp2p's memory datastore answers by walking every key: a flood of random
  * cids grew memory without end and slowed every GET_PROVIDERS. Here:
  * - one peer holds at most maxPerPeer records, all peers together maxRecords: past either the
- *   oldest record (of that peer, or of all) is dropped, so a flood only replaces its own records;
+ *   oldest record (of that peer, or of all) is dropped, so one peer's flood only replaces its own
+ *   records (kad-dht's `providers` options, cacheSize and the like, are not used by version 16);
  * - a record older than `validity` is never returned, and is dropped on the next write or query;
  * - a lookup by cid reads an index, whatever the number of records;
  * - a peer announcing faster than rateRecords per rateWindow, or any peer while all together
