@@ -19,9 +19,14 @@ export async function waitForShutdown (): Promise<string> {
  * 64 KiB (`fsnode ls --json | jq` got cut JSON). A reader that went away (EPIPE, `| head`) ends
  * the wait instead of crashing.
  */
-export async function flushAndExit (code?: number): Promise<never> {
+export async function flushAndExit (): Promise<never> {
   await Promise.all([flushed(process.stdout), flushed(process.stderr)])
-  process.exit(code)
+  exitNow()
+}
+
+/** process.exit with process.exitCode (Node 24 exits 0 on an explicit process.exit(undefined)). */
+function exitNow (): never {
+  process.exit(process.exitCode ?? 0)
 }
 
 /** Resolves when every byte written to `stream` so far is out (or the stream failed). */
@@ -39,7 +44,7 @@ async function flushed (stream: NodeJS.WriteStream): Promise<void> {
 export function exitQuietlyOnClosedPipe (): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode)
+      if (err.code === 'EPIPE') exitNow()
       throw err
     })
   }
