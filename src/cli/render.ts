@@ -11,7 +11,8 @@ export function plural (n: number, word: string): string {
 export function getSummary (result: GetResult): string {
   const files = result.files?.length
   const resumed = result.resumedChunks != null && result.resumedChunks > 0 ? `, ${plural(result.resumedChunks, 'chunk')} resumed` : ''
-  return `${files != null ? `${plural(files, 'file')}, ` : ''}${formatBytes(result.size)} in ${result.seconds.toFixed(1)} s (${formatRate(result.bytesPerSecond)}) from ${plural(result.providers.length, 'peer')}${resumed} -> ${result.path}`
+  const from = result.fromLocalShare === true ? 'this node\'s own share' : plural(result.providers.length, 'peer')
+  return `${files != null ? `${plural(files, 'file')}, ` : ''}${formatBytes(result.size)} in ${result.seconds.toFixed(1)} s (${formatRate(result.bytesPerSecond)}) from ${from}${resumed} -> ${result.path}`
 }
 
 export function formatPeers (s: StatusInfo): string {

@@ -67,6 +67,8 @@ export interface GetFileResult {
   bytesPerSecond: number
   providers: string[]
   resumedChunks?: number
+  /** Copied from a file this node shares itself (no peer involved). */
+  fromLocalShare?: boolean
 }
 
 export interface GetResult extends GetFileResult {

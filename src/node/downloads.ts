@@ -2,12 +2,15 @@ import { relative, resolve, sep } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { ChunkServer } from '../transfer/server.js'
 import { download } from '../transfer/downloader.js'
+import { copyLocal } from '../transfer/local-copy.js'
+import { LocalSourceChangedError } from '../transfer/errors.js'
 import { looksLikeFileId, parseFileId } from '../share/file-id.js'
 import { AmbiguousNameError, NoCoordinatorError, NoProvidersError, UnknownFileError } from './errors.js'
 import { fetchFolder } from './folder.js'
 import type { Host } from '../host/create-host.js'
 import type { NodeConfig } from '../config/load.js'
 import type { ShareIndex } from '../share/share-index.js'
+import type { SharedFile } from '../share/types.js'
 import type { IndexLookupResult, IndexProvider } from '../index/decode.js'
 import type { Finder } from './finder.js'
 import type { ProviderRecords } from '../host/dht.js'
@@ -77,6 +80,8 @@ export class Downloads {
     const { finder } = this.init
     if (looksLikeFileId(target)) {
       const fileId = parseFileId(target).toString()
+      const local = this.localFile(fileId)
+      if (local != null) return { fileId, name: local.name, size: local.size, providers: [] }
       const { found, indexError } = await this.findById(fileId, signal)
       if (found != null) return found
       const why = indexError != null ? `${String(indexError.message)}; and none on the DHT` : `asked ${finder.hasCoordinators ? 'the coordinator and ' : ''}the DHT`
@@ -100,8 +105,10 @@ export class Downloads {
     // every provider of that content, whatever name it shares it under
     const all = await finder.lookupFileId(ids[0], signal)
     const t = merge(ids[0], [...byName, ...all], this.self())
-    if (t == null) throw new NoProvidersError(`no other peer shares ${JSON.stringify(target)}`)
-    return { ...t, name: target }
+    if (t != null) return { ...t, name: target }
+    // only this node shares it: fetch() copies it from the local share
+    if (this.localFile(ids[0]) != null) return { fileId: ids[0], name: target, size: byName[0].size, providers: [] }
+    throw new NoProvidersError(`no other peer shares ${JSON.stringify(target)}`)
   }
 
   /**
@@ -134,11 +141,26 @@ export class Downloads {
 
   /** Download one resolved file to `outDir/saveAs` and seed it. */
   async fetch (t: Target, outDir: string, saveAs: string, options: GetOptions = {}): Promise<GetFileResult> {
-    if (t.providers.length === 0) throw new NoProvidersError(`no other peer shares ${t.name}`)
+    const local = this.localFile(t.fileId)
+    if (t.providers.length === 0 && local == null) throw new NoProvidersError(`no other peer shares ${t.name}`)
     const key = `${t.fileId}\u0000${outDir}\u0000${saveAs}`
     const state = { fileId: t.fileId, name: t.name, bytesDone: 0, bytesTotal: t.size }
     this.running.set(key, state)
+    const onProgress = (e: ProgressEvent): void => {
+      state.bytesDone = e.bytesDone
+      options.onProgress?.(e)
+    }
     try {
+      if (local != null) {
+        try {
+          return await this.copyFromShare(local, t, outDir, saveAs, options.signal, onProgress)
+        } catch (err) {
+          if (!(err instanceof LocalSourceChangedError)) throw err
+          this.init.share?.revalidate(local) // re-hash it; meanwhile the network may have it
+          if (t.providers.length === 0) throw new LocalSourceChangedError(`${err.message}; it is being re-indexed and no other peer shares it`)
+          log('%s; fetching it from the network', err.message)
+        }
+      }
       const r = await download({
         node: this.init.host,
         fileId: parseFileId(t.fileId),
@@ -147,10 +169,7 @@ export class Downloads {
         outDir,
         signal: options.signal,
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
-        onProgress: (e: ProgressEvent) => {
-          state.bytesDone = e.bytesDone
-          options.onProgress?.(e)
-        }
+        onProgress
       })
       await this.seed(r.path, t.name, r.manifest)
       return {
@@ -166,6 +185,26 @@ export class Downloads {
     } finally {
       this.running.delete(key)
     }
+  }
+
+  /** A copy of a file this node shares itself, verified chunk by chunk; not seeded again. */
+  private async copyFromShare (local: SharedFile, t: Target, outDir: string, saveAs: string, signal: AbortSignal | undefined, onProgress: (e: ProgressEvent) => void): Promise<GetFileResult> {
+    const r = await copyLocal({ source: local, name: saveAs, outDir, signal, onProgress })
+    return {
+      fileId: t.fileId,
+      name: t.name,
+      size: r.size,
+      path: r.path,
+      seconds: r.seconds,
+      bytesPerSecond: r.bytesPerSecond,
+      providers: [],
+      resumedChunks: r.resumedChunks,
+      fromLocalShare: true
+    }
+  }
+
+  private localFile (fileId: string): SharedFile | undefined {
+    return this.init.share?.getByFileId(parseFileId(fileId))
   }
 
   /** Serve what we just fetched: a file under a shared folder is picked up by the watcher

@@ -233,7 +233,7 @@ function unavailableError (name: string, scheduler: ChunkScheduler): ChunksUnava
 const locks = new Map<string, Promise<void>>()
 
 /** Run `fn` after every earlier holder of `key` in this process is done. */
-async function withLock<T> (key: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T> (key: string, fn: () => Promise<T>): Promise<T> {
   const prev = locks.get(key) ?? Promise.resolve()
   let release = (): void => {}
   const gate = new Promise<void>(resolve => { release = resolve })
