@@ -92,7 +92,9 @@ export class Downloads {
       byName = await finder.lookupName(target, signal)
     } catch (err: any) {
       if (err instanceof NoCoordinatorError) {
-        throw new NoCoordinatorError(`a name needs a coordinator to look it up (${err.message}); a file id does not: fsnode get FILE_ID`)
+        // said once: either none is configured, or why the configured ones failed
+        const why = finder.hasCoordinators ? ` (${err.message})` : ' and none is configured (--coordinator or node.coordinators)'
+        throw new NoCoordinatorError(`a name needs a coordinator to look it up${why}; a file id does not: fsnode get FILE_ID`)
       }
       throw err
     }

@@ -66,7 +66,7 @@ export class FsNode implements NodeApi {
     await assertFolder(config.shareDir, 'share folder')
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     if (await isListening(controlSocketPath(config.dataDir))) {
-      throw new NodeAlreadyRunningError(`a node is already running on ${config.dataDir}`)
+      throw new NodeAlreadyRunningError(`a node is already running on ${config.dataDir} (fsnode status shows it); stop it first, or give a second node its own --data-dir and a free --listen port`)
     }
     const { privateKey } = await loadOrCreateKey(config.dataDir)
     const parts: Parts = {}
