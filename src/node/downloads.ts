@@ -35,6 +35,8 @@ export interface Target {
   name: string
   size: number
   providers: Array<{ peerId: string, addrs: IndexProvider['addrs'] }>
+  /** Found by file id on the DHT alone: saved under the name its provider gives. */
+  unnamed?: boolean
 }
 
 /**
@@ -72,7 +74,7 @@ export class Downloads {
       return await fetchFolder(this, target, outDir, this.init.config.limits.concurrentFiles, options)
     }
     const resolved = await this.resolve(target, options.signal)
-    return await this.fetch(resolved, outDir, resolved.name.split('/').pop() ?? resolved.name, options)
+    return await this.fetch(resolved, outDir, resolved.unnamed === true ? undefined : resolved.name.split('/').pop() ?? resolved.name, options)
   }
 
   /** A name or file id → one file and every provider of its content. */
@@ -131,7 +133,7 @@ export class Downloads {
       const dhtSignal = AbortSignal.any([both, AbortSignal.timeout(DHT_LOOKUP_TIMEOUT)])
       lookups.push(records.findProviders(parseFileId(fileId), { signal: dhtSignal, limit: DHT_PROVIDER_LIMIT }).then(found => found.length === 0
         ? undefined
-        : { fileId, name: fileId, size: 0, providers: found.map(p => ({ peerId: p.peerId.toString(), addrs: p.addrs })) }))
+        : { fileId, name: fileId, size: 0, unnamed: true, providers: found.map(p => ({ peerId: p.peerId.toString(), addrs: p.addrs })) }))
     }
     try {
       const found = await firstFound(lookups)
@@ -142,10 +144,10 @@ export class Downloads {
   }
 
   /** Download one resolved file to `outDir/saveAs` and seed it. */
-  async fetch (t: Target, outDir: string, saveAs: string, options: GetOptions = {}): Promise<GetFileResult> {
+  async fetch (t: Target, outDir: string, saveAs: string | undefined, options: GetOptions = {}): Promise<GetFileResult> {
     const local = this.localFile(t.fileId)
     if (t.providers.length === 0 && local == null) throw new NoProvidersError(`no other peer shares ${t.name}`)
-    const key = `${t.fileId}\u0000${outDir}\u0000${saveAs}`
+    const key = `${t.fileId}\u0000${outDir}\u0000${saveAs ?? ''}`
     const state = { fileId: t.fileId, name: t.name, bytesDone: 0, bytesTotal: t.size }
     this.running.set(key, state)
     const onProgress = (e: ProgressEvent): void => {
@@ -155,7 +157,7 @@ export class Downloads {
     try {
       if (local != null) {
         try {
-          return await this.copyFromShare(local, t, outDir, saveAs, options.signal, onProgress)
+          return await this.copyFromShare(local, t, outDir, saveAs ?? local.name.split('/').pop() ?? local.name, options.signal, onProgress)
         } catch (err) {
           if (!(err instanceof LocalSourceChangedError)) throw err
           this.init.share?.revalidate(local) // re-hash it; meanwhile the network may have it
@@ -173,10 +175,11 @@ export class Downloads {
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
         onProgress
       })
-      await this.seed(r.path, t.name, r.manifest)
+      const name = t.unnamed === true ? r.name : t.name
+      await this.seed(r.path, name, r.manifest)
       return {
         fileId: t.fileId,
-        name: t.name,
+        name,
         size: r.size,
         path: r.path,
         seconds: r.seconds,

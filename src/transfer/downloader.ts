@@ -6,7 +6,7 @@ import { parseFileId } from '../share/file-id.js'
 import { MAX_IN_FLIGHT_BYTES, MIN_IN_FLIGHT_CHUNKS, POOL_SPARE_BUFFERS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER } from './constants.js'
 import { BufferPool } from './buffer-pool.js'
 import { ChunksUnavailableError, DownloadAbortedError, ManifestUnavailableError } from './errors.js'
-import { fetchManifest, ProviderFetcher } from './fetcher.js'
+import { fetchManifestAndName, ProviderFetcher } from './fetcher.js'
 import { sameContent } from './disk.js'
 import { PartialFile } from './partial-file.js'
 import { Progress } from './progress.js'
@@ -28,7 +28,8 @@ export interface DownloadOptions {
   /** Only `dial` is used. */
   node: Dialer
   fileId: CID | string
-  /** Name to save under, '/'-separated (sanitised); the file id when absent. */
+  /** Name to save under, '/'-separated (sanitised). When absent: the file name the provider
+   * of the manifest shares it under, or else the file id. */
   name?: string
   providers: Array<{ peerId: PeerId | string, addrs: Array<Multiaddr | string> }>
   outDir: string
@@ -51,7 +52,7 @@ export interface DownloadOptions {
 
 export interface DownloadResult {
   fileId: string
-  /** The name asked for, as given. */
+  /** The name asked for, as given (or the provider's, when none was). */
   name: string
   /** Where the file is: the name, or `name (n).ext` when that was taken by other content. */
   path: string
@@ -78,15 +79,16 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
   const started = Date.now()
   const fileId = typeof opts.fileId === 'string' ? parseFileId(opts.fileId) : opts.fileId
   const id = fileId.toString()
-  const name = opts.name ?? id
   const signal = opts.signal ?? new AbortController().signal
-  const target = sanitizeName(name, opts.outDir) // a hostile name fails before any network
+  if (opts.name != null) sanitizeName(opts.name, opts.outDir) // a hostile name fails before any network
   const providers: Provider[] = opts.providers.map(p => ({
     peerId: typeof p.peerId === 'string' ? peerIdFromString(p.peerId) : p.peerId,
     addrs: p.addrs.map(a => typeof a === 'string' ? multiaddr(a) : a)
   }))
 
-  const { manifest, from, refused } = await firstManifest(opts.node, providers, fileId, signal, opts.manifestTimeout)
+  const { manifest, from, refused, sharedName } = await firstManifest(opts.node, providers, fileId, signal, opts.manifestTimeout)
+  const name = opts.name ?? providerName(sharedName, opts.outDir) ?? id
+  const target = sanitizeName(name, opts.outDir)
   // two downloads of one id into one folder would share the partial file: one at a time
   return await withLock(`${resolve(opts.outDir)}\u0000${id}`, async () => {
     const base = { fileId: id, name, size: manifest.size, manifest, failedPeers: Object.fromEntries(refused) }
@@ -198,7 +200,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
 
 /** Ask every provider at once; the first manifest that hashes to the id wins. Providers that
  * fail (NOT_FOUND, CHANGED, a wrong manifest, unreachable) before that are left out. */
-async function firstManifest (node: Dialer, providers: Provider[], fileId: CID, signal: AbortSignal, timeout?: number): Promise<{ manifest: Manifest, from: string, refused: Map<string, string> }> {
+async function firstManifest (node: Dialer, providers: Provider[], fileId: CID, signal: AbortSignal, timeout?: number): Promise<{ manifest: Manifest, sharedName: string, from: string, refused: Map<string, string> }> {
   if (providers.length === 0) throw new ManifestUnavailableError(`no provider given for ${fileId.toString()}`)
   const won = new AbortController()
   const either = AbortSignal.any([signal, won.signal])
@@ -207,7 +209,8 @@ async function firstManifest (node: Dialer, providers: Provider[], fileId: CID, 
     return await Promise.any(providers.map(async p => {
       const peer = p.peerId.toString()
       try {
-        return { manifest: await fetchManifest(node, p, fileId, { signal: either, timeout }), from: peer, refused }
+        const { manifest, name } = await fetchManifestAndName(node, p, fileId, { signal: either, timeout })
+        return { manifest, sharedName: name, from: peer, refused }
       } catch (err: any) {
         if (!won.signal.aborted) refused.set(peer, `${err.name}: ${err.message}`)
         throw err
@@ -219,6 +222,19 @@ async function firstManifest (node: Dialer, providers: Provider[], fileId: CID, 
     throw new ManifestUnavailableError(`no provider answered with the manifest of ${fileId.toString()} (${why})`)
   } finally {
     won.abort()
+  }
+}
+
+/** A provider's name for the file, as a plain file name under `outDir`; undefined when it
+ * gives none or one that is no use (the provider is not trusted with paths). */
+function providerName (name: string, outDir: string): string | undefined {
+  const base = name.split('/').pop() ?? ''
+  if (base === '' || base === '.' || base === '..') return undefined
+  try {
+    sanitizeName(base, outDir)
+    return base
+  } catch {
+    return undefined
   }
 }
 

@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
 import { lpEncode, waitForDrain } from '../wire/framing.js'
 import { StreamReader } from '../wire/stream-reader.js'
-import { MAX_CHUNK_REQUEST_FRAME } from '../wire/constants.js'
+import { MAX_CHUNK_REQUEST_FRAME, MAX_SHARED_NAME_BYTES } from '../wire/constants.js'
 import { parseFileId } from '../share/file-id.js'
 import { Watchdog } from './signals.js'
 import {
@@ -202,7 +202,7 @@ export class ChunkServer {
     }
 
     if (req.type === ChunkRequest.Type.MANIFEST) {
-      await this.reply(out, ChunkResponse.Status.OK, '', manifest.bytes.byteLength)
+      await this.reply(out, ChunkResponse.Status.OK, '', manifest.bytes.byteLength, sharedName(file))
       await this.send(out, manifest.bytes)
       return
     }
@@ -227,8 +227,8 @@ export class ChunkServer {
     }
   }
 
-  private async reply (out: Out, status: ChunkResponse.Status, error: string, length = 0): Promise<void> {
-    await this.send(out, lpEncode(ChunkResponse.encode({ status, error, length })))
+  private async reply (out: Out, status: ChunkResponse.Status, error: string, length = 0, name = ''): Promise<void> {
+    await this.send(out, lpEncode(ChunkResponse.encode({ status, error, length, name })))
   }
 
   /** Send, waiting for the peer to read when the stream is full, SERVER_SEND_TIMEOUT at most. */
@@ -249,6 +249,12 @@ export class ChunkServer {
       log.error('revalidate %s failed: %s', file.path, err.message)
     }
   }
+}
+
+/** The file name (last segment) a file is shared under, sent with its manifest. */
+function sharedName (file: SharedFile): string {
+  const name = file.name.split('/').pop() ?? ''
+  return Buffer.byteLength(name) <= MAX_SHARED_NAME_BYTES ? name : ''
 }
 
 export function createChunkServer (init: ChunkServerInit): ChunkServer {

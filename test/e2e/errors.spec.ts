@@ -123,3 +123,32 @@ describe('e2e: errors people meet', function () {
     assert.equal(line.match(/needs a coordinator/g)?.length, 1, line)
   })
 })
+
+describe('e2e: get FILE_ID found through the DHT alone', function () {
+  this.timeout(180_000)
+  let sb: Sandbox
+  beforeEach(async () => { sb = await Sandbox.create() })
+  afterEach(async () => { await sb.cleanup() })
+
+  it('saves the file under the name its provider shares it under, not under its id', async () => {
+    await writeText(sb.path('share-a', 'papers', 'paper.txt'), 'a paper\n'.repeat(1000))
+    const { expectedFileId, sha256File } = await import('./files.js')
+    const fileId = await expectedFileId(sb.path('share-a', 'papers', 'paper.txt'))
+    const a = await sb.daemon(['start', '--data-dir', sb.path('a'), '--share', sb.path('share-a'), '--listen', LOCAL])
+    await sb.mkdir('share-b')
+    const env = { FSNODE_PEERS: a.addr }
+    const b = await sb.daemon(['start', '--data-dir', sb.path('b'), '--share', sb.path('share-b'), '--listen', LOCAL], { env })
+    // a provides the id on the DHT once it has a peer (b)
+    for (let i = 0; i < 300; i++) {
+      const s = await sb.json(['status', '--data-dir', sb.path('a')])
+      if (s.dht?.provided >= 1) break
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+    const r = await sb.json(['get', fileId, '--data-dir', sb.path('b'), '--out', sb.path('out')], { timeoutMs: 90_000 })
+    assert.equal(r.path, sb.path('out', 'paper.txt'))
+    assert.equal(r.name, 'paper.txt')
+    assert.deepEqual(r.providers, [a.peerId])
+    assert.equal(await sha256File(r.path), await sha256File(sb.path('share-a', 'papers', 'paper.txt')))
+    assert.ok(b.peerId !== a.peerId)
+  })
+})
