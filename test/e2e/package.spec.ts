@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
-import { mkdtemp, mkdir, rm, symlink } from 'node:fs/promises'
+import { copyFile, mkdtemp, mkdir, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -90,5 +90,37 @@ describe('e2e: npm pack, then a global install into an empty prefix', function (
     const node24 = join(prefix, 'lib', 'node_modules', 'fsnode', 'node_modules', 'node', 'bin', 'node')
     const imported = await run(node24, ['--input-type=module', '-e', "const m = await import('fsnode'); const t = await import('fsnode/transfer'); console.log(typeof m.FsNode, typeof t.download)"], { cwd: app, env })
     assert.equal(imported.stdout.trim(), 'function function')
+  })
+})
+
+describe('e2e: the checkout with an older system Node', function () {
+  this.timeout(120_000)
+
+  it('npx fsnode prints no npm EBADENGINE warning', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fsnode-npx-'))
+    try {
+      const r = await run('npx', ['fsnode', 'id', '--data-dir', join(dir, 'node')], { cwd: ROOT, env: userEnv(), timeout: 60_000 })
+      assert.match(r.stdout, /^12D3KooW\S+\n$/)
+      assert.doesNotMatch(r.stderr, /EBADENGINE|Unsupported engine/)
+      assert.equal(r.stderr, '')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('without the packaged Node 24, an older Node gets the one-line refusal', async function () {
+    const { stdout: version } = await run('node', ['--version'], { env: userEnv() })
+    if (Number(version.slice(1).split('.')[0]) >= 24) this.skip() // the system Node is new enough
+    const dir = await mkdtemp(join(tmpdir(), 'fsnode-bare-'))
+    try {
+      await mkdir(join(dir, 'bin'))
+      await copyFile(join(ROOT, 'bin', 'fsnode.js'), join(dir, 'bin', 'fsnode.js'))
+      await run('node', [join(dir, 'bin', 'fsnode.js'), 'id'], { cwd: dir, env: userEnv() }).then(() => assert.fail('it ran'), (err: any) => {
+        assert.equal(err.code, 1)
+        assert.match(err.stderr, /^fsnode: needs Node\.js 24 or newer \(this is v\d+\.\d+\.\d+\) and the Node 24 of its npm dependency `node` is not installed; run npm install[^\n]*\n$/)
+      })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
