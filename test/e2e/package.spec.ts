@@ -99,7 +99,10 @@ describe('e2e: the checkout with an older system Node', function () {
   it('npx fsnode prints no npm EBADENGINE warning', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fsnode-npx-'))
     try {
-      const r = await run('npx', ['fsnode', 'id', '--data-dir', join(dir, 'node')], { cwd: ROOT, env: userEnv(), timeout: 60_000 })
+      // a fresh npm cache, as on a fresh clone: npx then installs the project into its cache as
+      // a link (checking its engines against the system Node) before it runs the bin
+      const env = { ...userEnv(), npm_config_cache: join(dir, 'npm-cache') }
+      const r = await run('npx', ['fsnode', 'id', '--data-dir', join(dir, 'node')], { cwd: ROOT, env, timeout: 100_000 })
       assert.match(r.stdout, /^12D3KooW\S+\n$/)
       assert.doesNotMatch(r.stderr, /EBADENGINE|Unsupported engine/)
       assert.equal(r.stderr, '')
