@@ -3,11 +3,11 @@ import { open } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { DownloadAbortedError, LocalSourceChangedError } from './errors.js'
-import { sameContent, fsError } from './disk.js'
+import { fsError } from './disk.js'
 import { PartialFile } from './partial-file.js'
 import { Progress } from './progress.js'
 import { sanitizeName } from './sanitize.js'
-import { withLock } from './downloader.js'
+import { presentCopy, withLock } from './downloader.js'
 import type { DownloadProgress } from './progress.js'
 import type { SharedFile } from '../share/types.js'
 
@@ -46,9 +46,10 @@ export async function copyLocal (opts: LocalCopyOptions): Promise<LocalCopyResul
   const target = sanitizeName(name, outDir) // a hostile name fails before anything is read
   const signal = opts.signal ?? new AbortController().signal
   return await withLock(`${resolve(outDir)}\u0000${manifest.fileId.toString()}`, async () => {
-    if (await sameContent(target.path, manifest)) {
+    const present = await presentCopy(outDir, target.relative, manifest)
+    if (present != null) {
       opts.onProgress?.({ bytesDone: manifest.size, bytesTotal: manifest.size, peers: 0, rate: 0 })
-      return { path: target.path, size: manifest.size, seconds: (Date.now() - started) / 1000, bytesPerSecond: 0, resumedChunks: manifest.chunks, alreadyPresent: true }
+      return { path: present.path, size: manifest.size, seconds: (Date.now() - started) / 1000, bytesPerSecond: 0, resumedChunks: manifest.chunks, alreadyPresent: true }
     }
     let fh
     try {
