@@ -10,6 +10,7 @@ import { runStatus } from './commands/status.js'
 import { runShare, runUnshare } from './commands/share.js'
 import { runShell } from './commands/shell.js'
 import { runNetworkKey } from './commands/network-key.js'
+import { exitQuietlyOnClosedPipe, flushAndExit } from './shutdown.js'
 import { terminalText } from '../util/terminal-text.js'
 import { MAX_ERROR_LINE } from '../util/constants.js'
 
@@ -132,7 +133,8 @@ async function main (): Promise<void> {
   }
 }
 
+exitQuietlyOnClosedPipe()
 await main()
-// Everything a command opened is closed by now; exit so no stray timer keeps the CLI alive.
-// (stdout and stderr are synchronous for files, pipes and terminals on Linux.)
-process.exit()
+// Everything a command opened is closed by now; exit so no stray timer keeps the CLI alive,
+// but only once all output has reached the pipe, file or terminal it goes to.
+await flushAndExit()

@@ -13,7 +13,8 @@ export function plural (n: number, word: string): string {
 export function getSummary (result: GetResult): string {
   const files = result.files?.length
   const resumed = result.resumedChunks != null && result.resumedChunks > 0 ? `, ${plural(result.resumedChunks, 'chunk')} resumed` : ''
-  return `${files != null ? `${plural(files, 'file')}, ` : ''}${formatBytes(result.size)} in ${result.seconds.toFixed(1)} s (${formatRate(result.bytesPerSecond)}) from ${plural(result.providers.length, 'peer')}${resumed} -> ${terminalText(result.path, MAX_DISPLAY_NAME)}`
+  const from = result.fromLocalShare === true ? 'this node\'s own share' : plural(result.providers.length, 'peer')
+  return `${files != null ? `${plural(files, 'file')}, ` : ''}${formatBytes(result.size)} in ${result.seconds.toFixed(1)} s (${formatRate(result.bytesPerSecond)}) from ${from}${resumed} -> ${terminalText(result.path, MAX_DISPLAY_NAME)}`
 }
 
 export function formatPeers (s: StatusInfo): string {

@@ -12,3 +12,40 @@ export async function waitForShutdown (): Promise<string> {
     process.once('SIGTERM', onTerm)
   })
 }
+
+/**
+ * Exit once everything written to stdout and stderr has reached the other end. Writes to a pipe
+ * are asynchronous in Node: a plain process.exit() after a large write drops all but the first
+ * 64 KiB (`fsnode ls --json | jq` got cut JSON). A reader that went away (EPIPE, `| head`) ends
+ * the wait instead of crashing.
+ */
+export async function flushAndExit (): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)])
+  exitNow()
+}
+
+/** process.exit with process.exitCode (Node 24 exits 0 on an explicit process.exit(undefined)). */
+function exitNow (): never {
+  process.exit(process.exitCode ?? 0)
+}
+
+/** Resolves when every byte written to `stream` so far is out (or the stream failed). */
+async function flushed (stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) return
+  await new Promise<void>(resolve => {
+    const onError = (): void => resolve()
+    stream.once('error', onError)
+    // writes complete in order: the callback of an empty write runs after all earlier ones
+    stream.write('', () => { stream.off('error', onError); resolve() })
+  })
+}
+
+/** A reader that closes the pipe early (`fsnode ls | head`) is not an error of ours. */
+export function exitQuietlyOnClosedPipe (): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') exitNow()
+      throw err
+    })
+  }
+}

@@ -6,6 +6,7 @@ const listenAddr = z.string().refine(isMultiaddr, { message: 'not a valid multia
 const coordinatorAddr = z.string()
   .refine(isMultiaddr, { message: 'not a valid multiaddr' })
   .refine(s => /\/p2p\/[^/]+$/.test(s), { message: 'a coordinator address must end in /p2p/<peer id>' })
+  .refine(s => isPeerId(s.slice(s.lastIndexOf('/p2p/') + 5)), { message: 'the peer id after /p2p/ is not a valid peer id (cut short or mistyped?)' })
 
 /** A private network's key: the path of a key file (relative to the config file) or its text. */
 const networkKey = z.string().min(1)

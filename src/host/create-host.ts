@@ -20,6 +20,7 @@ import {
 import { DhtDatastore, dhtServices } from './dht.js'
 import { INBOUND_UPGRADE_TIMEOUT, MAX_PENDING_INBOUND, inboundGuard } from './inbound-guard.js'
 import { lanDiscovery } from './discovery.js'
+import { expectedPeerGate } from './peer-check.js'
 import { parseBootstrap, peerMemory } from './peer-memory.js'
 import type { DhtInit, DhtServices, TrafficMetrics } from './dht.js'
 import type { LanDiscoveryInit, LanDiscoveryServices } from './discovery.js'
@@ -116,12 +117,37 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
       inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT
     },
     connectionProtector: init.connectionProtector,
-    // silent sockets from one host must not take every upgrade slot (see inbound-guard.ts)
-    connectionGater: inboundGuard(init.connectionGater),
+    // silent sockets from one host must not take every upgrade slot (see inbound-guard.ts);
+    // an outbound connection must reach the peer its address names (see peer-check.ts)
+    connectionGater: inboundGuard(expectedPeerGate(init.connectionGater)),
     metrics: metrics == null ? undefined : () => metrics as any,
     peerDiscovery,
     datastore,
     services: services as any
-  })
+  }).catch((err: any) => { throw listenError(err) })
   return node as unknown as Host<S>
+}
+
+/** A listen address that cannot be used: which one, why, and what to do. */
+export class ListenAddressError extends Error {
+  static readonly code = 'ListenAddressError'
+  override name = 'ListenAddressError'
+  exitCode = 2
+}
+
+/**
+ * libp2p's UnsupportedListenAddressesError, a paragraph about its own options followed by
+ * `  <addr>: <error>` lines, made into one line a user can act on.
+ */
+function listenError (err: any): Error {
+  if (err?.name !== 'UnsupportedListenAddressesError') return err
+  const failures = [...String(err.message).matchAll(/^\s+(\/\S+): (.*)$/gm)].map(m => ({ addr: m[1], why: m[2] }))
+  if (failures.length === 0) return err
+  const inUse = failures.find(f => /EADDRINUSE/.test(f.why))
+  if (inUse != null) {
+    return new ListenAddressError(`cannot listen on ${inUse.addr}: the port is already in use (another fsnode node or coordinator started with the same config?); stop that one, or give this one a free port with --listen or the listen setting in config.json (port 0 picks any free port)`)
+  }
+  const f = failures[0]
+  const hint = /EACCES/.test(f.why) ? ' (ports below 1024 need privileges: use a higher one)' : /EADDRNOTAVAIL/.test(f.why) ? ' (no network interface has that IP address)' : ''
+  return new ListenAddressError(`cannot listen on ${f.addr}: ${f.why}${hint}; change --listen or the listen setting in config.json`)
 }

@@ -63,7 +63,7 @@ export function inboundGuard (inner: ConnectionGater = {}, init: InboundGuardIni
   }
 }
 
-const GATER_METHODS: Array<keyof ConnectionGater> = [
+export const GATER_METHODS: Array<keyof ConnectionGater> = [
   'denyDialPeer', 'denyDialMultiaddr', 'denyInboundConnection', 'denyOutboundConnection',
   'denyInboundEncryptedConnection', 'denyOutboundEncryptedConnection', 'denyInboundUpgradedConnection',
   'denyOutboundUpgradedConnection', 'denyInboundRelayReservation', 'denyOutboundRelayedConnection',

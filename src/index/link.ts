@@ -2,6 +2,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { logger as createLogger } from '@libp2p/logger'
 import { INDEX_PROTOCOL } from '../wire/constants.js'
 import { IndexClient } from './client.js'
+import { dialFailure } from '../host/peer-check.js'
 import { entryProblem } from './validate.js'
 import { Backoff, Wakeup } from './timers.js'
 import type { AnnounceFile } from './client.js'
@@ -112,7 +113,7 @@ export class CoordinatorLink {
       } catch (err: any) {
         if (this.stopped.signal.aborted) break
         this.state.connected = false
-        this.state.lastError = err.message
+        this.state.lastError = dialFailure(err, this.addr.toString())
         this.log('coordinator %s: %s', this.state.addr, err.message)
       }
       if (this.stopped.signal.aborted) break

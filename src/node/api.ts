@@ -67,6 +67,8 @@ export interface GetFileResult {
   bytesPerSecond: number
   providers: string[]
   resumedChunks?: number
+  /** Copied from a file this node shares itself (no peer involved). */
+  fromLocalShare?: boolean
   /** Chunks of the file, and how many of them each peer sent in this run (resumed ones excluded). */
   chunks?: number
   chunksFromPeer?: Record<string, number>

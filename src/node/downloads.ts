@@ -2,6 +2,8 @@ import { relative, resolve, sep } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { ChunkServer } from '../transfer/server.js'
 import { download } from '../transfer/downloader.js'
+import { copyLocal } from '../transfer/local-copy.js'
+import { LocalSourceChangedError } from '../transfer/errors.js'
 import { ByteBudget } from '../transfer/budget.js'
 import { MAX_NODE_IN_FLIGHT_BYTES } from '../transfer/constants.js'
 import { looksLikeFileId, parseFileId } from '../share/file-id.js'
@@ -12,6 +14,7 @@ import type { FileIdentity } from '../transfer/out-folder.js'
 import type { Host } from '../host/create-host.js'
 import type { NodeConfig } from '../config/load.js'
 import type { ShareIndex } from '../share/share-index.js'
+import type { SharedFile } from '../share/types.js'
 import type { IndexLookupResult, IndexProvider } from '../index/decode.js'
 import type { Finder } from './finder.js'
 import type { ProviderRecords } from '../host/dht.js'
@@ -36,6 +39,8 @@ export interface Target {
   name: string
   size: number
   providers: Array<{ peerId: string, addrs: IndexProvider['addrs'] }>
+  /** Found by file id on the DHT alone: saved under the name its provider gives. */
+  unnamed?: boolean
 }
 
 /**
@@ -75,7 +80,7 @@ export class Downloads {
       return await fetchFolder(this, target, outDir, this.init.config.limits.concurrentFiles, options)
     }
     const resolved = await this.resolve(target, options.signal)
-    return await this.fetch(resolved, outDir, resolved.name.split('/').pop() ?? resolved.name, options)
+    return await this.fetch(resolved, outDir, resolved.unnamed === true ? undefined : resolved.name.split('/').pop() ?? resolved.name, options)
   }
 
   /** A name or file id → one file and every provider of its content. */
@@ -83,6 +88,8 @@ export class Downloads {
     const { finder } = this.init
     if (looksLikeFileId(target)) {
       const fileId = parseFileId(target).toString()
+      const local = this.localFile(fileId)
+      if (local != null) return { fileId, name: local.name, size: local.size, providers: [] }
       const { found, indexError } = await this.findById(fileId, signal)
       if (found != null) return found
       const why = indexError != null ? `${String(indexError.message)}; and none on the DHT` : `asked ${finder.hasCoordinators ? 'the coordinator and ' : ''}the DHT`
@@ -93,7 +100,9 @@ export class Downloads {
       byName = await finder.lookupName(target, signal)
     } catch (err: any) {
       if (err instanceof NoCoordinatorError) {
-        throw new NoCoordinatorError(`a name needs a coordinator to look it up (${err.message}); a file id does not: fsnode get FILE_ID`)
+        // said once: either none is configured, or why the configured ones failed
+        const why = finder.hasCoordinators ? ` (${err.message})` : ' and none is configured (--coordinator or node.coordinators)'
+        throw new NoCoordinatorError(`a name needs a coordinator to look it up${why}; a file id does not: fsnode get FILE_ID`)
       }
       throw err
     }
@@ -106,8 +115,10 @@ export class Downloads {
     // every provider of that content, whatever name it shares it under
     const all = await finder.lookupFileId(ids[0], signal)
     const t = merge(ids[0], [...byName, ...all], this.self())
-    if (t == null) throw new NoProvidersError(`no other peer shares ${JSON.stringify(target)}`)
-    return { ...t, name: target }
+    if (t != null) return { ...t, name: target }
+    // only this node shares it: fetch() copies it from the local share
+    if (this.localFile(ids[0]) != null) return { fileId: ids[0], name: target, size: byName[0].size, providers: [] }
+    throw new NoProvidersError(`no other peer shares ${JSON.stringify(target)}`)
   }
 
   /**
@@ -128,7 +139,7 @@ export class Downloads {
       const dhtSignal = AbortSignal.any([both, AbortSignal.timeout(DHT_LOOKUP_TIMEOUT)])
       lookups.push(records.findProviders(parseFileId(fileId), { signal: dhtSignal, limit: DHT_PROVIDER_LIMIT }).then(found => found.length === 0
         ? undefined
-        : { fileId, name: fileId, size: 0, providers: found.map(p => ({ peerId: p.peerId.toString(), addrs: p.addrs })) }))
+        : { fileId, name: fileId, size: 0, unnamed: true, providers: found.map(p => ({ peerId: p.peerId.toString(), addrs: p.addrs })) }))
     }
     try {
       const found = await firstFound(lookups)
@@ -139,12 +150,27 @@ export class Downloads {
   }
 
   /** Download one resolved file to `outDir/saveAs` and seed it. */
-  async fetch (t: Target, outDir: string, saveAs: string, options: GetOptions = {}): Promise<GetFileResult> {
-    if (t.providers.length === 0) throw new NoProvidersError(`no other peer shares ${t.name}`)
-    const key = `${t.fileId}\u0000${outDir}\u0000${saveAs}`
+  async fetch (t: Target, outDir: string, saveAs: string | undefined, options: GetOptions = {}): Promise<GetFileResult> {
+    const local = this.localFile(t.fileId)
+    if (t.providers.length === 0 && local == null) throw new NoProvidersError(`no other peer shares ${t.name}`)
+    const key = `${t.fileId}\u0000${outDir}\u0000${saveAs ?? ''}`
     const state = { fileId: t.fileId, name: t.name, bytesDone: 0, bytesTotal: t.size }
     this.running.set(key, state)
+    const onProgress = (e: ProgressEvent): void => {
+      state.bytesDone = e.bytesDone
+      options.onProgress?.(e)
+    }
     try {
+      if (local != null) {
+        try {
+          return await this.copyFromShare(local, t, outDir, saveAs ?? local.name.split('/').pop() ?? local.name, options.signal, onProgress)
+        } catch (err) {
+          if (!(err instanceof LocalSourceChangedError)) throw err
+          this.init.share?.revalidate(local) // re-hash it; meanwhile the network may have it
+          if (t.providers.length === 0) throw new LocalSourceChangedError(`${err.message}; it is being re-indexed and no other peer shares it`)
+          log('%s; fetching it from the network', err.message)
+        }
+      }
       const r = await download({
         node: this.init.host,
         fileId: parseFileId(t.fileId),
@@ -155,15 +181,13 @@ export class Downloads {
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
         maxInFlightChunks: this.init.config.limits.maxInflightChunks,
         budget: this.budget,
-        onProgress: (e: ProgressEvent) => {
-          state.bytesDone = e.bytesDone
-          options.onProgress?.(e)
-        }
+        onProgress
       })
-      await this.seed(r.path, r.identity, t.name, r.manifest)
+      const name = t.unnamed === true ? r.name : t.name
+      await this.seed(r.path, r.identity, name, r.manifest)
       return {
         fileId: t.fileId,
-        name: t.name,
+        name,
         size: r.size,
         path: r.path,
         seconds: r.seconds,
@@ -176,6 +200,26 @@ export class Downloads {
     } finally {
       this.running.delete(key)
     }
+  }
+
+  /** A copy of a file this node shares itself, verified chunk by chunk; not seeded again. */
+  private async copyFromShare (local: SharedFile, t: Target, outDir: string, saveAs: string, signal: AbortSignal | undefined, onProgress: (e: ProgressEvent) => void): Promise<GetFileResult> {
+    const r = await copyLocal({ source: local, name: saveAs, outDir, signal, onProgress })
+    return {
+      fileId: t.fileId,
+      name: t.name,
+      size: r.size,
+      path: r.path,
+      seconds: r.seconds,
+      bytesPerSecond: r.bytesPerSecond,
+      providers: [],
+      resumedChunks: r.resumedChunks,
+      fromLocalShare: true
+    }
+  }
+
+  private localFile (fileId: string): SharedFile | undefined {
+    return this.init.share?.getByFileId(parseFileId(fileId))
   }
 
   /** Serve what we just fetched: a file under a shared folder is picked up by the watcher

@@ -2,6 +2,7 @@ import { logger } from '@libp2p/logger'
 import { IndexClient } from '../index/client.js'
 import { groupByFile } from '../index/decode.js'
 import { NoCoordinatorError } from './errors.js'
+import { dialFailure, isWrongPeer } from '../host/peer-check.js'
 import type { Dialer } from '../index/client.js'
 import type { IndexLookupResult, IndexPage } from '../index/decode.js'
 import type { NetworkFile } from './api.js'
@@ -34,16 +35,20 @@ export class Finder {
       throw new NoCoordinatorError(`${what} needs a coordinator; none is configured (--coordinator or node.coordinators)`)
     }
     let lastErr: any
+    let lastAddr: string | undefined
     for (const { addr, client } of this.clients) {
       try {
         return await fn(client)
       } catch (err: any) {
         log('coordinator %s failed %s: %s', addr, what, err.message)
         lastErr = err
+        lastAddr = addr
         if (err.name === 'IndexError' || err.name === 'BadRequestError') throw err // it answered: a real error
       }
     }
-    throw new NoCoordinatorError(`${what}: no coordinator answered (${lastErr?.message ?? 'unknown error'})${handshakeHint(lastErr)}`)
+    // a coordinator that is not the peer its address names is a wrong address, not a silence
+    if (isWrongPeer(lastErr)) throw new NoCoordinatorError(`${what}: ${dialFailure(lastErr, lastAddr)} (--coordinator or node.coordinators)`)
+    throw new NoCoordinatorError(`${what}: no coordinator answered (${String(lastErr?.message ?? 'unknown error')})${handshakeHint(lastErr)}`)
   }
 
   async list (prefix?: string, signal?: AbortSignal): Promise<NetworkFile[]> {

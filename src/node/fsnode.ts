@@ -68,7 +68,7 @@ export class FsNode implements NodeApi {
     if (inRunDir(socket)) await ensureRunDir(true) // before anything is made: refused, nothing changed
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     if (await isListening(socket)) {
-      throw new NodeAlreadyRunningError(`a node is already running on ${config.dataDir}`)
+      throw new NodeAlreadyRunningError(`a node is already running on ${config.dataDir} (fsnode status shows it); stop it first, or give a second node its own --data-dir and a free --listen port`)
     }
     const { privateKey } = await loadOrCreateKey(config.dataDir)
     const parts: Parts = {}

@@ -10,7 +10,7 @@ import {
 import { BufferPool } from './buffer-pool.js'
 import { ByteBudget } from './budget.js'
 import { ChunksUnavailableError, DownloadAbortedError, ManifestUnavailableError } from './errors.js'
-import { fetchManifest, ProviderFetcher } from './fetcher.js'
+import { fetchManifestAndName, ProviderFetcher } from './fetcher.js'
 import { contentIdentity } from './disk.js'
 import { safeDir } from './out-folder.js'
 import { PartialFile } from './partial-file.js'
@@ -34,7 +34,8 @@ export interface DownloadOptions {
   /** Only `dial` is used. */
   node: Dialer
   fileId: CID | string
-  /** Name to save under, '/'-separated (sanitised); the file id when absent. */
+  /** Name to save under, '/'-separated (sanitised). When absent: the file name the provider
+   * of the manifest shares it under, or else the file id. */
   name?: string
   providers: Array<{ peerId: PeerId | string, addrs: Array<Multiaddr | string> }>
   outDir: string
@@ -61,7 +62,7 @@ export interface DownloadOptions {
 
 export interface DownloadResult {
   fileId: string
-  /** The name asked for, as given. */
+  /** The name asked for, as given (or the provider's, when none was). */
   name: string
   /** Where the file is (under the output folder's real path): the name, or `name (n).ext`
    * when that was taken by other content. */
@@ -92,15 +93,16 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
   const started = Date.now()
   const fileId = typeof opts.fileId === 'string' ? parseFileId(opts.fileId) : opts.fileId
   const id = fileId.toString()
-  const name = opts.name ?? id
   const signal = opts.signal ?? new AbortController().signal
-  const target = sanitizeName(name, opts.outDir) // a hostile name fails before any network
+  if (opts.name != null) sanitizeName(opts.name, opts.outDir) // a hostile name fails before any network
   const providers: Provider[] = opts.providers.slice(0, MAX_PROVIDERS_PER_DOWNLOAD).map(p => ({
     peerId: typeof p.peerId === 'string' ? peerIdFromString(p.peerId) : p.peerId,
     addrs: p.addrs.map(a => typeof a === 'string' ? multiaddr(a) : a)
   }))
 
-  const { manifest, from, refused } = await firstManifest(opts.node, providers, fileId, signal, opts.manifestTimeout)
+  const { manifest, from, refused, sharedName } = await firstManifest(opts.node, providers, fileId, signal, opts.manifestTimeout)
+  const name = opts.name ?? providerName(sharedName, opts.outDir) ?? id
+  const target = sanitizeName(name, opts.outDir)
   // two downloads of one id into one folder would share the partial file: one at a time
   return await withLock(`${resolve(opts.outDir)}\u0000${id}`, async () => {
     const base = { fileId: id, name, size: manifest.size, manifest, failedPeers: Object.fromEntries(refused) }
@@ -224,7 +226,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
 
 /** The file already at `relative` under the output folder when it has the manifest's content,
  * reached without links: a link on the way refuses the download before any chunk is fetched. */
-async function presentCopy (outDir: string, relative: string, manifest: Manifest): Promise<{ path: string, identity: FileIdentity } | undefined> {
+export async function presentCopy (outDir: string, relative: string, manifest: Manifest): Promise<{ path: string, identity: FileIdentity } | undefined> {
   const outReal = await realpath(outDir).catch(() => undefined)
   if (outReal == null) return undefined
   const segments = relative.split('/')
@@ -237,7 +239,7 @@ async function presentCopy (outDir: string, relative: string, manifest: Manifest
 
 /** Ask every provider at once; the first manifest that hashes to the id wins. Providers that
  * fail (NOT_FOUND, CHANGED, a wrong manifest, unreachable) before that are left out. */
-async function firstManifest (node: Dialer, providers: Provider[], fileId: CID, signal: AbortSignal, timeout?: number): Promise<{ manifest: Manifest, from: string, refused: Map<string, string> }> {
+async function firstManifest (node: Dialer, providers: Provider[], fileId: CID, signal: AbortSignal, timeout?: number): Promise<{ manifest: Manifest, sharedName: string, from: string, refused: Map<string, string> }> {
   if (providers.length === 0) throw new ManifestUnavailableError(`no provider given for ${fileId.toString()}`)
   const won = new AbortController()
   const either = AbortSignal.any([signal, won.signal])
@@ -246,7 +248,8 @@ async function firstManifest (node: Dialer, providers: Provider[], fileId: CID, 
     return await Promise.any(providers.map(async p => {
       const peer = p.peerId.toString()
       try {
-        return { manifest: await fetchManifest(node, p, fileId, { signal: either, timeout }), from: peer, refused }
+        const { manifest, name } = await fetchManifestAndName(node, p, fileId, { signal: either, timeout })
+        return { manifest, sharedName: name, from: peer, refused }
       } catch (err: any) {
         if (!won.signal.aborted) refused.set(peer, `${err.name}: ${err.message}`)
         throw err
@@ -261,6 +264,19 @@ async function firstManifest (node: Dialer, providers: Provider[], fileId: CID, 
   }
 }
 
+/** A provider's name for the file, as a plain file name under `outDir`; undefined when it
+ * gives none or one that is no use (the provider is not trusted with paths). */
+function providerName (name: string, outDir: string): string | undefined {
+  const base = name.split('/').pop() ?? ''
+  if (base === '' || base === '.' || base === '..') return undefined
+  try {
+    sanitizeName(base, outDir)
+    return base
+  } catch {
+    return undefined
+  }
+}
+
 function unavailableError (name: string, scheduler: ChunkScheduler): ChunksUnavailableError {
   const missing = scheduler.unavailable()
   const first = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '')
@@ -272,7 +288,7 @@ function unavailableError (name: string, scheduler: ChunkScheduler): ChunksUnava
 const locks = new Map<string, Promise<void>>()
 
 /** Run `fn` after every earlier holder of `key` in this process is done. */
-async function withLock<T> (key: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T> (key: string, fn: () => Promise<T>): Promise<T> {
   const prev = locks.get(key) ?? Promise.resolve()
   let release = (): void => {}
   const gate = new Promise<void>(resolve => { release = resolve })

@@ -75,3 +75,9 @@ export class StreamClosedError extends Error {
   static readonly code = 'StreamClosedError'
   override name = 'StreamClosedError'
 }
+
+/** A file this node shares no longer matches its manifest: it changed on disk since indexed. */
+export class LocalSourceChangedError extends Error {
+  static readonly code = 'LocalSourceChangedError'
+  override name = 'LocalSourceChangedError'
+}

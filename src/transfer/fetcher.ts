@@ -59,6 +59,11 @@ async function readHeader (reader: StreamReader, signal: AbortSignal): Promise<C
 
 /** Ask one provider for the manifest of `fileId`; it must hash to that id. */
 export async function fetchManifest (node: Dialer, provider: Provider, fileId: CID, options: { signal?: AbortSignal, timeout?: number } = {}): Promise<Manifest> {
+  return (await fetchManifestAndName(node, provider, fileId, options)).manifest
+}
+
+/** The manifest, and the file name the provider shares it under ('' from older nodes). */
+export async function fetchManifestAndName (node: Dialer, provider: Provider, fileId: CID, options: { signal?: AbortSignal, timeout?: number } = {}): Promise<{ manifest: Manifest, name: string }> {
   const timeout = AbortSignal.timeout(options.timeout ?? MANIFEST_TIMEOUT)
   const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout])
   const conn = await connect(node, provider, signal)
@@ -74,7 +79,7 @@ export async function fetchManifest (node: Dialer, provider: Provider, fileId: C
     const bytes = (await reader.readExact(res.length, signal)).subarray()
     const manifest = Manifest.decode(bytes, fileId)
     await stream.close({ signal })
-    return manifest
+    return { manifest, name: res.name }
   } catch (err: any) {
     stream.abort(err)
     throw err

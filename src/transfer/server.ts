@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
 import { lpEncode, waitForDrain } from '../wire/framing.js'
 import { StreamReader } from '../wire/stream-reader.js'
-import { MAX_CHUNK_REQUEST_FRAME } from '../wire/constants.js'
+import { MAX_CHUNK_REQUEST_FRAME, MAX_SHARED_NAME_BYTES } from '../wire/constants.js'
 import { parseFileId } from '../share/file-id.js'
 import { checkHandle } from '../share/file-key.js'
 import { Watchdog } from './signals.js'
@@ -228,7 +228,7 @@ export class ChunkServer {
     }
 
     if (req.type === ChunkRequest.Type.MANIFEST) {
-      await this.reply(out, ChunkResponse.Status.OK, '', manifest.bytes.byteLength)
+      await this.reply(out, ChunkResponse.Status.OK, '', manifest.bytes.byteLength, sharedName(file))
       await this.send(out, manifest.bytes)
       return
     }
@@ -253,9 +253,9 @@ export class ChunkServer {
     }
   }
 
-  private async reply (out: Out, status: ChunkResponse.Status, error: string, length = 0): Promise<void> {
+  private async reply (out: Out, status: ChunkResponse.Status, error: string, length = 0, name = ''): Promise<void> {
     if (status === ChunkResponse.Status.OK) out.slot.served = true
-    await this.send(out, lpEncode(ChunkResponse.encode({ status, error, length })))
+    await this.send(out, lpEncode(ChunkResponse.encode({ status, error, length, name })))
   }
 
   /** Send, waiting for the peer to read when the stream is full, SERVER_SEND_TIMEOUT at most. */
@@ -276,6 +276,12 @@ export class ChunkServer {
       log.error('revalidate %s failed: %s', file.path, err.message)
     }
   }
+}
+
+/** The file name (last segment) a file is shared under, sent with its manifest. */
+function sharedName (file: SharedFile): string {
+  const name = file.name.split('/').pop() ?? ''
+  return Buffer.byteLength(name) <= MAX_SHARED_NAME_BYTES ? name : ''
 }
 
 export function createChunkServer (init: ChunkServerInit): ChunkServer {

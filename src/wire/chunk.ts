@@ -160,6 +160,7 @@ export interface ChunkResponse {
   status: ChunkResponse.Status
   error: string
   length: number
+  name: string
 }
 
 export namespace ChunkResponse {
@@ -213,6 +214,11 @@ export namespace ChunkResponse {
           w.uint64Number(obj.length)
         }
 
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(34)
+          w.string(obj.name)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -220,7 +226,8 @@ export namespace ChunkResponse {
         const obj: any = {
           status: Status.OK,
           error: '',
-          length: 0
+          length: 0,
+          name: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -239,6 +246,10 @@ export namespace ChunkResponse {
             }
             case 3: {
               obj.length = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.name = reader.string()
               break
             }
             default: {
@@ -277,6 +288,13 @@ export namespace ChunkResponse {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.name`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -304,6 +322,11 @@ export namespace ChunkResponse {
     value: number
   }
 
+  export interface ChunkResponseNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
   export function encode (obj: Partial<ChunkResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ChunkResponse.codec())
   }
@@ -312,7 +335,7 @@ export namespace ChunkResponse {
     return decodeMessage(buf, ChunkResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkResponse>): Generator<ChunkResponseStatusFieldEvent | ChunkResponseErrorFieldEvent | ChunkResponseLengthFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkResponse>): Generator<ChunkResponseStatusFieldEvent | ChunkResponseErrorFieldEvent | ChunkResponseLengthFieldEvent | ChunkResponseNameFieldEvent> {
     return streamMessage(buf, ChunkResponse.codec(), opts)
   }
 }

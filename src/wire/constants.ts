@@ -10,6 +10,8 @@ export const MAX_INDEX_FRAME = 1024 * 1024
 export const MAX_CHUNK_REQUEST_FRAME = 1024
 /** Largest chunk-protocol response header (the bytes after it are counted separately). */
 export const MAX_CHUNK_RESPONSE_HEADER = 4 * 1024
+/** Longest name a provider sends with a manifest (a file name, not a path); longer: none. */
+export const MAX_SHARED_NAME_BYTES = 255
 /** Largest manifest: 16 MiB chunks x 32-byte hashes x 32k chunks = a 512 GiB file. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024 + 64
 /** How much unread data a StreamReader buffers before it pauses the stream. */
