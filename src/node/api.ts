@@ -23,6 +23,8 @@ export interface StatusInfo {
   peerId: string
   dataDir: string
   addrs: string[]
+  /** How other nodes reach this one. */
+  reachability?: Reachability
   coordinators: Array<{ addr: string, connected: boolean, lastAnnounceAt?: number, lastError?: string }>
   embeddedCoordinator: boolean
   /** Addresses of the embedded coordinator, for other machines' node.coordinators. */
@@ -45,6 +47,17 @@ export interface StatusInfo {
   /** The DHT: routing table size, provide upkeep and traffic counters. */
   dht?: Record<string, unknown>
   downloads: Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }>
+}
+
+export interface Reachability {
+  /** public: a public IPv4 address; relayed: through a coordinator's relay; lan: only from
+   * its own network (no public address, no relay slot). */
+  mode: 'public' | 'relayed' | 'lan'
+  /** Direct addresses others on the internet can dial. */
+  public: string[]
+  /** Direct addresses only hosts on the same network (or machine) can dial. */
+  local: string[]
+  relays: Array<{ relay: string, reserved: boolean, addrs: string[], expires?: number, error?: string }>
 }
 
 export interface ProgressEvent {
