@@ -152,15 +152,18 @@ export class RelayKeeper {
       } catch {}
     }
     this.withdraw(slot, addrs)
-    const am = components(this.host).addressManager
-    for (const a of addrs) am.confirmObservedAddr(a, { type: 'transport' })
-    slot.addrs = addrs
   }
 
+  /** Make `keep` the slot's announced relayed addresses. They go in libp2p's append-announce
+   * set: addresses from a transport listener would need one listener per reservation, and the
+   * address manager shows no others. */
   private withdraw (slot: Slot, keep: Multiaddr[]): void {
     const am = components(this.host).addressManager
-    for (const a of slot.addrs) if (!keep.some(k => k.equals(a))) am.removeObservedAddr(a)
+    const set: Set<string> = am.appendAnnounce
+    for (const a of slot.addrs) set.delete(a.toString())
+    for (const a of keep) set.add(a.toString())
     slot.addrs = keep
+    am._updatePeerStoreAddresses() // identify, and self:peer:update for the announcer
   }
 }
 

@@ -42,21 +42,30 @@ export async function connect (node: Dialer, provider: Provider, signal: AbortSi
 }
 
 /** Direct addresses first; the relayed ones (`.../p2p-circuit/...`) only when no direct one
- * answered within DIRECT_DIAL_TIMEOUT (a NATed provider's private addresses may never answer). */
+ * answered within DIRECT_DIAL_TIMEOUT (a NATed provider's private addresses may never answer);
+ * then, if none of the given addresses worked (a DHT provider record can be older than the
+ * provider's relay reservation), the addresses libp2p knows or finds for the peer id. */
 async function dialDirectFirst (node: Dialer, addrs: Multiaddr[] | undefined, peer: PeerId, signal: AbortSignal): Promise<Connection> {
   const dial = async (target: Multiaddr[] | PeerId, ms: number): Promise<Connection> =>
     await node.dial(target, { signal: AbortSignal.any([signal, AbortSignal.timeout(ms)]) })
   if (addrs == null) return await dial(peer, DIAL_TIMEOUT)
   const relayed = addrs.filter(a => a.getComponents().some(c => c.name === 'p2p-circuit'))
   const direct = addrs.filter(a => !relayed.includes(a))
-  if (relayed.length === 0 || direct.length === 0) return await dial(addrs, DIAL_TIMEOUT)
-  try {
-    return await dial(direct, DIRECT_DIAL_TIMEOUT)
-  } catch (err: any) {
-    signal.throwIfAborted()
-    log('no direct address of %p answered (%s); through its relay', peer, err.message)
-    return await dial(relayed, DIAL_TIMEOUT)
+  const phases: Array<[Multiaddr[] | PeerId, number]> = []
+  if (direct.length > 0) phases.push([direct, relayed.length > 0 ? DIRECT_DIAL_TIMEOUT : DIAL_TIMEOUT])
+  if (relayed.length > 0) phases.push([relayed, DIAL_TIMEOUT])
+  phases.push([peer, DIAL_TIMEOUT])
+  let lastErr: any
+  for (const [target, ms] of phases) {
+    try {
+      return await dial(target, ms)
+    } catch (err: any) {
+      signal.throwIfAborted()
+      lastErr = err
+      log('dialling %p (%s) failed: %s', peer, Array.isArray(target) ? `${target.length} addresses` : 'peer id', err.message)
+    }
   }
+  throw lastErr
 }
 
 function requestFrame (type: ChunkRequest.Type, fileId: CID, index: number): Uint8Array {
