@@ -128,7 +128,7 @@ export class RelayKeeper {
       slot.backoff = RESERVE_RETRY_MIN
       log('reserved a relay slot on %p until %s', slot.peer, new Date(slot.expires ?? 0).toISOString())
     } catch (err: any) {
-      slot.error = `relay ${slot.addr.toString()} refused a reservation: ${String(err.message ?? err)}`
+      slot.error = `no relay slot on ${slot.addr.toString()}: ${explain(err)}`
       slot.nextTry = Date.now() + slot.backoff
       slot.backoff = Math.min(slot.backoff * 2, RESERVE_RETRY_MAX)
       log('%s', slot.error)
@@ -165,6 +165,16 @@ export class RelayKeeper {
     slot.addrs = keep
     am._updatePeerStoreAddresses() // identify, and self:peer:update for the announcer
   }
+}
+
+/** A relay's refusal in words (the circuit relay transport only says "status NAME"). */
+function explain (err: any): string {
+  const msg = String(err?.message ?? err)
+  if (msg.includes('PERMISSION_DENIED')) return 'refused: this node is not allowed to use the relay (PERMISSION_DENIED; see coordinator.allowPeers)'
+  if (msg.includes('RESERVATION_REFUSED')) return 'refused: the relay is full (RESERVATION_REFUSED; see coordinator.relay.maxReservations)'
+  if (msg.includes('RESOURCE_LIMIT_EXCEEDED')) return 'refused: the relay is out of resources (RESOURCE_LIMIT_EXCEEDED)'
+  if (err?.name === 'UnsupportedProtocolError' || /protocol selection failed/i.test(msg)) return 'the coordinator does not relay (coordinator.relay.enabled is false)'
+  return msg
 }
 
 /** libp2p's internal components (transport manager, address manager): not on the public type. */
