@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitFor } from '../e2e/harness.js'
@@ -37,8 +37,9 @@ export class NatScenario {
     if (coordinator != null) this.coordinatorConfig = coordinator
     const config = join(this.dir, 'coordinator.json')
     await writeFile(config, JSON.stringify({ coordinator: this.coordinatorConfig ?? {} }))
+    await this.saveLog('coordinator', this.coordinator)
     this.coordinator = await this.lab.daemon('inet', ['coordinator', '--config', config, '--data-dir', join(this.dir, 'coord'),
-      '--listen', '/ip4/0.0.0.0/tcp/7870'], this.dir)
+      '--listen', '/ip4/0.0.0.0/tcp/7870'], this.dir, process.env.NAT_DEBUG != null ? { DEBUG: process.env.NAT_DEBUG } : {})
     return this.coordinator
   }
 
@@ -57,6 +58,8 @@ export class NatScenario {
 
   async startNode (site: Site, name: string, extra: string[] = [], env: Record<string, string> = {}): Promise<Daemon> {
     await mkdir(this.home(name, 'shared'), { recursive: true })
+    // NAT_DEBUG=fsnode:*,libp2p:circuit-relay* keeps each daemon's log in <tmp>/fsnode-nat-<name>.log
+    if (process.env.NAT_DEBUG != null) env = { DEBUG: process.env.NAT_DEBUG, ...env }
     const d = await this.lab.daemon(site, ['start', '--data-dir', this.dataDir(name), '--share', this.home(name, 'shared'),
       '--downloads', this.home(name, 'downloads'), '--listen', '/ip4/0.0.0.0/tcp/0', '--coordinator', this.coordAddr, ...extra], this.dir, env)
     this.daemons.set(name, { site, daemon: d })
@@ -98,9 +101,18 @@ export class NatScenario {
     }, `${file} in ${name}'s ls`, 30_000)
   }
 
+  private async saveLog (name: string, d?: Daemon): Promise<void> {
+    if (process.env.NAT_DEBUG == null || d == null) return
+    await appendFile(join(tmpdir(), `fsnode-nat-${name}.log`), d.stderr)
+  }
+
   async destroy (): Promise<void> {
-    for (const { daemon } of [...this.daemons.values()].reverse()) await daemon.stop().catch(() => {})
+    for (const [name, { daemon }] of [...this.daemons.entries()].reverse()) {
+      await daemon.stop().catch(() => {})
+      await this.saveLog(name, daemon)
+    }
     await this.coordinator?.stop().catch(() => {})
+    await this.saveLog('coordinator', this.coordinator)
     await this.lab.destroy()
     await rm(this.dir, { recursive: true, force: true })
   }
