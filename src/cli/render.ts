@@ -40,7 +40,8 @@ export function formatStatus (s: StatusInfo): string {
     if (s.share.lastError != null) lines.push(`warning:     ${s.share.lastError}`)
   }
   for (const extra of s.shares ?? []) lines.push(`also shared: ${extra.path}`)
-  lines.push(`peers:       ${s.peers} connected`)
+  const relayed = s.connections?.filter(c => c.relayed).length ?? 0
+  lines.push(`peers:       ${s.peers} connected${relayed > 0 ? ` (${relayed} connection${relayed === 1 ? '' : 's'} through a relay)` : ''}`)
   for (const d of s.downloads) lines.push(`downloading: ${d.name} ${formatBytes(d.bytesDone)}/${formatBytes(d.bytesTotal)}`)
   return lines.join('\n')
 }

@@ -11,6 +11,7 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { relayServer } from '../relay/server.js'
+import { announcePublicInterfaces } from '../relay/reachability.js'
 import type { RelayServerInit } from '../relay/server.js'
 import type { Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
@@ -137,5 +138,6 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     datastore: init.datastore,
     services: services as any
   })
+  announcePublicInterfaces(node)
   return node as unknown as Host<S>
 }

@@ -44,6 +44,8 @@ export interface StatusInfo {
   /** Paths shared besides the share folder. */
   shares?: Array<{ path: string, name?: string, kind: string }>
   peers: number
+  /** Open connections (at most MAX_STATUS_CONNECTIONS): relayed ones go through a relay. */
+  connections?: Array<{ peerId: string, addr: string, direction: string, relayed: boolean }>
   /** The DHT: routing table size, provide upkeep and traffic counters. */
   dht?: Record<string, unknown>
   downloads: Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }>

@@ -27,6 +27,9 @@ import type { GetOptions, GetResult, NetworkFile, NodeApi, StatusInfo } from './
 
 const log = logger('fsnode:node')
 
+/** Connections listed by status (a busy node may have hundreds). */
+const MAX_STATUS_CONNECTIONS = 100
+
 export interface DaemonOptions {
   /** Lines worth telling the user while the node runs (watch fallbacks, seeding...). */
   log?: (line: string) => void
@@ -206,6 +209,9 @@ export class FsNode implements NodeApi {
           },
       shares: this.parts.shareList?.list(),
       peers: this.host.getPeers().length,
+      connections: this.host.getConnections().slice(0, MAX_STATUS_CONNECTIONS).map(c => ({
+        peerId: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direction: c.direction, relayed: c.remoteAddr.getComponents().some(x => x.name === 'p2p-circuit')
+      })),
       dht: {
         routingTable: this.records.peers,
         ...(this.parts.upkeep?.stats() ?? {}),

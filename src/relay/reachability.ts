@@ -25,3 +25,22 @@ export function isPublicAddr (ma: Multiaddr): boolean {
 export function directlyReachable (addrs: Multiaddr[]): boolean {
   return addrs.some(a => isPublicAddr(a) && a.getComponents().some(c => c.name === 'ip4'))
 }
+
+/**
+ * libp2p announces a public address only once something (AutoNAT) confirmed it, and AutoNAT
+ * needs several peers to dial back, which a small network never has: a node with a public
+ * address on its own interface would announce only its private ones. An address on our own
+ * interface is no NAT's; it is announced as it is (a firewall may still drop it: direct dials
+ * then fail and the relay is used).
+ */
+export function announcePublicInterfaces (host: { getMultiaddrs: () => Multiaddr[] }): () => void {
+  const components = (host as any).components
+  const confirm = (): void => {
+    for (const a of components.transportManager.getAddrs() as Multiaddr[]) {
+      if (isPublicAddr(a)) components.addressManager.confirmObservedAddr(a, { type: 'transport' })
+    }
+  }
+  confirm()
+  components.events.addEventListener('transport:listening', confirm)
+  return () => components.events.removeEventListener('transport:listening', confirm)
+}
