@@ -14,6 +14,10 @@ export const RELAY_TOTAL_BYTES_PER_SECOND = 64 * 1024 * 1024
 /** Relayed circuits the coordinator opens at once (hop streams in, stop streams out). */
 export const RELAY_MAX_CIRCUITS = 256
 
+/** Unsent bytes the relay holds for one direction of a circuit before it stops reading the
+ * other side (which then stops granting window, so the sender waits). */
+export const RELAY_BACKLOG = 4 * 1024 * 1024
+
 /** How often a node checks that it holds a reservation on each connected coordinator. */
 export const RESERVE_CHECK_INTERVAL = 5_000
 /** After a refused or failed reservation, wait this long before trying again (doubling). */

@@ -1,9 +1,8 @@
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
-import { peerIdFromMultihash } from '@libp2p/peer-id'
-import * as Digest from 'multiformats/hashes/digest'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { logger } from '@libp2p/logger'
 import type { CircuitRelayService, CircuitRelayServerComponents } from '@libp2p/circuit-relay-v2'
-import type { ConnectionGater, PeerId } from '@libp2p/interface'
+import type { ConnectionGater, PeerId, Stream } from '@libp2p/interface'
 import { RelayThrottle } from './throttle.js'
 import type { ThrottleStats } from './throttle.js'
 import {
@@ -55,32 +54,28 @@ export function relayServer (init: RelayServerInit = {}): (components: CircuitRe
       maxInboundHopStreams: RELAY_MAX_CIRCUITS,
       maxOutboundStopStreams: RELAY_MAX_CIRCUITS
     })(new Proxy(components, { get: (t, k) => k === 'connectionGater' ? gater : (t as any)[k] }))
-    // the circuit's two streams: the hop stream from the dialling peer, the stop stream to
-    // the reserving peer; each is throttled as what its sender sends
+    // the circuit's two streams: the hop stream from the dialling peer (onHop), the stop stream
+    // to the reserving peer (stopHop, called inside onHop: AsyncLocalStorage pairs them); each
+    // is throttled as what its sender sends
+    const hops = new AsyncLocalStorage<{ stream: Stream, peer: string }>()
     const onHop = service.onHop
-    service.onHop = async (stream: any, connection: any) => {
-      throttle.attach(stream, connection.remotePeer.toString())
-      return await onHop(stream, connection)
+    service.onHop = async (stream: Stream, connection: any) => {
+      return await hops.run({ stream, peer: connection.remotePeer.toString() }, async () => await onHop(stream, connection))
     }
     const stopHop = service.stopHop.bind(service)
     service.stopHop = async (args: any, options: any) => {
-      const stream = await stopHop(args, options)
-      if (stream != null) {
-        throttle.attach(stream, args.connection.remotePeer.toString())
-        log('circuit %s -> %p', peerOf(args.request?.peer?.id), args.connection.remotePeer)
+      const stream: Stream | undefined = await stopHop(args, options)
+      const hop = hops.getStore()
+      if (stream != null && hop != null) {
+        const dst = args.connection.remotePeer.toString()
+        throttle.attach(hop.stream, hop.peer, stream)
+        throttle.attach(stream, dst, hop.stream)
+        log('circuit %s -> %s', hop.peer, dst)
       }
       return stream
     }
     service.relayStats = () => throttle.stats()
     return service as FsRelayService
-  }
-}
-
-function peerOf (bytes: Uint8Array | undefined): string {
-  try {
-    return bytes == null ? '?' : peerIdFromMultihash(Digest.decode(bytes)).toString()
-  } catch {
-    return '?'
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Stream } from '@libp2p/interface'
+import { RELAY_BACKLOG } from './constants.js'
 
 /** Token bucket with debt: a message always passes, and the sender is paused until the debt
  * is paid back. One second of burst. */
@@ -43,8 +44,11 @@ export class RelayThrottle {
     return { relayedBytes: this.relayedBytes, circuits: this.circuits }
   }
 
-  /** Count (and limit) what `sender` sends on `stream`, one end of a circuit. */
-  attach (stream: Stream, sender: string): void {
+  /** Count (and limit) what `sender` sends on `stream`, one end of a circuit whose other end
+   * is `to`. `stream` is also paused while `to` holds more than RELAY_BACKLOG unsent bytes:
+   * the relay's pipe reads without backpressure, so a fast sender and a slow receiver would
+   * otherwise pile the difference up in the relay's memory. */
+  attach (stream: Stream, sender: string, to?: Stream): void {
     let bucket = this.peers.get(sender)
     if (bucket == null && this.peerRate > 0) {
       bucket = new Bucket(this.peerRate)
@@ -52,24 +56,39 @@ export class RelayThrottle {
     }
     if (bucket != null) bucket.users++
     this.circuits++
+    const holds = new Set<'rate' | 'backlog'>()
+    const hold = (why: 'rate' | 'backlog'): boolean => {
+      if (holds.has(why)) return false
+      holds.add(why)
+      if (holds.size === 1) try { stream.pause() } catch {} // closing: nothing left to slow down
+      return true
+    }
+    const release = (why: 'rate' | 'backlog'): void => {
+      if (!holds.delete(why) || holds.size > 0) return
+      try { stream.resume() } catch {}
+    }
     let resumeTimer: ReturnType<typeof setTimeout> | undefined
+    const onDrain = (): void => { release('backlog') }
     const onMessage = (evt: any): void => {
       const n: number = evt.data.byteLength
       this.relayedBytes += n
       const wait = Math.max(bucket?.take(n) ?? 0, this.total?.take(n) ?? 0)
-      if (wait <= 0 || resumeTimer != null) return
-      try { stream.pause() } catch { return } // closing: nothing left to slow down
-      resumeTimer = setTimeout(() => {
-        resumeTimer = undefined
-        try { stream.resume() } catch {}
-      }, wait)
+      if (wait > 0 && hold('rate')) {
+        resumeTimer = setTimeout(() => { resumeTimer = undefined; release('rate') }, wait)
+      }
+      if (to != null && to.writeBufferLength > RELAY_BACKLOG && hold('backlog')) {
+        to.addEventListener('drain', onDrain, { once: true })
+      }
     }
     stream.addEventListener('message', onMessage)
-    stream.addEventListener('close', () => {
+    const cleanup = (): void => {
       stream.removeEventListener('message', onMessage)
+      to?.removeEventListener('drain', onDrain)
       if (resumeTimer != null) clearTimeout(resumeTimer)
       this.circuits--
       if (bucket != null && --bucket.users === 0) this.peers.delete(sender)
-    }, { once: true })
+    }
+    stream.addEventListener('close', cleanup, { once: true })
+    to?.addEventListener('close', () => { release('backlog') }, { once: true })
   }
 }
