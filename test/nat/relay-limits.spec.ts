@@ -54,7 +54,12 @@ describe('behind NAT: relay limits and a coordinator restart (netns)', function 
     await net.sees('b', 'cut.bin', circuit)
     const out = net.home('b', 'out2')
     const running = net.run('b', ['get', 'cut.bin', '--out', out, '--json'], 90_000)
-    await waitFor(async () => (await net.status('b')).downloads.some((d: any) => d.bytesDone >= MiB), 'the relayed download to be under way', 30_000, 200)
+    let settled: any
+    void running.then(r => { settled = r }, err => { settled = err })
+    await waitFor(async () => {
+      if (settled != null) throw new Error(`the get ended before the cut: ${JSON.stringify(settled)}`)
+      return (await net.status('b')).downloads.some((d: any) => d.bytesDone >= MiB)
+    }, 'the relayed download to be under way', 30_000, 200)
     net.coordinator?.kill()
     const cut = await running
     assert.equal(cut.code, 1, cut.stdout)
