@@ -103,7 +103,9 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     transports.push(circuitRelayTransport({ reservationCompletionTimeout: RESERVATION_TIMEOUT }))
     services.dcutr = dcutr()
   }
-  if (init.upnp === true) services.upnp = uPnPNAT()
+  // a mapping the router made is taken as reachable: AutoNAT, which would otherwise have to
+  // confirm it, needs more peers to dial back than a small network has
+  if (init.upnp === true) services.upnp = uPnPNAT({ autoConfirmAddress: true })
   Object.assign(services, init.services)
   const node = await createLibp2p({
     privateKey: init.privateKey,

@@ -183,11 +183,12 @@ export class NatLab {
 }
 
 /** No inherited FSNODE_* or DEBUG; no mDNS (namespaces of parallel runs share nothing, but
- * keep it quiet) and no UPnP (there is no router that speaks it here). */
+ * keep it quiet). UPnP stays on, as by default: its search stays inside the namespace and finds
+ * no router. */
 function childEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('FSNODE_') && k !== 'DEBUG') env[k] = v
   }
-  return { ...env, FSNODE_MDNS: '0', FSNODE_UPNP: '0', ...extra }
+  return { ...env, FSNODE_MDNS: '0', ...extra }
 }
