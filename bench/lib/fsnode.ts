@@ -1,6 +1,6 @@
 // Running the real fsnode CLI (bin/fsnode.js under this Node 24) for the fsnode cases. Every
 // command runs with its cwd in a scratch folder (so no ./config.json is picked up), no FSNODE_*
-// variables, and XDG dirs inside the scratch folder (so no user config either).
+// variables, no mDNS, and HOME and XDG dirs inside the scratch folder (so no user config either).
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Child, REPO_ROOT, cleanEnv } from './proc.js'
@@ -28,6 +28,9 @@ export interface FsnodeRun {
 
 export function fsnodeEnv (home: string): NodeJS.ProcessEnv {
   return cleanEnv({
+    HOME: home,
+    // no LAN discovery: a bench's nodes must not find other fsnode nodes on the machine
+    FSNODE_MDNS: '0',
     XDG_CONFIG_HOME: join(home, '.xdg', 'config'),
     XDG_DATA_HOME: join(home, '.xdg', 'data'),
     XDG_CACHE_HOME: join(home, '.xdg', 'cache'),

@@ -1,3 +1,6 @@
+import { terminalText } from '../util/terminal-text.js'
+import { MAX_DISPLAY_NAME } from '../util/constants.js'
+
 /** Human-readable output for terminals; `--json` output never goes through here. */
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
@@ -23,7 +26,9 @@ export function formatDuration (seconds: number): string {
 }
 
 /** Render rows as aligned columns; the last column is not padded. */
-export function table (header: string[], rows: string[][]): string {
+export function table (header: string[], raw: string[][]): string {
+  // cells hold names from the network: printed without escapes or bidi controls
+  const rows = raw.map(r => r.map(c => terminalText(c, MAX_DISPLAY_NAME)))
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? '').length)))
   const line = (cells: string[]): string => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i])).join('  ').trimEnd()
   return [line(header), ...rows.map(line)].join('\n')

@@ -10,6 +10,8 @@ import { runStatus } from './commands/status.js'
 import { runShare, runUnshare } from './commands/share.js'
 import { runShell } from './commands/shell.js'
 import { runNetworkKey } from './commands/network-key.js'
+import { terminalText } from '../util/terminal-text.js'
+import { MAX_ERROR_LINE } from '../util/constants.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -115,7 +117,8 @@ export function reportError (err: any): number {
     return 2
   }
   const code = err instanceof ConfigError || err instanceof UsageError || err?.exitCode === 2 ? 2 : 1
-  const message = String(err?.message ?? err).split('\n')[0]
+  // the message may carry a provider's or coordinator's words: no escapes, one line, bounded
+  const message = terminalText(String(err?.message ?? err).split('\n')[0], MAX_ERROR_LINE)
   process.stderr.write(`fsnode: ${message}\n`)
   if (process.env.DEBUG != null && err?.stack != null) process.stderr.write(`${err.stack}\n`)
   return code

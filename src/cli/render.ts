@@ -1,4 +1,6 @@
 import { formatBytes, formatRate } from './format.js'
+import { terminalText } from '../util/terminal-text.js'
+import { MAX_DISPLAY_NAME } from '../util/constants.js'
 import type { GetResult, StatusInfo } from '../node/api.js'
 
 /** Text output shared by the commands and the interactive prompt. */
@@ -11,7 +13,7 @@ export function plural (n: number, word: string): string {
 export function getSummary (result: GetResult): string {
   const files = result.files?.length
   const resumed = result.resumedChunks != null && result.resumedChunks > 0 ? `, ${plural(result.resumedChunks, 'chunk')} resumed` : ''
-  return `${files != null ? `${plural(files, 'file')}, ` : ''}${formatBytes(result.size)} in ${result.seconds.toFixed(1)} s (${formatRate(result.bytesPerSecond)}) from ${plural(result.providers.length, 'peer')}${resumed} -> ${result.path}`
+  return `${files != null ? `${plural(files, 'file')}, ` : ''}${formatBytes(result.size)} in ${result.seconds.toFixed(1)} s (${formatRate(result.bytesPerSecond)}) from ${plural(result.providers.length, 'peer')}${resumed} -> ${terminalText(result.path, MAX_DISPLAY_NAME)}`
 }
 
 export function formatPeers (s: StatusInfo): string {
@@ -37,12 +39,12 @@ export function formatStatus (s: StatusInfo): string {
     lines.push(`sharing:     ${plural(s.share.files, 'file')}, ${formatBytes(s.share.bytes)} from ${s.share.roots.join(', ')}`)
     const hashing = s.share.hashing != null && s.share.hashing > 0 ? ` (${s.share.hashing} being hashed)` : ''
     lines.push(`indexing:    ${s.share.hashed} hashed, ${s.share.cached} from cache, ${(s.share.scanMs / 1000).toFixed(2)} s${hashing}; watching: ${s.share.watching}`)
-    if (s.share.lastError != null) lines.push(`warning:     ${s.share.lastError}`)
+    if (s.share.lastError != null) lines.push(`warning:     ${terminalText(s.share.lastError)}`)
   }
   for (const extra of s.shares ?? []) lines.push(`also shared: ${extra.path}`)
   const relayed = s.connections?.filter(c => c.relayed).length ?? 0
   lines.push(`peers:       ${s.peers} connected${relayed > 0 ? ` (${relayed} connection${relayed === 1 ? '' : 's'} through a relay)` : ''}`)
-  for (const d of s.downloads) lines.push(`downloading: ${d.name} ${formatBytes(d.bytesDone)}/${formatBytes(d.bytesTotal)}`)
+  for (const d of s.downloads) lines.push(`downloading: ${terminalText(d.name, MAX_DISPLAY_NAME)} ${formatBytes(d.bytesDone)}/${formatBytes(d.bytesTotal)}`)
   return lines.join('\n')
 }
 
@@ -58,5 +60,5 @@ function reachabilityLines (r: NonNullable<StatusInfo['reachability']>): string[
 }
 
 function coordinatorLine (c: StatusInfo['coordinators'][number]): string {
-  return `coordinator: ${c.addr} ${c.connected ? 'connected' : `not connected${c.lastError != null ? ` (${c.lastError})` : ''}`}`
+  return `coordinator: ${c.addr} ${c.connected ? 'connected' : `not connected${c.lastError != null ? ` (${terminalText(c.lastError)})` : ''}`}`
 }

@@ -2,6 +2,7 @@ import { loadNodeConfig } from '../config/load.js'
 import { ControlClient } from '../control/client.js'
 import { RemoteNode } from '../node/remote.js'
 import { FsNode } from '../node/fsnode.js'
+import { terminalJson } from '../util/terminal-text.js'
 import type { Flags, NodeConfig } from '../config/load.js'
 import type { NodeApi } from '../node/api.js'
 
@@ -57,5 +58,6 @@ export async function withNode<T> (opts: CommonOptions, fn: (node: NodeApi) => P
 }
 
 export function printJson (value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+  // names from the network stay exact for a JSON reader, but C1 and bidi controls are escaped
+  process.stdout.write(terminalJson(value, 2) + '\n')
 }

@@ -5,9 +5,10 @@ import { sendLp } from '../wire/framing.js'
 import { IndexRequest, IndexResponse } from '../wire/index.js'
 import { StreamReader } from '../wire/stream-reader.js'
 import { parseFileId } from '../share/file-id.js'
-import { CLIENT_TIMEOUT, RESPONSE_HEADROOM } from './constants.js'
+import { CLIENT_TIMEOUT, MAX_ERROR_CODE, RESPONSE_HEADROOM } from './constants.js'
 import { IndexError, IndexTimeoutError, InvalidResponseError } from './errors.js'
 import { parsePage, parseResults } from './decode.js'
+import { terminalText } from '../util/terminal-text.js'
 import type { IndexLookupResult, IndexPage } from './decode.js'
 import type { FileEntry } from '../wire/index.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -213,7 +214,9 @@ export class IndexClient {
         if (res.status === IndexResponse.Status.ERROR) {
           // after some errors (a frame it could not read) the coordinator closes the stream
           this.drop()
-          throw new IndexError(res.code, res.error !== '' ? res.error : res.code)
+          // the coordinator's words are printed to the user: no escapes, bounded
+          const code = terminalText(res.code, MAX_ERROR_CODE)
+          throw new IndexError(code, res.error !== '' ? terminalText(res.error) : code)
         }
         return res
       } catch (err: any) {

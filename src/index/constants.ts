@@ -19,6 +19,8 @@ export const MAX_ADDRS = 32
 export const MAX_ADDR_BYTES = 256
 /** Bytes (UTF-8) of a shared name. */
 export const MAX_NAME_BYTES = 1024
+/** Characters of an error code from a coordinator that the client keeps. */
+export const MAX_ERROR_CODE = 32
 /** Characters of a search text or a lookup name. */
 export const MAX_QUERY_LENGTH = 1024
 /** Words of a search text that are used; the rest is ignored. */

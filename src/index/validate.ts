@@ -2,6 +2,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { parseFileId } from '../share/file-id.js'
 import { MAX_ADDR_BYTES, MAX_ADDRS, MAX_NAME_BYTES } from './constants.js'
 import { BadRequestError, QuotaExceededError } from './errors.js'
+import { terminalJson } from '../util/terminal-text.js'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 // the bytes every file id starts with: CIDv1, raw, sha2-256, 32-byte digest
@@ -9,14 +10,18 @@ const FILE_ID_PREFIX = [0x01, 0x55, 0x12, 0x20]
 const FILE_ID_LENGTH = 36
 // C0, DEL and C1 controls, the line/paragraph separators that break one-line output, and the
 // bidi embeddings, overrides and isolates that make 'invoice\u202efdp.exe' show as
-// 'invoiceexe.pdf' (plain LRM/RLM marks stay: they are common in right-to-left names)
+// 'invoiceexe.pdf'
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
+// zero-width characters and bidi marks (ZWSP, ZWNJ, ZWJ, LRM, RLM, the Arabic letter mark, the
+// BOM): invisible, so two names that print alike could be different files
+const INVISIBLE = /[\u200b-\u200f\u061c\ufeff]/
 
 /** Why `name` cannot be a shared name, or undefined when it can. */
 export function nameProblem (name: string): string | undefined {
   if (name.length === 0) return 'empty name'
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) return `name longer than ${MAX_NAME_BYTES} bytes`
   if (CONTROL.test(name)) return 'control character in name'
+  if (INVISIBLE.test(name)) return 'zero-width or bidi mark in name'
   if (name.includes('\\')) return 'backslash in name'
   if (name.startsWith('/')) return 'absolute name'
   // empty, '.' and '..' segments would let a downloader write somewhere else than it shows
@@ -29,7 +34,7 @@ export function nameProblem (name: string): string | undefined {
 
 /** A short, printable form of untrusted text for an error line. */
 export function printable (text: string, max = 60): string {
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text)
+  return terminalJson(text.length > max ? `${text.slice(0, max)}…` : text)
 }
 
 export function checkName (name: string): void {

@@ -82,6 +82,9 @@ export interface GetFileResult {
   bytesPerSecond: number
   providers: string[]
   resumedChunks?: number
+  /** Chunks of the file, and how many of them each peer sent in this run (resumed ones excluded). */
+  chunks?: number
+  chunksFromPeer?: Record<string, number>
 }
 
 export interface GetResult extends GetFileResult {

@@ -2,9 +2,13 @@ import { relative, resolve, sep } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { ChunkServer } from '../transfer/server.js'
 import { download } from '../transfer/downloader.js'
+import { ByteBudget } from '../transfer/budget.js'
+import { MAX_NODE_IN_FLIGHT_BYTES } from '../transfer/constants.js'
 import { looksLikeFileId, parseFileId } from '../share/file-id.js'
 import { AmbiguousNameError, NoCoordinatorError, NoProvidersError, UnknownFileError } from './errors.js'
 import { fetchFolder } from './folder.js'
+import { isStillFile } from '../transfer/out-folder.js'
+import type { FileIdentity } from '../transfer/out-folder.js'
 import type { Host } from '../host/create-host.js'
 import type { NodeConfig } from '../config/load.js'
 import type { ShareIndex } from '../share/share-index.js'
@@ -40,6 +44,8 @@ export interface Target {
  */
 export class Downloads {
   private server?: ChunkServer
+  /** Chunks in flight over every download of this node (a folder get runs several at once). */
+  readonly budget = new ByteBudget(MAX_NODE_IN_FLIGHT_BYTES)
   private readonly running = new Map<string, { fileId: string, name: string, bytesDone: number, bytesTotal: number }>()
 
   constructor (readonly init: DownloadsInit) {}
@@ -147,12 +153,14 @@ export class Downloads {
         outDir,
         signal: options.signal,
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
+        maxInFlightChunks: this.init.config.limits.maxInflightChunks,
+        budget: this.budget,
         onProgress: (e: ProgressEvent) => {
           state.bytesDone = e.bytesDone
           options.onProgress?.(e)
         }
       })
-      await this.seed(r.path, t.name, r.manifest)
+      await this.seed(r.path, r.identity, t.name, r.manifest)
       return {
         fileId: t.fileId,
         name: t.name,
@@ -161,7 +169,9 @@ export class Downloads {
         seconds: r.seconds,
         bytesPerSecond: r.bytesPerSecond,
         providers: r.providersUsed,
-        resumedChunks: r.resumedChunks
+        resumedChunks: r.resumedChunks,
+        chunks: r.manifest.chunks,
+        chunksFromPeer: r.chunksFromPeer
       }
     } finally {
       this.running.delete(key)
@@ -170,15 +180,29 @@ export class Downloads {
 
   /** Serve what we just fetched: a file under a shared folder is picked up by the watcher
    * (its manifest remembered, so it is not re-hashed); one elsewhere becomes a shared file of
-   * its own under its network name, remembered across restarts. */
-  private async seed (path: string, name: string, manifest: any): Promise<void> {
+   * its own under its network name, remembered across restarts. Only while `path` is still
+   * the regular file the download left (same device and inode): someone who can write into the
+   * download folder must not get another file (a link to a private one) shared in its place. */
+  private async seed (path: string, identity: FileIdentity, name: string, manifest: any): Promise<void> {
     const { share, shareList, config } = this.init
     if (share == null || !config.seed) return
+    const replaced = async (): Promise<boolean> => {
+      if (await isStillFile(path, identity)) return false
+      log('not seeding %s: it is no longer the file the download left there', path)
+      return true
+    }
     try {
+      if (await replaced()) return
       await share.remember(path, manifest)
+      if (await replaced()) return
       const inRoot = share.roots().some(r => r.kind === 'dir' && isInside(r.path, path))
       if (inRoot) return
       await share.addRoot(path, name)
+      // a swap while it was being added: unshare at once
+      if (await replaced()) {
+        await share.removeRoot(path)
+        return
+      }
       await shareList?.add({ path, name, kind: 'seed' })
     } catch (err: any) {
       log('not seeding %s: %s', path, err.message)

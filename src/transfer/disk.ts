@@ -1,28 +1,47 @@
 import { createHash } from 'node:crypto'
+import { constants } from 'node:fs'
 import { link, lstat, open, rename, statfs, unlink } from 'node:fs/promises'
-import { DiskFullError, PartialFileError } from './errors.js'
+import { DiskFullError, PartialFileError, UnsafePathError } from './errors.js'
+import { identityOf, openForRead } from './out-folder.js'
+import type { FileIdentity } from './out-folder.js'
+import type { FileHandle } from 'node:fs/promises'
 import type { Manifest } from '../share/manifest.js'
 
 /** File system helpers of the partial-file store. */
 
-/** True when `path` is a regular file with exactly the manifest's content. */
+/** True when `path` is a regular file (not a link) with exactly the manifest's content. */
 export async function sameContent (path: string, manifest: Manifest): Promise<boolean> {
-  const st = await lstat(path).catch(() => undefined)
-  if (st?.isFile() !== true || st.size !== manifest.size) return false
-  const fh = await open(path, 'r')
+  return await contentIdentity(path, manifest) != null
+}
+
+/** The identity of the regular file at `path` (a link is not followed) when it has exactly
+ * the manifest's content; undefined otherwise. */
+export async function contentIdentity (path: string, manifest: Manifest): Promise<FileIdentity | undefined> {
+  const opened = await openForRead(path)
+  if (opened == null) return undefined
+  const { fh, st } = opened
   try {
+    if (st.size !== manifest.size) return undefined
     const buf = Buffer.allocUnsafe(manifest.chunkSize)
     for (let i = 0; i < manifest.chunks; i++) {
-      const len = manifest.chunkLength(i)
-      const { bytesRead } = await fh.read(buf, 0, len, i * manifest.chunkSize)
-      if (bytesRead !== len) return false
-      const digest = createHash('sha256').update(buf.subarray(0, len)).digest()
-      if (!digest.equals(manifest.chunkHash(i))) return false
+      if (!await chunkMatches(fh, manifest, i, buf)) return undefined
     }
-    return true
+    return identityOf(st)
   } finally {
     await fh.close()
   }
+}
+
+/** True when chunk `index` on disk hashes to the manifest's value. `buf` holds a chunk. */
+export async function chunkMatches (fh: FileHandle, manifest: Manifest, index: number, buf: Buffer): Promise<boolean> {
+  const len = manifest.chunkLength(index)
+  let got = 0
+  while (got < len) {
+    const { bytesRead } = await fh.read(buf, got, len - got, index * manifest.chunkSize + got)
+    if (bytesRead === 0) return false
+    got += bytesRead
+  }
+  return createHash('sha256').update(buf.subarray(0, len)).digest().equals(manifest.chunkHash(index))
 }
 
 /** Put `from` at `to` unless `to` exists; false when it does. */
@@ -58,14 +77,14 @@ export async function exists (path: string): Promise<boolean> {
 }
 
 export async function syncDir (dir: string): Promise<void> {
-  const fh = await open(dir, 'r').catch(() => undefined)
+  const fh = await open(dir, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)).catch(() => undefined)
   await fh?.sync().catch(() => {}) // not every platform can fsync a directory
   await fh?.close()
 }
 
 /** Map a file system error to one clear line; a full disk gets its own error. */
 export function fsError (err: any, what: string): Error {
-  if (err instanceof DiskFullError || err instanceof PartialFileError) return err
+  if (err instanceof DiskFullError || err instanceof PartialFileError || err instanceof UnsafePathError) return err
   if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') {
     const need = typeof err.needed === 'number' ? ` (${formatBytes(err.needed)} needed, ${formatBytes(err.available)} free)` : ''
     return new DiskFullError(`disk full: ${what}${need}; free some space and run get again to resume`)

@@ -1,13 +1,18 @@
-import { resolve } from 'node:path'
+import { realpath } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseFileId } from '../share/file-id.js'
-import { MAX_IN_FLIGHT_BYTES, MIN_IN_FLIGHT_CHUNKS, POOL_SPARE_BUFFERS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER } from './constants.js'
+import {
+  MAX_IN_FLIGHT_BYTES, MAX_IN_FLIGHT_CHUNKS, MAX_PROVIDERS_PER_DOWNLOAD, POOL_SPARE_BUFFERS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER
+} from './constants.js'
 import { BufferPool } from './buffer-pool.js'
+import { ByteBudget } from './budget.js'
 import { ChunksUnavailableError, DownloadAbortedError, ManifestUnavailableError } from './errors.js'
 import { fetchManifest, ProviderFetcher } from './fetcher.js'
-import { sameContent } from './disk.js'
+import { contentIdentity } from './disk.js'
+import { safeDir } from './out-folder.js'
 import { PartialFile } from './partial-file.js'
 import { Progress } from './progress.js'
 import { sanitizeName } from './sanitize.js'
@@ -15,6 +20,7 @@ import { ChunkScheduler } from './scheduler.js'
 import { Wakeup } from './signals.js'
 import type { Dialer, Provider } from './fetcher.js'
 import type { DownloadProgress } from './progress.js'
+import type { FileIdentity } from './out-folder.js'
 import type { Manifest } from '../share/manifest.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -45,6 +51,10 @@ export interface DownloadOptions {
   manifestTimeout?: number
   /** Memory for chunks in flight or waiting for the disk. @default MAX_IN_FLIGHT_BYTES */
   maxInFlightBytes?: number
+  /** Chunks in flight or waiting for the disk. @default MAX_IN_FLIGHT_CHUNKS */
+  maxInFlightChunks?: number
+  /** The node's budget, shared by its downloads; each also keeps to maxInFlightBytes. */
+  budget?: ByteBudget
   /** @default PROGRESS_INTERVAL */
   progressInterval?: number
 }
@@ -53,8 +63,12 @@ export interface DownloadResult {
   fileId: string
   /** The name asked for, as given. */
   name: string
-  /** Where the file is: the name, or `name (n).ext` when that was taken by other content. */
+  /** Where the file is (under the output folder's real path): the name, or `name (n).ext`
+   * when that was taken by other content. */
   path: string
+  /** The file at `path` when the download ended (a regular file, not a link): share it only
+   * while `path` is still this file. */
+  identity: FileIdentity
   size: number
   seconds: number
   /** Bytes fetched in this run (resumed chunks excluded) per second. */
@@ -81,7 +95,7 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
   const name = opts.name ?? id
   const signal = opts.signal ?? new AbortController().signal
   const target = sanitizeName(name, opts.outDir) // a hostile name fails before any network
-  const providers: Provider[] = opts.providers.map(p => ({
+  const providers: Provider[] = opts.providers.slice(0, MAX_PROVIDERS_PER_DOWNLOAD).map(p => ({
     peerId: typeof p.peerId === 'string' ? peerIdFromString(p.peerId) : p.peerId,
     addrs: p.addrs.map(a => typeof a === 'string' ? multiaddr(a) : a)
   }))
@@ -90,10 +104,11 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
   // two downloads of one id into one folder would share the partial file: one at a time
   return await withLock(`${resolve(opts.outDir)}\u0000${id}`, async () => {
     const base = { fileId: id, name, size: manifest.size, manifest, failedPeers: Object.fromEntries(refused) }
-    if (await sameContent(target.path, manifest)) {
+    const present = await presentCopy(opts.outDir, target.relative, manifest)
+    if (present != null) {
       opts.onProgress?.({ bytesDone: manifest.size, bytesTotal: manifest.size, peers: 0, rate: 0 })
       return {
-        ...base, path: target.path, seconds: (Date.now() - started) / 1000, bytesPerSecond: 0, providersUsed: [from],
+        ...base, ...present, seconds: (Date.now() - started) / 1000, bytesPerSecond: 0, providersUsed: [from],
         chunksFromPeer: {}, resumedChunks: manifest.chunks, alreadyPresent: true
       }
     }
@@ -103,6 +118,7 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
     return {
       ...base,
       path: run.path,
+      identity: run.identity,
       seconds,
       bytesPerSecond: seconds > 0 ? run.bytes / seconds : 0,
       providersUsed: [...new Set([from, ...Object.keys(run.chunksFromPeer)])],
@@ -116,6 +132,7 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
 
 interface RunResult {
   path: string
+  identity: FileIdentity
   existed: boolean
   resumed: number
   bytes: number
@@ -129,14 +146,21 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const partial = await PartialFile.open({ outDir: opts.outDir, manifest })
   const done = partial.doneIndexes()
   const streams = opts.streamsPerProvider ?? STREAMS_PER_PROVIDER
-  const maxInFlight = Math.max(MIN_IN_FLIGHT_CHUNKS, Math.floor((opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES) / manifest.chunkSize))
+  const maxBytes = opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES
+  const maxInFlight = Math.max(1, Math.min(opts.maxInFlightChunks ?? MAX_IN_FLIGHT_CHUNKS, Math.floor(maxBytes / manifest.chunkSize)))
+  // the manifest's chunk size only changes how many chunks fit, never the bytes
+  const budget = new ByteBudget(maxBytes, opts.budget)
   const scheduler = new ChunkScheduler({
     chunks: manifest.chunks,
     done,
     perPeerInFlight: streams * (opts.requestsPerStream ?? REQUESTS_PER_STREAM),
-    maxInFlight
+    maxInFlight,
+    budget,
+    chunkBytes: manifest.chunkSize
   })
   const wakeup = new Wakeup()
+  // another download giving bytes back may let this one request more
+  const unsubscribe = (opts.budget ?? budget).onFree(() => { wakeup.notify() })
   const stop = new AbortController()
   const signal = AbortSignal.any([userSignal, stop.signal])
   const progress = new Progress(manifest.size, done.reduce((n, i) => n + manifest.chunkLength(i), 0), opts.onProgress, opts.progressInterval)
@@ -165,6 +189,8 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     stop.abort(why)
     await Promise.all(running)
     await Promise.all(writes)
+    scheduler.close()
+    unsubscribe()
     progress.stop()
   }
 
@@ -194,6 +220,19 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     chunksFromPeer: Object.fromEntries(stats.filter(s => s.chunks > 0).map(s => [s.peer, s.chunks])),
     banned: Object.fromEntries(stats.filter(s => s.state === 'banned').map(s => [s.peer, s.reason ?? 'banned']))
   }
+}
+
+/** The file already at `relative` under the output folder when it has the manifest's content,
+ * reached without links: a link on the way refuses the download before any chunk is fetched. */
+async function presentCopy (outDir: string, relative: string, manifest: Manifest): Promise<{ path: string, identity: FileIdentity } | undefined> {
+  const outReal = await realpath(outDir).catch(() => undefined)
+  if (outReal == null) return undefined
+  const segments = relative.split('/')
+  const dir = await safeDir(outReal, segments.slice(0, -1), false)
+  if (dir == null) return undefined
+  const path = join(dir, segments[segments.length - 1])
+  const identity = await contentIdentity(path, manifest)
+  return identity == null ? undefined : { path, identity }
 }
 
 /** Ask every provider at once; the first manifest that hashes to the id wins. Providers that

@@ -30,6 +30,13 @@ export class PartialFileError extends Error {
   override name = 'PartialFileError'
 }
 
+/** Something under the download folder is a link (or was swapped for one): fsnode never
+ * writes through it. */
+export class UnsafePathError extends Error {
+  static readonly code = 'UnsafePathError'
+  override name = 'UnsafePathError'
+}
+
 /** A provider answered a request with a status other than OK. */
 export class ProviderResponseError extends Error {
   static readonly code = 'ProviderResponseError'

@@ -12,6 +12,7 @@ import {
 import { ChunkHashMismatchError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
 import { Watchdog } from './signals.js'
 import { DIRECT_DIAL_TIMEOUT } from '../relay/constants.js'
+import { terminalText } from '../util/terminal-text.js'
 import type { BufferPool } from './buffer-pool.js'
 import type { ChunkScheduler, FailureReason } from './scheduler.js'
 import type { Wakeup } from './signals.js'
@@ -93,7 +94,7 @@ export async function fetchManifest (node: Dialer, provider: Provider, fileId: C
     await sendAll(stream, requestFrame(ChunkRequest.Type.MANIFEST, fileId, 0), signal)
     const res = await readHeader(reader, signal)
     if (res.status !== ChunkResponse.Status.OK) {
-      throw new ProviderResponseError(`${res.status}${res.error === '' ? '' : `: ${res.error}`}`, res.status)
+      throw new ProviderResponseError(`${res.status}${res.error === '' ? '' : `: ${terminalText(res.error)}`}`, res.status)
     }
     if (res.length > MAX_MANIFEST_BYTES) throw new ProtocolViolationError(`manifest of ${res.length} bytes is too large`)
     const bytes = (await reader.readExact(res.length, signal)).subarray()
@@ -238,7 +239,7 @@ export class ProviderFetcher {
         const res = await readHeader(reader, watchdog.signal)
         if (res.status !== ChunkResponse.Status.OK) {
           queue.shift()
-          this.lastError = `${res.status} for chunk ${index}${res.error === '' ? '' : `: ${res.error}`}`
+          this.lastError = `${res.status} for chunk ${index}${res.error === '' ? '' : `: ${terminalText(res.error)}`}`
           log('%s: %s', this.peer, this.lastError)
           scheduler.failed(this.peer, index, reasonFor(res.status), this.lastError)
           answered++

@@ -1,16 +1,20 @@
-import { mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { rmdir, rename, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { PARTIAL_DIR, STATE_FLUSH_CHUNKS, STATE_FLUSH_INTERVAL } from './constants.js'
+import { PARTIAL_DIR, PARTIAL_DIR_RETRIES, STATE_FLUSH_CHUNKS, STATE_FLUSH_INTERVAL } from './constants.js'
 import { PartialFileError } from './errors.js'
-import { ensureSpace, exists, fsError, placeNoClobber, sameContent, syncDir } from './disk.js'
+import { chunkMatches, contentIdentity, ensureSpace, exists, fsError, placeNoClobber, syncDir } from './disk.js'
+import { assertInside, assertIsFile, createOwnFile, identityOf, openForRead, openOwnFile, realOutDir, safeDir } from './out-folder.js'
 import { numberedName, sanitizeName } from './sanitize.js'
+import type { FileIdentity } from './out-folder.js'
 import type { FileHandle } from 'node:fs/promises'
 import type { Manifest } from '../share/manifest.js'
 
 const log = logger('fsnode:transfer:partial')
 const STATE_VERSION = 1
 const MAX_NAME_TRIES = 1000
+/** Bytes of a state file besides its bitfield. */
+const MAX_STATE_OVERHEAD = 4096
 
 export interface PartialFileInit {
   outDir: string
@@ -36,64 +40,80 @@ interface StateFile {
  * A chunk enters the state only after the data file is fsynced, and the state is replaced
  * atomically (write, fsync, rename), so after Ctrl-C, kill -9 or a power cut the state never
  * claims a chunk that is not on disk; at worst a few chunks are fetched again.
+ *
+ * Others may write into the output folder, so nothing found there is trusted: links are never
+ * followed (see out-folder.ts), and chunks a state file claims are re-hashed from the bytes on
+ * disk before they count.
  */
 export class PartialFile {
   readonly dataPath: string
   readonly statePath: string
   /** Chunks found verified on disk when opened. */
   readonly resumed: number
+  private readonly dir: string
   private readonly bits: Uint8Array
   private pending: number[] = []
   private lastFlush = Date.now()
   private flushing: Promise<void> = Promise.resolve()
   private failure?: Error
   private closed = false
+  private released = false
   /** A .part never stays behind without a .state describing it. */
   private stateWritten = false
 
   private constructor (
     private readonly init: PartialFileInit,
+    private readonly outReal: string,
     private readonly fh: FileHandle,
     bits: Uint8Array,
     private readonly flushChunks: number,
     private readonly flushInterval: number
   ) {
     const id = init.manifest.fileId.toString()
-    this.dataPath = join(init.outDir, PARTIAL_DIR, `${id}.part`)
-    this.statePath = join(init.outDir, PARTIAL_DIR, `${id}.state`)
+    this.dir = join(outReal, PARTIAL_DIR)
+    this.dataPath = join(this.dir, `${id}.part`)
+    this.statePath = join(this.dir, `${id}.state`)
     this.bits = bits
     this.resumed = this.doneIndexes().length
+    this.stateWritten = this.resumed > 0
   }
 
   static async open (init: PartialFileInit): Promise<PartialFile> {
-    const { manifest, outDir } = init
+    const { manifest } = init
     const id = manifest.fileId.toString()
-    const dir = join(outDir, PARTIAL_DIR)
-    const dataPath = join(dir, `${id}.part`)
-    const bits = new Uint8Array(Math.ceil(manifest.chunks / 8))
-    let fh: FileHandle
+    let dataPath = join(init.outDir, PARTIAL_DIR, `${id}.part`)
+    let outReal: string
+    let dir: string
+    let opened: { fh: FileHandle, fresh: boolean }
     try {
-      await mkdir(dir, { recursive: true })
-      fh = await open(dataPath, 'r+').catch(async (err: any) => {
-        if (err.code !== 'ENOENT') throw err
-        return await open(dataPath, 'w+')
-      })
+      outReal = await realOutDir(init.outDir)
+      dir = join(outReal, PARTIAL_DIR)
+      dataPath = join(dir, `${id}.part`)
     } catch (err) {
       throw fsError(err, `cannot create ${dataPath}`)
     }
+    acquireDir(dir)
+    try {
+      opened = await openData(outReal, dataPath)
+    } catch (err) {
+      await releaseDir(dir)
+      throw fsError(err, `cannot create ${dataPath}`)
+    }
+    const { fh, fresh } = opened
+    let bits: Uint8Array
     try {
       const st = await fh.stat()
-      const saved = st.size === manifest.size ? await readState(join(dir, `${id}.state`), manifest) : undefined
-      if (saved != null) bits.set(saved)
+      const saved = !fresh && st.size === manifest.size ? await readState(join(dir, `${id}.state`), manifest) : undefined
+      bits = saved != null ? await verifiedChunks(fh, manifest, saved) : new Uint8Array(Math.ceil(manifest.chunks / 8))
       await ensureSpace(dir, manifest.size - st.blocks * 512)
       await fh.truncate(manifest.size)
     } catch (err) {
       await fh.close()
+      await releaseDir(dir)
       throw fsError(err, `cannot prepare ${dataPath}`)
     }
-    const p = new PartialFile(init, fh, bits, init.flushChunks ?? STATE_FLUSH_CHUNKS, init.flushInterval ?? STATE_FLUSH_INTERVAL)
-    if (p.resumed > 0) p.stateWritten = true
-    if (p.resumed > 0) log('resuming %s: %d of %d chunks on disk', id, p.resumed, manifest.chunks)
+    const p = new PartialFile(init, outReal, fh, bits, init.flushChunks ?? STATE_FLUSH_CHUNKS, init.flushInterval ?? STATE_FLUSH_INTERVAL)
+    if (p.resumed > 0) log('resuming %s: %d of %d chunks on disk and verified', id, p.resumed, manifest.chunks)
     return p
   }
 
@@ -162,14 +182,15 @@ export class PartialFile {
     }
     const tmp = `${this.statePath}.tmp`
     try {
-      const fh = await open(tmp, 'w')
+      // a new file of ours: a link or a second name planted at tmp is removed, not written through
+      const fh = await createOwnFile(tmp)
       try {
         await fh.writeFile(JSON.stringify(state))
         await fh.sync()
       } finally {
         await fh.close()
       }
-      await rename(tmp, this.statePath)
+      await rename(tmp, this.statePath) // replaces a link at the state's name, never follows it
     } catch (err) {
       await unlink(tmp).catch(() => {}) // the previous state stays valid
       throw err
@@ -182,8 +203,7 @@ export class PartialFile {
     try {
       await this.flush()
     } finally {
-      this.closed = true
-      await this.fh.close()
+      await this.end()
     }
   }
 
@@ -191,55 +211,144 @@ export class PartialFile {
    * Move the finished file to `name` under the output folder. Never overwrites: when the name
    * is taken by the same content it counts as done (existed: true), otherwise `name (1).ext`,
    * `name (2).ext`, ... is used. Hard-linking then unlinking is an atomic no-clobber rename.
+   * Folders on the way are created one by one and never followed through a link; the name is
+   * checked afterwards to hold the very file we wrote (`identity`).
    */
-  async complete (name: string): Promise<{ path: string, existed: boolean }> {
+  async complete (name: string): Promise<{ path: string, existed: boolean, identity: FileIdentity }> {
     await this.flush()
-    const { manifest, outDir } = this.init
+    const { manifest } = this.init
     if (this.doneIndexes().length !== manifest.chunks) {
       throw new PartialFileError(`cannot complete ${this.dataPath}: chunks are missing`)
     }
-    await this.fh.sync()
-    this.closed = true
-    await this.fh.close()
-    const target = sanitizeName(name, outDir).path
+    const target = sanitizeName(name, this.outReal)
     try {
-      await mkdir(dirname(target), { recursive: true })
+      await this.fh.sync()
+      const segments = target.relative.split('/')
+      const dir = await safeDir(this.outReal, segments.slice(0, -1)) ?? this.outReal
+      const base = join(dir, segments[segments.length - 1])
       for (let n = 0; n < MAX_NAME_TRIES; n++) {
-        const path = n === 0 ? target : numberedName(target, n)
+        const path = n === 0 ? base : numberedName(base, n)
         if (await exists(path)) {
-          if (await sameContent(path, manifest)) {
-            await this.discard()
-            return { path, existed: true }
-          }
-          continue
+          const identity = await contentIdentity(path, manifest)
+          if (identity == null) continue
+          await this.discard()
+          return { path, existed: true, identity }
         }
+        await assertIsFile(this.fh, this.dataPath) // the .part is still the file we wrote
         if (!await placeNoClobber(this.dataPath, path)) continue
+        try {
+          await assertInside(this.outReal, dir)
+          await assertIsFile(this.fh, path)
+        } catch (err) {
+          await unlink(path).catch(() => {}) // what a swap put under our new name goes
+          throw err
+        }
+        const identity = identityOf(await this.fh.stat())
         await unlink(this.statePath).catch(() => {})
-        await syncDir(dirname(path))
-        await rmdir(dirname(this.dataPath)).catch(() => {}) // only when empty
-        return { path, existed: false }
+        await syncDir(dir)
+        await this.end()
+        return { path, existed: false, identity }
       }
     } catch (err) {
-      throw fsError(err, `cannot move ${this.dataPath} to ${target}`)
+      await this.end()
+      throw fsError(err, `cannot move ${this.dataPath} to ${target.path}`)
     }
-    throw new PartialFileError(`no free name for ${target} after ${MAX_NAME_TRIES} tries`)
+    await this.end()
+    throw new PartialFileError(`no free name for ${target.path} after ${MAX_NAME_TRIES} tries`)
   }
 
   private async discard (): Promise<void> {
     await unlink(this.dataPath).catch(() => {})
     await unlink(this.statePath).catch(() => {})
-    await rmdir(dirname(this.dataPath)).catch(() => {})
+    await this.end()
+  }
+
+  /** Close the data file and let the partial folder go when no other download uses it. */
+  private async end (): Promise<void> {
+    if (!this.closed) {
+      this.closed = true
+      await this.fh.close().catch(() => {})
+    }
+    if (!this.released) {
+      this.released = true
+      await releaseDir(this.dir)
+    }
   }
 }
 
+/**
+ * Downloads of this process using each partial folder. The folder is removed when the last
+ * one ends, never while another is between creating it and creating its file in it (a folder
+ * get of ~2,000 small files hit ENOENT that way).
+ */
+const dirUsers = new Map<string, number>()
+
+function acquireDir (dir: string): void {
+  dirUsers.set(dir, (dirUsers.get(dir) ?? 0) + 1)
+}
+
+async function releaseDir (dir: string): Promise<void> {
+  const n = (dirUsers.get(dir) ?? 1) - 1
+  if (n > 0) {
+    dirUsers.set(dir, n)
+    return
+  }
+  dirUsers.delete(dir)
+  await rmdir(dir).catch(() => {}) // only when empty
+}
+
+/** The partial folder (a real folder, not a link) and our data file in it. Another process
+ * may remove the empty folder between the two steps: then both are tried again. */
+async function openData (outReal: string, dataPath: string): Promise<{ fh: FileHandle, fresh: boolean }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const dir = await safeDir(outReal, [PARTIAL_DIR]) ?? outReal
+      const opened = await openOwnFile(dataPath)
+      try {
+        await assertInside(outReal, dir)
+        await assertIsFile(opened.fh, dataPath)
+      } catch (err) {
+        await opened.fh.close()
+        throw err
+      }
+      return opened
+    } catch (err: any) {
+      if (err.code === 'ENOENT' && attempt < PARTIAL_DIR_RETRIES) continue
+      throw err
+    }
+  }
+}
+
+/** The chunks of `claimed` whose bytes on disk hash to the manifest's values: a state file is
+ * not proof (it may be forged or the data changed since), so a resumed file is as verified as
+ * a fresh one. A mismatched chunk is fetched again. */
+async function verifiedChunks (fh: FileHandle, manifest: Manifest, claimed: Uint8Array): Promise<Uint8Array> {
+  const bits = new Uint8Array(Math.ceil(manifest.chunks / 8))
+  const buf = Buffer.allocUnsafe(manifest.chunkSize)
+  let rejected = 0
+  for (let i = 0; i < manifest.chunks; i++) {
+    if ((claimed[i >> 3] & (1 << (i & 7))) === 0) continue
+    if (await chunkMatches(fh, manifest, i, buf)) bits[i >> 3] |= 1 << (i & 7)
+    else rejected++
+  }
+  if (rejected > 0) log('%s: %d chunks recorded as done do not match the manifest; fetching them again', manifest.fileId, rejected)
+  return bits
+}
+
 async function readState (path: string, manifest: Manifest): Promise<Uint8Array | undefined> {
+  const opened = await openForRead(path).catch(() => undefined)
+  if (opened == null) return undefined
   try {
-    const s = JSON.parse(await readFile(path, 'utf8')) as StateFile
+    // a few hundred bytes plus the bitfield in base64; anything much larger is not ours
+    if (opened.st.size > MAX_STATE_OVERHEAD + 2 * manifest.chunks / 8) return undefined
+    const s = JSON.parse(await opened.fh.readFile('utf8')) as StateFile
     const bits = Buffer.from(s.done, 'base64')
     if (s.version !== STATE_VERSION || s.fileId !== manifest.fileId.toString() || s.size !== manifest.size ||
       s.chunkSize !== manifest.chunkSize || bits.byteLength !== Math.ceil(manifest.chunks / 8)) return undefined
     return bits
   } catch {
-    return undefined // missing or torn: start over, the data is not trusted without it
+    return undefined // torn or not ours: start over
+  } finally {
+    await opened.fh.close()
   }
 }

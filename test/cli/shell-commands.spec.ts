@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { helpText, runLine } from '../../src/cli/shell/commands.js'
 import { COMMAND_NAMES } from '../../src/cli/shell/args.js'
+import { complete } from '../../src/cli/shell/complete.js'
 import { Shell } from '../../src/cli/shell/repl.js'
 import { appendHistory, loadHistory } from '../../src/cli/shell/history.js'
 import type { ShellContext, ShellOutput } from '../../src/cli/shell/commands.js'
@@ -159,6 +160,21 @@ describe('shell: commands', () => {
     assert.equal(ctx.lines.at(-1), 'error: unknown command "frobnicate"; type help for the list')
     await runLine('ls --bogus', ctx)
     assert.equal(ctx.lines.at(-1), 'error: ls: unknown option --bogus')
+  })
+
+  it("names and error text from the network print without escapes, \\r or bidi controls; Tab never offers such a name", async () => {
+    node.files = [file('evil\u001b]0;pwned\u0007\u202efdp.exe'), file('wipe\u001b[2J\rdone.txt'), file('plain.txt')]
+    await runLine('ls --flat', ctx)
+    await runLine('search e', ctx)
+    node.get = async () => { throw new Error(`ERROR: \u001b]0;pwned\u0007\rdone, 1 file verified OK\u202e${'Z'.repeat(5000)}`) }
+    await runLine('get plain.txt', ctx)
+    const text = ctx.lines.join('\n')
+    assert.doesNotMatch(text, /[\u001b\r\u0007\u202e]/u, JSON.stringify(text))
+    assert.match(text, /^evilfdp\.exe\s/m)
+    assert.match(text, /^wipe done\.txt\s/m)
+    assert.match(ctx.lines.at(-1) ?? '', /^error: ERROR:  done, 1 file verified OKZ+…$/)
+    assert.ok((ctx.lines.at(-1) ?? '').length < 2100, 'capped')
+    assert.deepEqual(complete('get ', node.files.map(f => f.name))[0], ['plain.txt '])
   })
 
   it('share and unshare resolve paths like a shell and need a running node', async () => {

@@ -31,11 +31,10 @@ class Terminal {
   readonly child: ChildProcess
   private raw = ''
 
-  constructor (args: string[], cwd: string) {
-    const env: NodeJS.ProcessEnv = { TERM: 'xterm-256color' }
-    for (const [k, v] of Object.entries(process.env)) {
-      if (!k.startsWith('FSNODE_') && k !== 'DEBUG' && k !== 'TERM') env[k] = v
-    }
+  constructor (args: string[], sb: Sandbox) {
+    // the sandbox's own HOME/XDG folders, no FSNODE_*, DEBUG or mDNS, a known terminal type
+    const env = sb.env({ TERM: 'xterm-256color' })
+    const cwd = sb.dir
     // A wide window so no line wraps; exec so a signal or hang-up reaches fsnode itself.
     const command = `stty cols 200 rows 50; exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`
     this.child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
@@ -134,7 +133,7 @@ describe('e2e: the interactive prompt on a terminal', function () {
 
   /** A prompt on a fresh data dir (so a short-lived node of its own), once it lists the share. */
   async function openPrompt (viewer: string): Promise<{ term: Terminal, listing: string }> {
-    const t = new Terminal(['shell', '--data-dir', sb.path(viewer), '--coordinator', coord.addr], sb.dir)
+    const t = new Terminal(['shell', '--data-dir', sb.path(viewer), '--coordinator', coord.addr], sb)
     term = t
     await t.expect(PROMPT_AT_END, 0, 20_000)
     // The node announces a moment after it prints its address: ask until the listing is whole.

@@ -146,7 +146,7 @@ describe('e2e: coordinator, nodes and the index', function () {
       assert.match(lines[0], c.expect)
       assert.equal(r.stdout, '')
     }
-    await assert.rejects(stat(sb.path('case4', 'data', 'control.sock')))
+    await assert.rejects(stat(sb.path('case4', 'data', 'control.sock')), { code: 'ENOENT' })
   })
 
   it('fsnode id prints a stable peer id and keeps the key private', async () => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
-import { readdir, stat, open, utimes, writeFile } from 'node:fs/promises'
-import { spawn } from 'node:child_process'
-import { Sandbox, waitFor, sleep, BIN } from './harness.js'
+import { readdir, readFile, stat, open, utimes, writeFile } from 'node:fs/promises'
+import { Sandbox, waitFor, sleep } from './harness.js'
 import { sha256File, writeRandom, writeText } from './files.js'
 import type { Daemon } from './harness.js'
 
@@ -69,21 +68,34 @@ describe('e2e: fsnode get', function () {
     assert.deepEqual(both.providers.sort(), [a.peerId, b.peerId].sort(), 'chunks came from both providers')
     assert.equal(await sha256File(both.path), await sha256File(sb.path('share-a', 'big.bin')))
 
-    // kill provider b once the download is under way
-    const child = spawn(process.execPath, [BIN, ...getArgs('big.bin', 'out2', 'dl2'), '--json'], { cwd: sb.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    // every chunk came from one of them, exactly once
+    assert.equal((both.chunksFromPeer[a.peerId] ?? 0) + (both.chunksFromPeer[b.peerId] ?? 0), both.chunks)
+
+    // kill provider b once a quarter of the file is on disk: well under way, with both serving
+    const child = sb.spawn([...getArgs('big.bin', 'out2', 'dl2'), '--json'])
     let out = ''
     let err = ''
     child.stdout.on('data', d => { out += d })
     child.stderr.on('data', d => { err += d })
-    await waitFor(async () => (await readdir(sb.path('out2', '.fsnode-partial')).catch(() => [])).length > 0, 'download started', 30_000, 20)
+    const closed = new Promise(resolve => child.on('close', resolve))
+    const partial = sb.path('out2', '.fsnode-partial')
+    const seen = await waitFor(async () => child.exitCode != null ? 'exited' : await recordedChunks(partial) >= both.chunks / 4 ? 'progress' : undefined, 'a quarter of the file recorded', 60_000, 20)
+    assert.equal(seen, 'progress', `the get ended (exit ${child.exitCode}) before b could be killed: ${err}`)
+    await assert.rejects(stat(sb.path('out2', 'big.bin')), { code: 'ENOENT' }, 'not complete when b is killed')
     b.kill()
-    const code = await new Promise(resolve => child.on('close', resolve))
+    const code = await closed
     assert.equal(code, 0, err)
     const r = JSON.parse(out)
     assert.equal(await sha256File(r.path), await sha256File(sb.path('share-a', 'big.bin')))
+    // b served part of the file before it died, a the rest; nothing was fetched twice
+    const fromB = r.chunksFromPeer[b.peerId] ?? 0
+    const fromA = r.chunksFromPeer[a.peerId] ?? 0
+    assert.ok(fromB > 0, `the killed provider served ${fromB} chunks`)
+    assert.ok(fromA > 0 && fromB < r.chunks, `a served ${fromA} chunks, b ${fromB}`)
+    assert.equal(fromA + fromB, r.chunks)
   })
 
-  it('rejects wrong bytes from a provider whose file changed behind its index, and never writes a corrupt file', async () => {
+  it('a provider whose file was edited behind its index re-hashes it: the old id fails cleanly, never a corrupt file', async () => {
     const size = 8 * 1024 * 1024
     await writeRandom(sb.path('share-bad', 'data.bin'), size)
     const { copyFile } = await import('node:fs/promises')
@@ -95,21 +107,27 @@ describe('e2e: fsnode get', function () {
     const expected = await sha256File(sb.path('share-good', 'data.bin'))
     const bad = await provider('bad')
     await listed(1)
+    const oldId = r0(await lookupId(sb, coord, 'data.bin'))
     await bad.stop()
-    // edit the file while its node is down: same size, mtime restored, so the hash cache
-    // still trusts it and the restarted node serves the edited bytes under the old id
+    // edit the file while its node is down: same size, mtime restored; its ctime still tells,
+    // so the restarted node re-hashes it and announces the new id in place of the old
     const fh = await open(sb.path('share-bad', 'data.bin'), 'r+')
     await fh.write(Buffer.alloc(4096, 0xee), 0, 4096, 1024 * 1024)
     await fh.close()
     await utimes(sb.path('share-bad', 'data.bin'), mtime, mtime)
     const bad2 = await provider('bad')
+    await waitFor(async () => {
+      const ids = await lookupId(sb, coord, 'data.bin')
+      return ids.length === 1 && ids[0] !== oldId
+    }, 'the edited file announced under a new id', 30_000)
 
-    // with no honest provider: a clear error, exit 1, nothing under the final name
-    const fail = await sb.run([...getArgs('data.bin', 'out-fail'), '--json'], { timeoutMs: 120_000 })
+    // nobody serves the old id any more: a clear error, exit 1, nothing under the final name
+    const fail = await sb.run([...getArgs(oldId, 'out-fail'), '--json'], { timeoutMs: 120_000 })
     assert.equal(fail.code, 1, fail.stderr)
     assert.match(fail.stderr.trim(), /^fsnode: .+/)
     assert.equal(fail.stderr.trim().split('\n').length, 1)
-    await assert.rejects(stat(sb.path('out-fail', 'data.bin')))
+    await assert.rejects(stat(sb.path('out-fail', 'data.bin')), { code: 'ENOENT' })
+    await assert.rejects(stat(sb.path('out-fail', oldId)), { code: 'ENOENT' })
 
     // an honest provider appears: the download completes from it, byte-identical
     const good = await provider('good')
@@ -117,7 +135,7 @@ describe('e2e: fsnode get', function () {
       const r = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
       return r.some((f: any) => f.providers.some((p: any) => p.peerId === good.peerId))
     }, 'honest provider listed', 30_000)
-    const r = await sb.json([...getArgs(r0(await lookupId(sb, coord, 'data.bin')), 'out-ok')], { timeoutMs: 120_000 })
+    const r = await sb.json([...getArgs(oldId, 'out-ok')], { timeoutMs: 120_000 })
     assert.equal(await sha256File(r.path), expected)
     assert.ok(r.providers.includes(good.peerId))
     void bad2
@@ -128,21 +146,33 @@ describe('e2e: fsnode get', function () {
     await writeRandom(sb.path('share-a', 'resume.bin'), size)
     let a = await provider('a')
     await listed(1)
-    const child = spawn(process.execPath, [BIN, ...getArgs('resume.bin'), '--json'], { cwd: sb.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = sb.spawn([...getArgs('resume.bin'), '--json'])
+    const closed = new Promise(resolve => child.on('close', resolve))
+    const partial = sb.path('out', '.fsnode-partial')
     // once some chunks are recorded on disk, pull the plug on the provider
-    await waitFor(async () => (await readdir(sb.path('out', '.fsnode-partial')).catch(() => [])).some(n => n.endsWith('.state')), 'partial state on disk', 60_000, 10)
+    let err = ''
+    child.stderr.on('data', d => { err += d })
+    child.stdout.resume()
+    const seen = await waitFor(async () => child.exitCode != null ? 'exited' : await recordedChunks(partial) > 0 ? 'progress' : undefined, 'progress recorded on disk', 60_000, 10)
+    assert.equal(seen, 'progress', `the get ended (exit ${child.exitCode}) before the provider could be killed: ${err}`)
     a.kill()
-    const code = await new Promise(resolve => child.on('close', resolve))
+    const code = await closed
     assert.equal(code, 1, 'the get fails with the only provider gone')
-    await assert.rejects(stat(sb.path('out', 'resume.bin')), 'no file under the final name')
+    await assert.rejects(stat(sb.path('out', 'resume.bin')), { code: 'ENOENT' }, 'no file under the final name')
 
     a = await provider('a')
+    let before = 0
     const r = await waitFor(async () => {
+      before = await recordedChunks(partial) // what this attempt starts from
       const res = await sb.run([...getArgs('resume.bin'), '--json'], { timeoutMs: 120_000 })
       return res.code === 0 ? JSON.parse(res.stdout) : undefined
     }, 'resumed get', 60_000, 1000)
-    assert.ok(r.resumedChunks > 0, `resumed ${r.resumedChunks} chunks`)
     assert.equal(await sha256File(r.path), await sha256File(sb.path('share-a', 'resume.bin')))
+    // it reused exactly the chunks recorded, and fetched exactly the others
+    assert.ok(before > 0 && before < r.chunks, `${before} of ${r.chunks} chunks recorded when the provider died`)
+    assert.equal(r.resumedChunks, before)
+    assert.equal(Object.values(r.chunksFromPeer as Record<string, number>).reduce((n, c) => n + c, 0), r.chunks - before)
+    assert.deepEqual(Object.keys(r.chunksFromPeer), [a.peerId])
   })
 
   it('unknown names and ids fail with exit 1; a name shared with two contents asks for the file id', async () => {
@@ -204,6 +234,20 @@ describe('e2e: fsnode get', function () {
     await sleep(10)
   })
 })
+
+/** Chunks the (single) download state under `partialDir` records as on disk; 0 while none. */
+async function recordedChunks (partialDir: string): Promise<number> {
+  const names = (await readdir(partialDir).catch(() => [])).filter(n => n.endsWith('.state'))
+  if (names.length !== 1) return 0
+  try {
+    const state = JSON.parse(await readFile(`${partialDir}/${names[0]}`, 'utf8'))
+    let n = 0
+    for (const byte of Buffer.from(state.done, 'base64')) for (let b = byte; b > 0; b >>= 1) n += b & 1
+    return n
+  } catch {
+    return 0 // gone meanwhile (the download completed)
+  }
+}
 
 async function lookupIds (sb: Sandbox, coord: Daemon, name: string): Promise<string[]> {
   const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])

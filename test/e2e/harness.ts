@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, rm, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { ChildProcess } from 'node:child_process'
+import type { ChildProcess, ChildProcessWithoutNullStreams } from 'node:child_process'
 
 /** The fsnode command as a user runs it, under the same Node as the tests. */
 export const BIN = resolve(import.meta.dirname, '../../../bin/fsnode.js')
@@ -20,14 +20,27 @@ export interface RunOptions {
   input?: string
 }
 
-/** Env for child processes: no inherited FSNODE_* settings, and no DEBUG noise on stderr. */
-function childEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/**
+ * Env for an fsnode process isolated from the machine: its own HOME and XDG folders under
+ * `home` (so no user config, data dir or control socket of the person running the tests is
+ * used), no inherited FSNODE_* settings or DEBUG, and no mDNS (nodes of concurrent tests would
+ * find each other). `extra` sets what a test needs, e.g. FSNODE_MDNS=1 in the mDNS test.
+ */
+export function isolatedEnv (home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('FSNODE_') && k !== 'DEBUG') env[k] = v
+    if (!k.startsWith('FSNODE_') && !k.startsWith('XDG_') && k !== 'DEBUG' && k !== 'HOME') env[k] = v
   }
-  // no mDNS unless a test asks for it: nodes of concurrent tests would find each other
-  return { ...env, FSNODE_MDNS: '0', ...extra }
+  return {
+    ...env,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    XDG_STATE_HOME: join(home, '.local', 'state'),
+    FSNODE_MDNS: '0',
+    ...extra
+  }
 }
 
 /** A scratch folder per test; the cwd of every command so no ./config.json is picked up. */
@@ -36,7 +49,28 @@ export class Sandbox {
   private constructor (readonly dir: string) {}
 
   static async create (): Promise<Sandbox> {
-    return new Sandbox(await mkdtemp(join(tmpdir(), 'fsnode-e2e-')))
+    const sb = new Sandbox(await mkdtemp(join(tmpdir(), 'fsnode-e2e-')))
+    await mkdir(sb.home, { recursive: true })
+    return sb
+  }
+
+  /** HOME (and XDG folders) of every process this sandbox starts. */
+  get home (): string {
+    return this.path('.home')
+  }
+
+  /** The env of this sandbox's processes, plus what a test sets. */
+  env (extra?: Record<string, string>): NodeJS.ProcessEnv {
+    return isolatedEnv(this.home, extra)
+  }
+
+  /** Start `fsnode ARGS` in the background, stdout and stderr piped; stopped by cleanup(). */
+  spawn (args: string[], options: Pick<RunOptions, 'cwd' | 'env'> = {}): ChildProcessWithoutNullStreams {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? this.dir, env: this.env(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
+    child.stdin.end()
+    this.procs.add(child)
+    child.on('exit', () => this.procs.delete(child))
+    return child
   }
 
   path (...parts: string[]): string {
@@ -54,7 +88,7 @@ export class Sandbox {
     return await new Promise((resolvePromise, reject) => {
       const child = spawn(process.execPath, [BIN, ...args], {
         cwd: options.cwd ?? this.dir,
-        env: childEnv(options.env),
+        env: this.env(options.env),
         stdio: ['pipe', 'pipe', 'pipe']
       })
       let stdout = ''
@@ -87,7 +121,7 @@ export class Sandbox {
   async daemon (args: string[], options: RunOptions = {}): Promise<Daemon> {
     const child = spawn(process.execPath, [BIN, ...args, '--json'], {
       cwd: options.cwd ?? this.dir,
-      env: childEnv(options.env),
+      env: this.env(options.env),
       stdio: ['ignore', 'pipe', 'pipe']
     })
     this.procs.add(child)

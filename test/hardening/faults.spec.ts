@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { readdir, stat } from 'node:fs/promises'
 import { promisify } from 'node:util'
-import { BIN, Sandbox, waitFor } from '../e2e/harness.js'
+import { Sandbox, waitFor } from '../e2e/harness.js'
 import { sha256File, writeRandom } from '../e2e/files.js'
 import type { Daemon } from '../e2e/harness.js'
 
@@ -40,13 +40,20 @@ describe('hardening: faults', function () {
   it('a downloader killed with SIGKILL mid-transfer resumes when started again, and the file verifies', async () => {
     const expected = await provide('big.bin', 160 * MiB)
     const out = sb.path('out')
-    const child = spawn(process.execPath, [BIN, ...getArgs('big.bin', out), '--json'], { cwd: sb.dir, stdio: 'ignore' })
+    const child = sb.spawn([...getArgs('big.bin', out), '--json'])
     const exited = new Promise(resolve => child.on('exit', resolve))
+    let stderr = ''
+    child.stderr.on('data', d => { stderr += d })
+    child.stdout.resume()
     // kill -9 once progress is on disk: the state file is written after the data is fsynced
-    await waitFor(async () => (await readdir(sb.path('out', PARTIAL)).catch(() => [])).some(n => n.endsWith('.state')), 'recorded progress', 60_000, 5)
+    const seen = await waitFor(async () => {
+      if (child.exitCode != null) return 'exited'
+      return (await readdir(sb.path('out', PARTIAL)).catch(() => [])).some(n => n.endsWith('.state')) ? 'progress' : undefined
+    }, 'recorded progress', 60_000, 5)
+    assert.equal(seen, 'progress', `the get ended (exit ${child.exitCode}) before progress was seen: ${stderr}`)
     child.kill('SIGKILL')
     await exited
-    await assert.rejects(stat(sb.path('out', 'big.bin')), 'no file under the final name after the kill')
+    await assert.rejects(stat(sb.path('out', 'big.bin')), { code: 'ENOENT' }, 'no file under the final name after the kill')
 
     const r = await sb.json(getArgs('big.bin', out), { timeoutMs: 90_000 })
     assert.ok(r.resumedChunks > 0, `resumed ${r.resumedChunks} chunks`)

@@ -9,6 +9,9 @@ import { lpEncode } from '../../src/wire/framing.js'
 import { StreamReader } from '../../src/wire/stream-reader.js'
 import { Cleanup, makeHost, makeProvider, randomFile, sha256File, shareFile, tempDir } from '../transfer/helpers.js'
 import { RejectionGuard } from './fuzz.js'
+import { fakeCoordinator } from './fake-coordinator.js'
+import { Sandbox } from '../e2e/harness.js'
+import { MAX_REMOTE_TEXT } from '../../src/util/constants.js'
 import type { TestProvider } from '../transfer/helpers.js'
 import type { Host } from '../../src/host/create-host.js'
 import type { SharedFile } from '../../src/share/types.js'
@@ -131,6 +134,67 @@ describe('hardening: hostile providers against the real downloader', function ()
       const left = await readdir(alone)
       assert.ok(!left.includes('data.bin'), `found ${left.join(', ')}`)
       assert.ok(left.every(n => n === PARTIAL_DIR))
+    })
+  }
+})
+
+/** An error text meant to take over the terminal: retitle it, erase and rewrite the line,
+ * print a fake success, reverse the text, clear the screen (8-bit CSI), and be long. */
+const HOSTILE_TEXT = '\u001b]0;pwned\u0007\u001b[2K\r\u001b[1Adone, 1 file verified OK\n\u202eKO deifirev\u202c\u009b2J\u200b' + 'Z'.repeat(3000)
+
+/** A provider that answers the manifest (or, once the manifest is served, every chunk) with
+ * ERROR and HOSTILE_TEXT. */
+async function lyingProvider (cleanup: Cleanup, file: SharedFile, phase: 'manifest' | 'chunk'): Promise<{ peerId: string, addrs: string[] }> {
+  const host = await makeHost(cleanup)
+  await host.handle(CHUNK_PROTOCOL, (stream) => {
+    const reader = new StreamReader(stream)
+    void (async () => {
+      for (let f; (f = await reader.readLp(1024)) != null;) {
+        const req = ChunkRequest.decode(f)
+        if (req.type === ChunkRequest.Type.MANIFEST && phase === 'chunk') {
+          stream.send(lpEncode(ChunkResponse.encode({ status: ChunkResponse.Status.OK, length: file.manifest.bytes.byteLength })))
+          stream.send(file.manifest.bytes)
+          continue
+        }
+        stream.send(lpEncode(ChunkResponse.encode({ status: ChunkResponse.Status.ERROR, length: 0, error: HOSTILE_TEXT })))
+      }
+    })().catch(() => {})
+  })
+  return { peerId: host.peerId.toString(), addrs: host.getMultiaddrs().map(String) }
+}
+
+describe('hardening: a hostile provider\'s error text on the terminal of `fsnode get`', function () {
+  this.timeout(120_000)
+  const cleanup = new Cleanup()
+  let sb: Sandbox
+  let file: SharedFile
+
+  before(async () => {
+    sb = await Sandbox.create()
+    cleanup.add(async () => { await sb.cleanup() })
+    file = await shareFile(await randomFile(sb.path('report.pdf'), MiB), 'report.pdf')
+  })
+  after(async () => { await cleanup.run() })
+
+  for (const phase of ['manifest', 'chunk'] as const) {
+    it(`an OSC title, CSI, \\r, bidi overrides and a fake "done" line in a ${phase} error reach stderr stripped and capped`, async () => {
+      const liar = await lyingProvider(cleanup, file, phase)
+      const coordinator = await fakeCoordinator(cleanup, [{ name: 'report.pdf', fileId: file.fileId, size: file.size, provider: liar }])
+      const r = await sb.run(['get', 'report.pdf', '--data-dir', sb.path(`dl-${phase}`), '--coordinator', coordinator, '--out', sb.path(`out-${phase}`)])
+      assert.equal(r.code, 1, r.stderr)
+      assert.equal(r.stdout, '')
+      // the provider's words are reported (so the user learns why), inert and on the one line
+      assert.match(r.stderr, phase === 'manifest' ? /^fsnode: no provider answered with the manifest .*ERROR: / : /^fsnode: no provider could supply chunks .*ERROR for chunk \d+: /)
+      assert.match(r.stderr, /done, 1 file verified OK/)
+      for (const bad of ['\u001b', '\r', '\u0007', '\u202e', '\u202c', '\u009b', '\u200b']) {
+        assert.ok(!r.stderr.includes(bad), `stderr contains U+${bad.charCodeAt(0).toString(16).padStart(4, '0')}: ${JSON.stringify(r.stderr)}`)
+      }
+      assert.ok(!r.stderr.includes(']0;pwned'), 'the title sequence is removed whole')
+      assert.equal(r.stderr.split('\n').length, 2, `one line: ${JSON.stringify(r.stderr)}`)
+      assert.ok(r.stderr.endsWith('\n'))
+      // capped: at most MAX_REMOTE_TEXT characters of the 3000 Zs
+      assert.ok(!r.stderr.includes('Z'.repeat(MAX_REMOTE_TEXT + 1)), `not capped: ${r.stderr.length} characters`)
+      assert.ok(r.stderr.length < 2 * MAX_REMOTE_TEXT + 400, `${r.stderr.length} characters`)
     })
   }
 })

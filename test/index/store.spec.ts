@@ -125,8 +125,15 @@ describe('index/store', () => {
 
   it('user text never reaches MATCH as syntax', async () => {
     store.announce(A, { replace: true, entries: await entries('a b.txt', 'near.txt') })
-    for (const text of ['"a OR b*` NEAR(', 'a AND', '*', '"', 'name:a', '(((', 'NOT a', '^a', 'a:b', '- a', '\u0000', '']) {
-      assert.doesNotThrow(() => store.search(text, { limit: 10 }), `search ${JSON.stringify(text)}`)
+    // each text means its words, every one required as a prefix; read as FTS5 syntax, 'a OR
+    // near' and 'NOT a' would match, 'name:a' would filter a column, 'a AND' and '(((' would throw
+    const cases: Array<[string, string[]]> = [
+      ['"a OR b*` NEAR(', []], ['a OR near', []], ['a AND', []], ['NOT a', []], ['name:a', []],
+      ['*', []], ['"', []], ['(((', []], ['\u0000', []], ['', []],
+      ['^a', ['a b.txt']], ['a:b', ['a b.txt']], ['- a', ['a b.txt']], ['near*', ['near.txt']]
+    ]
+    for (const [text, expected] of cases) {
+      assert.deepEqual(store.search(text, { limit: 10 }).entries.map(e => e.name), expected, `search ${JSON.stringify(text)}`)
     }
     assert.equal(toFtsQuery('"a OR b*` NEAR('), '"a"* "or"* "b"* "near"*')
     assert.equal(toFtsQuery('*** ((('), undefined)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { multiaddr } from '@multiformats/multiaddr'
 import { hostOf, inboundGuard } from '../../src/host/inbound-guard.js'
+import { addressKey } from '../../src/transfer/slots.js'
 import type { MultiaddrConnection } from '@libp2p/interface'
 
 const RELAY = '/ip4/7.0.0.1/tcp/7870/p2p/12D3KooWLCx3W7qToTsYanK8Ka6ETK6nL3S4qschCNTimXFJPzoY'
@@ -32,5 +33,15 @@ describe('inbound guard: relayed connections count per relayed peer, not per rel
     // ...but another peer behind the same relay still gets in (counted by relay IP, all three
     // would be one host and this one refused)
     assert.equal(await deny(`${RELAY}/p2p-circuit/p2p/${PEERS[2]}`), false)
+  })
+})
+
+describe('chunk server: relayed connections count per relayed peer, not per relay IP', () => {
+  it('addressKey keys a relayed connection by its relayed peer, a direct one by IP', () => {
+    const a = addressKey(multiaddr(`${RELAY}/p2p-circuit/p2p/${PEERS[0]}`))
+    const b = addressKey(multiaddr(`${RELAY}/p2p-circuit/p2p/${PEERS[1]}`))
+    assert.notEqual(a, b, 'two peers behind one relay must not share a quota')
+    assert.equal(a, `relayed:${PEERS[0]}`)
+    assert.equal(addressKey(multiaddr('/ip4/7.0.0.1/tcp/7870')), '7.0.0.1')
   })
 })

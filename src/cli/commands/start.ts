@@ -3,6 +3,8 @@ import { nodeConfigFrom, printJson } from '../session.js'
 import { formatBytes } from '../format.js'
 import { waitForShutdown } from '../shutdown.js'
 import { plural } from '../render.js'
+import { terminalText } from '../../util/terminal-text.js'
+import { MAX_ERROR_LINE } from '../../util/constants.js'
 import type { CommonOptions } from '../session.js'
 
 export interface StartOptions extends CommonOptions {
@@ -13,7 +15,7 @@ export interface StartOptions extends CommonOptions {
 
 export async function runStart (opts: StartOptions): Promise<void> {
   const config = nodeConfigFrom(opts)
-  const node = await FsNode.daemon(config, { log: line => { if (opts.json !== true) process.stdout.write(line + '\n') } })
+  const node = await FsNode.daemon(config, { log: line => { if (opts.json !== true) process.stdout.write(terminalText(line, MAX_ERROR_LINE) + '\n') } })
   const s = await node.status()
   if (opts.json === true) {
     printJson({ peerId: s.peerId, addrs: s.addrs, dataDir: s.dataDir, shareDir: config.shareDir, files: s.share?.files ?? 0, coordinatorAddrs: s.embeddedCoordinatorAddrs ?? [] })

@@ -5,6 +5,8 @@ import { NoNodeRunningError } from '../session.js'
 import { table } from '../format.js'
 import { formatPeers, formatStatus, getSummary, plural } from '../render.js'
 import { COMMAND_NAMES, COMMAND_OPTIONS, ShellUsageError, isCommandName, parseOptions, splitArgs } from './args.js'
+import { terminalText } from '../../util/terminal-text.js'
+import { MAX_ERROR_LINE } from '../../util/constants.js'
 import type { CommandName } from './args.js'
 import type { NodeApi, ProgressEvent } from '../../node/api.js'
 
@@ -56,7 +58,7 @@ export async function runLine (line: string, ctx: ShellContext, signal?: AbortSi
     return await untilAborted(COMMANDS[name].run(args, ctx, signal), signal) ?? 'continue'
   } catch (err: any) {
     if (signal?.aborted === true) ctx.out.print(cancelledMessage(words))
-    else ctx.out.print(`error: ${String(err?.message ?? err).split('\n')[0]}`)
+    else ctx.out.print(`error: ${terminalText(String(err?.message ?? err).split('\n')[0], MAX_ERROR_LINE)}`)
     if (process.env.DEBUG != null && err?.stack != null && signal?.aborted !== true) ctx.out.print(err.stack)
     return 'continue'
   }

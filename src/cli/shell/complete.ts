@@ -1,4 +1,5 @@
 import { COMMAND_NAMES, COMMAND_OPTIONS, NETWORK_ARGUMENT, isCommandName, lex } from './args.js'
+import { isTerminalSafe } from '../../util/terminal-text.js'
 import type { Quote } from './args.js'
 
 /**
@@ -49,7 +50,9 @@ export function complete (line: string, names: readonly string[]): Completion {
   }
   const kind = networkArgument(p)
   if (kind == null) return [[], p.raw]
-  return [render(nextLevel(names, p.value, kind === 'folders'), p), p.raw]
+  // a name that would not print as itself (escapes, bidi controls) is never offered: readline
+  // would echo it to the terminal and put it on the line
+  return [render(nextLevel(names.filter(n => isTerminalSafe(n)), p.value, kind === 'folders'), p), p.raw]
 }
 
 /** 'files' or 'folders' when the word under the cursor is the command's network argument. */
