@@ -7,7 +7,7 @@ import { NatScenario } from './scenario.js'
 const MiB = 1024 * 1024
 
 describe('behind NAT: a public node and a NATed node end on a direct connection (netns, DCUtR)', function () {
-  this.timeout(120_000)
+  this.timeout(240_000)
   const reason = netnsUnavailable()
   let net: NatScenario
 

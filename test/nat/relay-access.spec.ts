@@ -6,7 +6,7 @@ import { netnsUnavailable } from './netns.js'
 import { NatScenario } from './scenario.js'
 
 describe('behind NAT: only the network\'s peers may use the relay (netns)', function () {
-  this.timeout(120_000)
+  this.timeout(240_000)
   const reason = netnsUnavailable()
   let net: NatScenario
 
@@ -30,7 +30,7 @@ describe('behind NAT: only the network\'s peers may use the relay (netns)', func
     const refused = await waitFor(async () => {
       const s = await net.status('b')
       return s.reachability.relays[0]?.error != null ? s : undefined
-    }, 'b\'s refused reservation', 30_000)
+    }, 'b\'s refused reservation', 60_000)
     assert.equal(refused.reachability.mode, 'lan')
     assert.equal(refused.reachability.relays[0].reserved, false)
     assert.match(refused.reachability.relays[0].error, /not allowed to use the relay \(PERMISSION_DENIED; see coordinator\.allowPeers\)/)

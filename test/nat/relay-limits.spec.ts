@@ -9,7 +9,7 @@ const MiB = 1024 * 1024
 const circuit = (addrs: string[]): boolean => addrs.some(x => x.includes('/p2p-circuit'))
 
 describe('behind NAT: relay limits and a coordinator restart (netns)', function () {
-  this.timeout(120_000)
+  this.timeout(240_000)
   const reason = netnsUnavailable()
   let net: NatScenario
   const relay = { maxReservations: 1, peerBytesPerSecond: 2 * MiB }
@@ -33,7 +33,7 @@ describe('behind NAT: relay limits and a coordinator restart (netns)', function 
     const s = await waitFor(async () => {
       const st = await net.status('b')
       return st.reachability.relays[0]?.error != null ? st : undefined
-    }, 'b\'s refused reservation', 30_000)
+    }, 'b\'s refused reservation', 60_000)
     assert.equal(s.reachability.relays[0].reserved, false)
     assert.match(s.reachability.relays[0].error, /refused: the relay is full \(RESERVATION_REFUSED; see coordinator\.relay\.maxReservations\)/)
     assert.equal((await net.status('a')).reachability.mode, 'relayed')
@@ -53,13 +53,13 @@ describe('behind NAT: relay limits and a coordinator restart (netns)', function 
   it('a relayed transfer cut by a coordinator restart fails with an error, then resumes once the relay is back', async () => {
     await net.sees('b', 'cut.bin', circuit)
     const out = net.home('b', 'out2')
-    const running = net.run('b', ['get', 'cut.bin', '--out', out, '--json'], 90_000)
+    const running = net.run('b', ['get', 'cut.bin', '--out', out, '--json'], 150_000)
     let settled: any
     void running.then(r => { settled = r }, err => { settled = err })
     await waitFor(async () => {
       if (settled != null) throw new Error(`the get ended before the cut: ${JSON.stringify(settled)}`)
       return (await net.status('b')).downloads.some((d: any) => d.bytesDone >= MiB)
-    }, 'the relayed download to be under way', 30_000, 200)
+    }, 'the relayed download to be under way', 60_000, 200)
     net.coordinator?.kill()
     const cut = await running
     assert.equal(cut.code, 1, cut.stdout)
@@ -70,7 +70,7 @@ describe('behind NAT: relay limits and a coordinator restart (netns)', function 
     await net.startCoordinator({ relay: { ...relay, maxReservations: 2 } })
     await net.relayed('a') // a re-reserved on the restarted coordinator
     await net.sees('b', 'cut.bin', circuit)
-    const got = await net.json('b', ['get', 'cut.bin', '--out', out], 90_000)
+    const got = await net.json('b', ['get', 'cut.bin', '--out', out], 150_000)
     assert.ok((got.resumedChunks ?? 0) > 0, `nothing resumed: ${JSON.stringify(got)}`)
     assert.equal(await sha256File(net.home('b', 'out2', 'cut.bin')), await sha256File(net.home('a', 'shared', 'cut.bin')))
   })

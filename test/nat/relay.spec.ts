@@ -6,7 +6,7 @@ import { NatScenario } from './scenario.js'
 const circuit = (addrs: string[]): boolean => addrs.some(x => x.includes('/p2p-circuit'))
 
 describe('behind NAT: two NATed nodes through the coordinator (netns)', function () {
-  this.timeout(120_000)
+  this.timeout(240_000)
   const reason = netnsUnavailable()
   let net: NatScenario
 

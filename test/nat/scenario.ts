@@ -90,7 +90,7 @@ export class NatScenario {
     return await waitFor(async () => {
       const st = await this.status(name)
       return st.reachability?.mode === 'relayed' && st.addrs.some((x: string) => x.includes('/p2p-circuit')) ? st : undefined
-    }, `${name} to hold a relay reservation`, 30_000)
+    }, `${name} to hold a relay reservation`, 60_000)
   }
 
   /** Wait until `name`'s ls shows `file` from a provider whose addresses satisfy `addrs`. */
@@ -98,7 +98,7 @@ export class NatScenario {
     await waitFor(async () => {
       const ls = await this.json(name, ['ls'])
       return ls.some((f: any) => f.name === file && f.providers.some((p: any) => addrs(p.addrs)))
-    }, `${file} in ${name}'s ls`, 30_000)
+    }, `${file} in ${name}'s ls`, 60_000)
   }
 
   private async saveLog (name: string, d?: Daemon): Promise<void> {
