@@ -11,6 +11,7 @@ import { restartCase } from './restart.js'
 import { coordinatorCase } from './coordinator.js'
 import { dhtCase } from './dht.js'
 import { chunkSizeCase } from './chunk-size.js'
+import { relayCase } from './relay.js'
 import type { BenchCase } from '../lib/types.js'
 
 export const CASES: BenchCase[] = [
@@ -25,5 +26,6 @@ export const CASES: BenchCase[] = [
   restartCase,
   coordinatorCase,
   dhtCase,
-  chunkSizeCase
+  chunkSizeCase,
+  relayCase
 ]

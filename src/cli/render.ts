@@ -19,6 +19,7 @@ export function getSummary (result: GetResult): string {
 
 export function formatPeers (s: StatusInfo): string {
   const lines = [`peers:       ${s.peers} connected`]
+  if (s.reachability != null) lines.push(...reachabilityLines(s.reachability))
   if (s.embeddedCoordinator) lines.push('coordinator: embedded')
   for (const c of s.coordinators) lines.push(coordinatorLine(c))
   if (s.coordinators.length === 0 && !s.embeddedCoordinator) lines.push('coordinator: none (peers found through the DHT and the LAN)')
@@ -32,6 +33,7 @@ export function formatStatus (s: StatusInfo): string {
     `peer id:     ${s.peerId}`
   ]
   if (s.addrs.length > 0) lines.push(`addresses:   ${s.addrs.join('\n             ')}`)
+  if (s.reachability != null) lines.push(...reachabilityLines(s.reachability))
   if (s.embeddedCoordinator) lines.push('coordinator: embedded')
   for (const c of s.coordinators) lines.push(coordinatorLine(c))
   if (s.share != null) {
@@ -41,9 +43,21 @@ export function formatStatus (s: StatusInfo): string {
     if (s.share.lastError != null) lines.push(`warning:     ${terminalText(s.share.lastError)}`)
   }
   for (const extra of s.shares ?? []) lines.push(`also shared: ${extra.path}`)
-  lines.push(`peers:       ${s.peers} connected`)
+  const relayed = s.connections?.filter(c => c.relayed).length ?? 0
+  lines.push(`peers:       ${s.peers} connected${relayed > 0 ? ` (${relayed} connection${relayed === 1 ? '' : 's'} through a relay)` : ''}`)
   for (const d of s.downloads) lines.push(`downloading: ${terminalText(d.name, MAX_DISPLAY_NAME)} ${formatBytes(d.bytesDone)}/${formatBytes(d.bytesTotal)}`)
   return lines.join('\n')
+}
+
+function reachabilityLines (r: NonNullable<StatusInfo['reachability']>): string[] {
+  const how = r.mode === 'public'
+    ? `directly on ${r.public.join(', ')}`
+    : r.mode === 'relayed'
+      ? `through the relay of ${r.relays.filter(x => x.reserved).map(x => x.relay).join(', ')} (no public address)`
+      : 'only from its own network (no public address, no relay slot)'
+  const lines = [`reachable:   ${how}`]
+  for (const x of r.relays) if (!x.reserved && x.error != null) lines.push(`relay:       ${x.error}`)
+  return lines
 }
 
 function coordinatorLine (c: StatusInfo['coordinators'][number]): string {

@@ -10,8 +10,10 @@ export const DEFAULT_COORDINATOR_DATA_DIR = `${paths.data}/coordinator`
 export const USER_CONFIG_FILE = `${paths.config}/config.json`
 export const LOCAL_CONFIG_FILE = 'config.json'
 
-export const DEFAULT_NODE_LISTEN = ['/ip4/0.0.0.0/tcp/0']
-export const DEFAULT_COORDINATOR_LISTEN = ['/ip4/0.0.0.0/tcp/7870']
+/** IPv4 and IPv6: many NATed networks have global IPv6 addresses that need no relay (a host
+ * without IPv6 just listens on IPv4). */
+export const DEFAULT_NODE_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0']
+export const DEFAULT_COORDINATOR_LISTEN = ['/ip4/0.0.0.0/tcp/7870', '/ip6/::/tcp/7870']
 export const DEFAULT_SHARE_DIR = 'shared'
 export const DEFAULT_DOWNLOADS_DIR = 'downloads'
 

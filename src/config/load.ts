@@ -4,6 +4,8 @@ import { isKeyText, MAX_KEY_FILE_BYTES, parseNetworkKey } from '../host/network-
 import { configSchema, describeIssue, isMultiaddr, nodeSchema, coordinatorSchema } from './schema.js'
 import type { ConfigFile, Limits } from './schema.js'
 import { ConfigError } from './errors.js'
+import { DEFAULT_RELAY_LIMITS } from '../relay/server.js'
+import type { RelayLimits } from '../relay/server.js'
 import {
   DEFAULT_COORDINATOR_DATA_DIR, DEFAULT_COORDINATOR_LISTEN, DEFAULT_DATA_DIR, DEFAULT_DOWNLOADS_DIR,
   DEFAULT_GRACE_SECONDS, DEFAULT_LIMITS, DEFAULT_NODE_LISTEN, DEFAULT_SHARE_DIR, LOCAL_CONFIG_FILE,
@@ -41,6 +43,16 @@ export interface NodeConfig {
   networkKey?: Uint8Array
   /** An embedded coordinator's announce allow-list (the file's coordinator.allowPeers). */
   coordinatorAllowPeers?: string[]
+  /** An embedded coordinator's relay (the file's coordinator.relay). */
+  coordinatorRelay: RelayConfig
+  /** Reserve a relay slot on the coordinators when not directly reachable. */
+  relay: boolean
+  /** UPnP port mapping on the home router. */
+  upnp: boolean
+}
+
+export interface RelayConfig extends RelayLimits {
+  enabled: boolean
 }
 
 export interface CoordinatorConfig {
@@ -49,8 +61,13 @@ export interface CoordinatorConfig {
   listen: string[]
   graceSeconds: number
   networkKey?: Uint8Array
-  /** Peers allowed to announce; undefined: everyone on the network. */
+  /** Peers allowed to announce (and to use the relay); undefined: everyone on the network. */
   allowPeers?: string[]
+  relay: RelayConfig
+}
+
+function relayConfig (section: ConfigFile['coordinator']): RelayConfig {
+  return { enabled: true, ...DEFAULT_RELAY_LIMITS, ...(section?.relay ?? {}) }
 }
 
 type Env = Record<string, string | undefined>
@@ -149,7 +166,9 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     seed: envBool(env, 'FSNODE_SEED'),
     mdns: envBool(env, 'FSNODE_MDNS'),
     peers: envList(env, 'FSNODE_PEERS'),
-    networkKey: env.FSNODE_NETWORK_KEY || undefined
+    networkKey: env.FSNODE_NETWORK_KEY || undefined,
+    relay: envBool(env, 'FSNODE_RELAY'),
+    upnp: envBool(env, 'FSNODE_UPNP')
   }
   checkOverrides('node', 'environment (FSNODE_*)', fromEnv)
   const fromFlags = {
@@ -188,7 +207,10 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     peers: pick('peers')?.v ?? [],
     limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}) },
     networkKey,
-    coordinatorAllowPeers: whole.coordinator?.allowPeers
+    coordinatorAllowPeers: whole.coordinator?.allowPeers,
+    coordinatorRelay: relayConfig(whole.coordinator),
+    relay: pick('relay')?.v ?? true,
+    upnp: pick('upnp')?.v ?? true
   }
 }
 
@@ -217,7 +239,8 @@ export function loadCoordinatorConfig (flags: Flags, env: Env = process.env, cwd
     listen: flags.listen ?? envListen ?? file.listen ?? DEFAULT_COORDINATOR_LISTEN,
     graceSeconds: envGrace ?? file.graceSeconds ?? DEFAULT_GRACE_SECONDS,
     networkKey,
-    allowPeers: file.allowPeers
+    allowPeers: file.allowPeers,
+    relay: relayConfig({ relay: file.relay })
   }
 }
 

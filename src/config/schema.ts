@@ -39,6 +39,18 @@ export const limitsSchema = z.object({
   concurrentFiles: positiveInt.max(64).optional()
 }).strict()
 
+const nonNegativeInt = z.number().int().nonnegative()
+
+/** The coordinator's circuit relay (see README "Behind NAT"). */
+export const relaySchema = z.object({
+  enabled: z.boolean().optional(),
+  maxReservations: positiveInt.max(100_000).optional(),
+  reservationTtlSeconds: positiveInt.min(60).max(24 * 3600).optional(),
+  /** 0: no limit */
+  peerBytesPerSecond: nonNegativeInt.optional(),
+  totalBytesPerSecond: nonNegativeInt.optional()
+}).strict()
+
 export const nodeSchema = z.object({
   listen: z.array(listenAddr).optional(),
   coordinators: z.array(coordinatorAddr).optional(),
@@ -55,7 +67,11 @@ export const nodeSchema = z.object({
   seed: z.boolean().optional(),
   limits: limitsSchema.optional(),
   /** Join only the private network of this key (see `fsnode network-key`). */
-  networkKey: networkKey.optional()
+  networkKey: networkKey.optional(),
+  /** Reserve a relay slot on the coordinators when not directly reachable. */
+  relay: z.boolean().optional(),
+  /** Ask the home router for a port mapping by UPnP. */
+  upnp: z.boolean().optional()
 }).strict()
 
 export const coordinatorSchema = z.object({
@@ -64,7 +80,8 @@ export const coordinatorSchema = z.object({
   graceSeconds: positiveInt.optional(),
   networkKey: networkKey.optional(),
   /** Only these peers may announce; everyone on the network may still list and look up. */
-  allowPeers: z.array(peerId).optional()
+  allowPeers: z.array(peerId).optional(),
+  relay: relaySchema.optional()
 }).strict()
 
 export const configSchema = z.object({

@@ -10,6 +10,8 @@ export const MAX_WRITE_BUFFER = 16 * 1024 * 1024
 export const INBOUND_CONNECTION_THRESHOLD = 100
 export const MAX_CONNECTIONS = 300
 export const DIAL_TIMEOUT = 10_000
+/** A relay reservation request (dial + RESERVE) must be answered within this long. */
+export const RESERVATION_TIMEOUT = 10_000
 
 /** mDNS service name fsnode answers to: unique so fsnode nodes never pick up IPFS nodes (and
  * the other way round) on the same LAN. */

@@ -7,6 +7,12 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { bootstrap as bootstrapDiscovery } from '@libp2p/bootstrap'
 import { multiaddr } from '@multiformats/multiaddr'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
+import { uPnPNAT } from '@libp2p/upnp-nat'
+import { relayServer } from '../relay/server.js'
+import { announcePublicInterfaces } from '../relay/reachability.js'
+import type { RelayServerInit } from '../relay/server.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MemoryDatastore } from 'datastore-core/memory'
 import type { Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
@@ -15,7 +21,7 @@ import type { Ping } from '@libp2p/ping'
 import type { Libp2pOptions } from 'libp2p'
 import {
   DIAL_TIMEOUT, INBOUND_CONNECTION_THRESHOLD, MAX_CONNECTIONS, MAX_READ_BUFFER, MAX_STREAM_WINDOW,
-  MAX_WRITE_BUFFER, PEERS_FILE, PING_MAX_INBOUND_STREAMS, PING_MAX_OUTBOUND_STREAMS
+  MAX_WRITE_BUFFER, PEERS_FILE, RESERVATION_TIMEOUT, PING_MAX_INBOUND_STREAMS, PING_MAX_OUTBOUND_STREAMS
 } from './constants.js'
 import { DhtDatastore, dhtServices } from './dht.js'
 import { INBOUND_UPGRADE_TIMEOUT, MAX_PENDING_INBOUND, inboundGuard } from './inbound-guard.js'
@@ -50,6 +56,13 @@ export interface HostInit<S extends ServiceMap = ServiceMap> {
   /** Remember peers in `<dataDir>/peers.json` and dial them again on start (service
    * `peerMemory`). Default: nothing remembered. */
   dataDir?: string
+  /** Run the circuit relay v2 server (the coordinator; service `relay`). Default off. */
+  relayServer?: RelayServerInit
+  /** Dial and accept relayed connections (circuit relay transport) and upgrade them to direct
+   * ones where one side is public (DCUtR, service `dcutr`). Default off. */
+  relayClient?: boolean
+  /** Ask the home router for a port mapping by UPnP (service `upnp`). Default off. */
+  upnp?: boolean
 }
 
 /** The services createHost may add; which are there depends on its options. */
@@ -90,11 +103,20 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
   if (init.dataDir != null || bootstrap.length > 0) {
     services.peerMemory = peerMemory({ file: init.dataDir == null ? undefined : join(init.dataDir, PEERS_FILE), bootstrap })
   }
+  const transports: any[] = [tcp()]
+  if (init.relayServer != null) services.relay = relayServer(init.relayServer)
+  if (init.relayClient === true) {
+    transports.push(circuitRelayTransport({ reservationCompletionTimeout: RESERVATION_TIMEOUT }))
+    services.dcutr = dcutr()
+  }
+  // a mapping the router made is taken as reachable: AutoNAT, which would otherwise have to
+  // confirm it, needs more peers to dial back than a small network has
+  if (init.upnp === true) services.upnp = uPnPNAT({ autoConfirmAddress: true })
   Object.assign(services, init.services)
   const node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
-    transports: [tcp()],
+    transports,
     connectionEncrypters: [noise()],
     // yamux 8 reads the window from streamOptions only (at the top level it is ignored and
     // the 16 MiB default would let a paused stream overflow its read buffer and be reset)
@@ -125,6 +147,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     datastore,
     services: services as any
   }).catch((err: any) => { throw listenError(err) })
+  announcePublicInterfaces(node)
   return node as unknown as Host<S>
 }
 

@@ -70,7 +70,16 @@ export const GATER_METHODS: Array<keyof ConnectionGater> = [
   'denyInboundRelayedConnection', 'filterMultiaddrForPeer'
 ]
 
-function hostOf (maConn: MultiaddrConnection): string {
-  const ip = maConn.remoteAddr.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')
+/** Which remote host a connection counts against: its IP, or for a relayed connection the
+ * relayed peer (all of them come from the relay's IP, so counting by IP would let one NATed
+ * peer's connections use up every other's share). */
+export function hostOf (maConn: Pick<MultiaddrConnection, 'remoteAddr'>): string {
+  const parts = maConn.remoteAddr.getComponents()
+  const circuit = parts.findIndex(c => c.name === 'p2p-circuit')
+  if (circuit >= 0) {
+    const peer = parts.slice(circuit).find(c => c.name === 'p2p')
+    return `relayed:${peer?.value ?? maConn.remoteAddr.toString()}`
+  }
+  const ip = parts.find(c => c.name === 'ip4' || c.name === 'ip6')
   return ip?.value ?? maConn.remoteAddr.toString()
 }

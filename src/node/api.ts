@@ -23,6 +23,8 @@ export interface StatusInfo {
   peerId: string
   dataDir: string
   addrs: string[]
+  /** How other nodes reach this one. */
+  reachability?: Reachability
   coordinators: Array<{ addr: string, connected: boolean, lastAnnounceAt?: number, lastError?: string }>
   embeddedCoordinator: boolean
   /** Addresses of the embedded coordinator, for other machines' node.coordinators. */
@@ -42,9 +44,22 @@ export interface StatusInfo {
   /** Paths shared besides the share folder. */
   shares?: Array<{ path: string, name?: string, kind: string }>
   peers: number
+  /** Open connections (at most MAX_STATUS_CONNECTIONS): relayed ones go through a relay. */
+  connections?: Array<{ peerId: string, addr: string, direction: string, relayed: boolean }>
   /** The DHT: routing table size, provide upkeep and traffic counters. */
   dht?: Record<string, unknown>
   downloads: Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }>
+}
+
+export interface Reachability {
+  /** public: a public IPv4 address; relayed: through a coordinator's relay; lan: only from
+   * its own network (no public address, no relay slot). */
+  mode: 'public' | 'relayed' | 'lan'
+  /** Direct addresses others on the internet can dial. */
+  public: string[]
+  /** Direct addresses only hosts on the same network (or machine) can dial. */
+  local: string[]
+  relays: Array<{ relay: string, reserved: boolean, addrs: string[], expires?: number, error?: string }>
 }
 
 export interface ProgressEvent {

@@ -4,7 +4,9 @@ import { networkProtector } from '../host/network-key.js'
 import { createCoordinator } from '../index/service.js'
 import type { Host } from '../host/create-host.js'
 import type { CoordinatorService } from '../index/service.js'
-import type { CoordinatorConfig } from '../config/load.js'
+import type { CoordinatorConfig, RelayConfig } from '../config/load.js'
+import { DEFAULT_RELAY_LIMITS } from '../relay/server.js'
+import type { ThrottleStats } from '../relay/throttle.js'
 
 /**
  * A coordinator: its own libp2p host (own key, own port) serving the index. `fsnode coordinator`
@@ -14,12 +16,19 @@ import type { CoordinatorConfig } from '../config/load.js'
 export class CoordinatorNode {
   private constructor (readonly host: Host, readonly service: CoordinatorService) {}
 
-  static async start (config: Pick<CoordinatorConfig, 'dataDir' | 'listen' | 'graceSeconds' | 'networkKey' | 'allowPeers'>): Promise<CoordinatorNode> {
+  static async start (config: Pick<CoordinatorConfig, 'dataDir' | 'listen' | 'graceSeconds' | 'networkKey' | 'allowPeers'> & { relay?: RelayConfig }): Promise<CoordinatorNode> {
     const { privateKey } = await loadOrCreateKey(config.dataDir)
+    const relay = config.relay ?? { enabled: true, ...DEFAULT_RELAY_LIMITS }
     // the coordinator is also the DHT's natural entry point: nodes that join through it learn
-    // of each other, and keep finding files by id when it is gone
+    // of each other, and keep finding files by id when it is gone; and the one host everyone
+    // reaches, so it relays between nodes that cannot reach each other (README "Behind NAT")
     const host = await createHost({
-      privateKey, listen: config.listen, connectionProtector: networkProtector(config.networkKey), dht: true, dataDir: config.dataDir
+      privateKey,
+      listen: config.listen,
+      connectionProtector: networkProtector(config.networkKey),
+      dht: true,
+      dataDir: config.dataDir,
+      relayServer: relay.enabled ? { ...relay, allowPeers: config.allowPeers == null ? undefined : new Set(config.allowPeers) } : undefined
     })
     const service = createCoordinator(host, { dataDir: config.dataDir, graceMs: config.graceSeconds * 1000, allowPeers: config.allowPeers })
     try {
@@ -43,6 +52,11 @@ export class CoordinatorNode {
   localAddr (): string {
     const addrs = this.addrs()
     return addrs.find(a => a.includes('/ip4/127.0.0.1/')) ?? addrs[0]
+  }
+
+  /** What the relay carried (undefined: relay off). */
+  relayStats (): ThrottleStats | undefined {
+    return (this.host.services as any).relay?.relayStats()
   }
 
   async stop (): Promise<void> {

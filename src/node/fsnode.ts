@@ -16,6 +16,8 @@ import { Finder } from './finder.js'
 import { ShareList } from './share-list.js'
 import { Downloads } from './downloads.js'
 import { controlHandlers } from './handlers.js'
+import { RelayKeeper } from '../relay/keeper.js'
+import { reachability } from '../relay/status.js'
 import type { Host, NetworkServices } from '../host/create-host.js'
 import type { ProviderRecords } from '../host/dht.js'
 import type { NodeConfig } from '../config/load.js'
@@ -24,6 +26,9 @@ import type { AnnounceFile } from '../index/client.js'
 import type { GetOptions, GetResult, NetworkFile, NodeApi, StatusInfo } from './api.js'
 
 const log = logger('fsnode:node')
+
+/** Connections listed by status (a busy node may have hundreds). */
+const MAX_STATUS_CONNECTIONS = 100
 
 export interface DaemonOptions {
   /** Lines worth telling the user while the node runs (watch fallbacks, seeding...). */
@@ -37,6 +42,7 @@ interface Parts {
   control?: ControlServer
   upkeep?: ProvideUpkeep
   shareList?: ShareList
+  relays?: RelayKeeper
 }
 
 /**
@@ -80,7 +86,7 @@ export class FsNode implements NodeApi {
         const allowPeers = config.coordinatorAllowPeers == null ? undefined : [...config.coordinatorAllowPeers, peerIdFromPrivateKey(privateKey).toString()]
         parts.coordinator = await CoordinatorNode.start({
           dataDir: join(config.dataDir, 'coordinator'), listen: config.coordinatorListen, graceSeconds: config.coordinatorGraceSeconds,
-          networkKey: config.networkKey, allowPeers
+          networkKey: config.networkKey, allowPeers, relay: config.coordinatorRelay
         })
         cleanup.push(async () => { await parts.coordinator?.stop() })
         coordinators.unshift(parts.coordinator.localAddr())
@@ -92,9 +98,15 @@ export class FsNode implements NodeApi {
         dht: true,
         mdns: config.mdns,
         bootstrap: [...coordinators, ...config.peers],
-        dataDir: config.dataDir
+        dataDir: config.dataDir,
+        relayClient: true,
+        upnp: config.upnp
       })
       cleanup.push(async () => { await host.stop() })
+      // the embedded coordinator shares this machine's network: no use as a relay for it
+      parts.relays = new RelayKeeper(host, config.coordinators, config.relay)
+      parts.relays.start()
+      cleanup.push(async () => { parts.relays?.stop() })
 
       parts.shareList = new ShareList(config.dataDir)
       const extra = await parts.shareList.load()
@@ -160,7 +172,8 @@ export class FsNode implements NodeApi {
       dht: { clientMode: true },
       mdns: config.mdns,
       bootstrap: [...config.coordinators, ...config.peers],
-      dataDir: config.dataDir
+      dataDir: config.dataDir,
+      relayClient: true
     })
     return new FsNode(config, host, {}, config.coordinators)
   }
@@ -178,6 +191,7 @@ export class FsNode implements NodeApi {
       peerId: this.host.peerId.toString(),
       dataDir: this.config.dataDir,
       addrs: this.host.getMultiaddrs().map(a => a.toString()),
+      reachability: reachability(this.host.getMultiaddrs(), this.parts.relays?.state() ?? [], this.config.relay),
       coordinators: coordinatorStates.map(c => ({ addr: c.addr, connected: c.connected, lastAnnounceAt: (c as any).lastAnnounceAt, lastError: (c as any).lastError })),
       embeddedCoordinator: this.parts.coordinator != null,
       embeddedCoordinatorAddrs: this.parts.coordinator?.addrs(),
@@ -197,6 +211,9 @@ export class FsNode implements NodeApi {
           },
       shares: this.parts.shareList?.list(),
       peers: this.host.getPeers().length,
+      connections: this.host.getConnections().slice(0, MAX_STATUS_CONNECTIONS).map(c => ({
+        peerId: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direction: c.direction, relayed: c.remoteAddr.getComponents().some(x => x.name === 'p2p-circuit')
+      })),
       dht: {
         routingTable: this.records.peers,
         ...(this.parts.upkeep?.stats() ?? {}),
@@ -254,6 +271,7 @@ export class FsNode implements NodeApi {
     await this.downloads.stopServing()
     await this.parts.announcer?.stop()
     await this.parts.upkeep?.stop()
+    this.parts.relays?.stop()
     await this.finder.close()
     await this.parts.share?.stop()
     await this.host.stop()

@@ -11,6 +11,7 @@ import {
 } from './constants.js'
 import { ChunkHashMismatchError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
 import { Watchdog } from './signals.js'
+import { DIRECT_DIAL_TIMEOUT } from '../relay/constants.js'
 import { terminalText } from '../util/terminal-text.js'
 import type { BufferPool } from './buffer-pool.js'
 import type { ChunkScheduler, FailureReason } from './scheduler.js'
@@ -36,11 +37,36 @@ export async function connect (node: Dialer, provider: Provider, signal: AbortSi
   const addrs = provider.addrs
     .filter(a => a.getComponents().every(c => c.name !== 'p2p' || c.value === id))
     .map(a => a.getComponents().some(c => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${id}`))
-  const conn = await node.dial(addrs.length > 0 ? addrs : provider.peerId, {
-    signal: AbortSignal.any([signal, AbortSignal.timeout(DIAL_TIMEOUT)])
-  })
+  const conn = await dialDirectFirst(node, addrs.length > 0 ? addrs : undefined, provider.peerId, signal)
   if (!conn.remotePeer.equals(provider.peerId)) throw new ProtocolViolationError(`dialled ${id} but reached ${conn.remotePeer.toString()}`)
   return conn
+}
+
+/** Direct addresses first; the relayed ones (`.../p2p-circuit/...`) only when no direct one
+ * answered within DIRECT_DIAL_TIMEOUT (a NATed provider's private addresses may never answer);
+ * then, if none of the given addresses worked (a DHT provider record can be older than the
+ * provider's relay reservation), the addresses libp2p knows or finds for the peer id. */
+async function dialDirectFirst (node: Dialer, addrs: Multiaddr[] | undefined, peer: PeerId, signal: AbortSignal): Promise<Connection> {
+  const dial = async (target: Multiaddr[] | PeerId, ms: number): Promise<Connection> =>
+    await node.dial(target, { signal: AbortSignal.any([signal, AbortSignal.timeout(ms)]) })
+  if (addrs == null) return await dial(peer, DIAL_TIMEOUT)
+  const relayed = addrs.filter(a => a.getComponents().some(c => c.name === 'p2p-circuit'))
+  const direct = addrs.filter(a => !relayed.includes(a))
+  const phases: Array<[Multiaddr[] | PeerId, number]> = []
+  if (direct.length > 0) phases.push([direct, relayed.length > 0 ? DIRECT_DIAL_TIMEOUT : DIAL_TIMEOUT])
+  if (relayed.length > 0) phases.push([relayed, DIAL_TIMEOUT])
+  phases.push([peer, DIAL_TIMEOUT])
+  let lastErr: any
+  for (const [target, ms] of phases) {
+    try {
+      return await dial(target, ms)
+    } catch (err: any) {
+      signal.throwIfAborted()
+      lastErr = err
+      log('dialling %p (%s) failed: %s', peer, Array.isArray(target) ? `${target.length} addresses` : 'peer id', err.message)
+    }
+  }
+  throw lastErr
 }
 
 function requestFrame (type: ChunkRequest.Type, fileId: CID, index: number): Uint8Array {

@@ -92,9 +92,15 @@ function remove (map: Map<string, Set<SlotHolder>>, key: string, h: SlotHolder):
 }
 
 /** What a connection's slots count against: its IPv4 address, or the /64 of its IPv6 address
- * (one host gets a whole /64); the full address for anything else (a relay, a unix socket). */
+ * (one host gets a whole /64); the relayed peer of a relayed connection; the full address for
+ * anything else (a unix socket). */
 export function addressKey (remoteAddr: Multiaddr): string {
-  const ip = remoteAddr.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')
+  // a relayed connection comes from the relay's address, whoever is behind it: count it
+  // against the relayed peer, or every NATed peer would share the coordinator's quota
+  const parts = remoteAddr.getComponents()
+  const circuit = parts.findIndex(c => c.name === 'p2p-circuit')
+  if (circuit >= 0) return `relayed:${parts.slice(circuit).find(c => c.name === 'p2p')?.value ?? remoteAddr.toString()}`
+  const ip = parts.find(c => c.name === 'ip4' || c.name === 'ip6')
   if (ip?.value == null) return remoteAddr.toString()
   if (ip.name === 'ip4') return ip.value
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip.value)

@@ -21,9 +21,16 @@ export async function runCoordinator (opts: CoordinatorOptions): Promise<void> {
       'listening on (nodes put one of these in node.coordinators):',
       ...node.addrs().map(a => `  ${a}`),
       `index: ${config.dataDir}`,
+      config.relay.enabled
+        ? `relay: on for the network's peers${config.allowPeers != null ? ' in allowPeers' : ''} (${config.relay.maxReservations} reservations, ${rate(config.relay.peerBytesPerSecond)} per peer, ${rate(config.relay.totalBytesPerSecond)} in all)`
+        : 'relay: off',
       'ready; Ctrl-C stops it'
     ].join('\n') + '\n')
   }
   await waitForShutdown()
   await node.stop()
+}
+
+function rate (bytesPerSecond: number): string {
+  return bytesPerSecond === 0 ? 'no limit' : `${(bytesPerSecond / (1024 * 1024)).toFixed(1)} MiB/s`
 }
