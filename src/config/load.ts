@@ -4,6 +4,7 @@ import { isKeyText, MAX_KEY_FILE_BYTES, parseNetworkKey } from '../host/network-
 import { configSchema, describeIssue, isMultiaddr, nodeSchema, coordinatorSchema } from './schema.js'
 import type { ConfigFile, Limits } from './schema.js'
 import { ConfigError } from './errors.js'
+import { parseRate } from '../bandwidth/rate.js'
 import {
   DEFAULT_COORDINATOR_DATA_DIR, DEFAULT_COORDINATOR_LISTEN, DEFAULT_DATA_DIR, DEFAULT_DOWNLOADS_DIR,
   DEFAULT_GRACE_SECONDS, DEFAULT_LIMITS, DEFAULT_NODE_LISTEN, DEFAULT_SHARE_DIR, LOCAL_CONFIG_FILE,
@@ -18,6 +19,9 @@ export interface Flags {
   coordinator?: string[]
   share?: string
   downloads?: string
+  /** --max-upload / --max-download: a RATE (`4MiB`, `500KiB`, 0 = none). */
+  maxUpload?: string
+  maxDownload?: string
 }
 
 export interface NodeConfig {
@@ -186,10 +190,24 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     seed: pick('seed')?.v ?? true,
     mdns: pick('mdns')?.v ?? true,
     peers: pick('peers')?.v ?? [],
-    limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}) },
+    limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}), ...flagRates(flags) },
     networkKey,
     coordinatorAllowPeers: whole.coordinator?.allowPeers
   }
+}
+
+/** --max-upload and --max-download, checked: a bad RATE is a one-line config error. */
+function flagRates (flags: Flags): Partial<Pick<Limits, 'upload' | 'download'>> {
+  const out: Partial<Pick<Limits, 'upload' | 'download'>> = {}
+  for (const [key, flag, value] of [['upload', '--max-upload', flags.maxUpload], ['download', '--max-download', flags.maxDownload]] as const) {
+    if (value === undefined) continue
+    try {
+      out[key] = parseRate(value)
+    } catch (err: any) {
+      throw new ConfigError(`${flag}: ${err.message}`)
+    }
+  }
+  return out
 }
 
 export function loadCoordinatorConfig (flags: Flags, env: Env = process.env, cwd = process.cwd()): CoordinatorConfig {

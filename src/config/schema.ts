@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { parseRate } from '../bandwidth/rate.js'
 
 const listenAddr = z.string().refine(isMultiaddr, { message: 'not a valid multiaddr' })
 const coordinatorAddr = z.string()
@@ -31,11 +32,27 @@ export function isMultiaddr (s: string): boolean {
 
 const positiveInt = z.number().int().positive()
 
+/** Bytes per second as a number or a RATE string (`4MiB`, `500KiB`); 0 = no limit. */
+export const rateSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  try {
+    return parseRate(v)
+  } catch (err: any) {
+    ctx.addIssue({ code: 'custom', message: err.message })
+    return z.NEVER
+  }
+})
+
 export const limitsSchema = z.object({
   streamsPerPeer: positiveInt.max(64).optional(),
   maxInflightChunks: positiveInt.max(1024).optional(),
   maxInboundStreams: positiveInt.max(1024).optional(),
-  concurrentFiles: positiveInt.max(64).optional()
+  concurrentFiles: positiveInt.max(64).optional(),
+  /** Upload limit for the whole node (RATE), 0 = none. */
+  upload: rateSchema.optional(),
+  /** Download limit for the whole node (RATE), 0 = none. */
+  download: rateSchema.optional(),
+  /** Apply the limits to peers on the local network too. */
+  limitLan: z.boolean().optional()
 }).strict()
 
 export const nodeSchema = z.object({
@@ -74,7 +91,7 @@ export const configSchema = z.object({
 export type ConfigFile = z.infer<typeof configSchema>
 export type NodeSection = z.infer<typeof nodeSchema>
 export type CoordinatorSection = z.infer<typeof coordinatorSchema>
-export type Limits = Required<z.infer<typeof limitsSchema>>
+export type Limits = Required<z.output<typeof limitsSchema>>
 
 /** The first problem as one line: `node.listen[0]: not a valid multiaddr`. */
 export function describeIssue (error: z.ZodError): string {

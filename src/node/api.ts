@@ -83,6 +83,17 @@ export interface GetOptions {
   onProgress?: (e: ProgressEvent) => void
 }
 
+export interface LimitChange {
+  upload?: number
+  download?: number
+}
+
+export interface BandwidthLimits {
+  upload: number
+  download: number
+  limitLan: boolean
+}
+
 export interface NodeApi {
   status (): Promise<StatusInfo>
   ls (options?: { path?: string }): Promise<NetworkFile[]>
@@ -90,5 +101,8 @@ export interface NodeApi {
   get (target: string, options?: GetOptions): Promise<GetResult>
   share (path: string): Promise<{ path: string, files: number }>
   unshare (path: string): Promise<{ path: string, files: number }>
+  /** Change the bandwidth limits (bytes/s, 0 = none) at runtime; what is not given stays.
+   * Returns the limits now in force. Optional: only a node that moves bytes has limits. */
+  limit?: (change: LimitChange) => Promise<BandwidthLimits>
   close (): Promise<void>
 }

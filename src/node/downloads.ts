@@ -14,6 +14,7 @@ import type { IndexLookupResult, IndexProvider } from '../index/decode.js'
 import type { Finder } from './finder.js'
 import type { ProviderRecords } from '../host/dht.js'
 import type { ShareList } from './share-list.js'
+import type { Bandwidth } from '../bandwidth/bandwidth.js'
 import type { GetFileResult, GetOptions, GetResult, ProgressEvent } from './api.js'
 
 const log = logger('fsnode:node:downloads')
@@ -26,6 +27,8 @@ export interface DownloadsInit {
   config: NodeConfig
   share?: ShareIndex
   shareList?: ShareList
+  /** The node's upload and download limits. */
+  bandwidth?: Bandwidth
 }
 
 /** A file to fetch: its id, the name to save it under, and who has it. */
@@ -51,7 +54,8 @@ export class Downloads {
     this.server = new ChunkServer({
       node: this.init.host,
       source: this.init.share,
-      maxInboundStreams: this.init.config.limits.maxInboundStreams
+      maxInboundStreams: this.init.config.limits.maxInboundStreams,
+      limiter: this.init.bandwidth == null ? undefined : conn => this.init.bandwidth?.uploadFor(conn)
     })
     await this.server.start()
   }
@@ -149,6 +153,7 @@ export class Downloads {
         outDir,
         signal: options.signal,
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
+        limiter: this.init.bandwidth == null ? undefined : conn => this.init.bandwidth?.downloadFor(conn),
         onProgress: (e: ProgressEvent) => {
           state.bytesDone = e.bytesDone
           options.onProgress?.(e)

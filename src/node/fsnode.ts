@@ -21,7 +21,8 @@ import type { ProviderRecords } from '../host/dht.js'
 import type { NodeConfig } from '../config/load.js'
 import type { SharedFile } from '../share/types.js'
 import type { AnnounceFile } from '../index/client.js'
-import type { GetOptions, GetResult, NetworkFile, NodeApi, StatusInfo } from './api.js'
+import type { BandwidthLimits, GetOptions, GetResult, LimitChange, NetworkFile, NodeApi, StatusInfo } from './api.js'
+import { Bandwidth } from '../bandwidth/bandwidth.js'
 
 const log = logger('fsnode:node')
 
@@ -48,6 +49,7 @@ export class FsNode implements NodeApi {
   readonly finder: Finder
   readonly downloads: Downloads
   readonly records: ProviderRecords
+  readonly bandwidth: Bandwidth
   private stopped = false
 
   private constructor (
@@ -58,7 +60,8 @@ export class FsNode implements NodeApi {
   ) {
     this.finder = new Finder(host, coordinators)
     this.records = providerRecords(host)
-    this.downloads = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList })
+    this.bandwidth = new Bandwidth(config.limits)
+    this.downloads = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList, bandwidth: this.bandwidth })
   }
 
   static async daemon (config: NodeConfig, options: DaemonOptions = {}): Promise<FsNode> {
@@ -233,6 +236,10 @@ export class FsNode implements NodeApi {
     if (info == null) throw new NotSharedError(`${path} is not shared (only paths added with fsnode share can be unshared)`)
     await this.parts.shareList?.remove(info.path)
     return { path: info.path, files: info.files }
+  }
+
+  async limit (change: LimitChange): Promise<BandwidthLimits> {
+    return this.bandwidth.set(change)
   }
 
   private requireShare (): ShareIndex {

@@ -15,7 +15,7 @@ import { Progress } from './progress.js'
 import { sanitizeName } from './sanitize.js'
 import { ChunkScheduler } from './scheduler.js'
 import { Wakeup } from './signals.js'
-import type { Dialer, Provider } from './fetcher.js'
+import type { Dialer, FetcherInit, Provider } from './fetcher.js'
 import type { DownloadProgress } from './progress.js'
 import type { FileIdentity } from './out-folder.js'
 import type { Manifest } from '../share/manifest.js'
@@ -50,6 +50,8 @@ export interface DownloadOptions {
   maxInFlightBytes?: number
   /** @default PROGRESS_INTERVAL */
   progressInterval?: number
+  /** The download limit for a provider's connection (undefined: none). */
+  limiter?: FetcherInit['limiter']
 }
 
 export interface DownloadResult {
@@ -166,7 +168,8 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   }
   const fetchers = providers.map(provider => new ProviderFetcher({
     node: opts.node, provider, manifest, scheduler, wakeup, onChunk, buffers, signal,
-    streams: opts.streamsPerProvider, pipeline: opts.requestsPerStream, chunkTimeout: opts.chunkTimeout
+    streams: opts.streamsPerProvider, pipeline: opts.requestsPerStream, chunkTimeout: opts.chunkTimeout,
+    limiter: opts.limiter
   }))
   for (const f of fetchers) scheduler.addPeer(f.peer)
   const running = scheduler.complete ? [] : fetchers.map(async f => { await f.run() })
