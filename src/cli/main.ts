@@ -48,6 +48,7 @@ export function buildProgram (): Command {
     .option('--downloads <dir>', 'folder downloads go to')
     .option('--max-upload <rate>', 'upload limit, e.g. 4MiB or 500KiB per second (0 = none)')
     .option('--max-download <rate>', 'download limit, e.g. 4MiB or 500KiB per second (0 = none)')
+    .option('--api-listen <host:port>', 'serve GET /metrics here (default 127.0.0.1:7880; port 0 = any; false = off)')
     .option('--json', 'print the peer id and addresses as JSON')
     .action(runStart)
 

@@ -22,7 +22,8 @@ export function nodeConfigFrom (opts: CommonOptions & Flags): NodeConfig {
     share: opts.share,
     downloads: opts.downloads,
     maxUpload: opts.maxUpload,
-    maxDownload: opts.maxDownload
+    maxDownload: opts.maxDownload,
+    apiListen: opts.apiListen
   })
 }
 

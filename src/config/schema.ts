@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { parseRate } from '../bandwidth/rate.js'
+import { parseListenAddress } from '../api/address.js'
 
 const listenAddr = z.string().refine(isMultiaddr, { message: 'not a valid multiaddr' })
 const coordinatorAddr = z.string()
@@ -42,6 +43,17 @@ export const rateSchema = z.union([z.number(), z.string()]).transform((v, ctx) =
   }
 })
 
+const apiListen = z.union([z.literal(false), z.string().refine(isListenAddress, { message: 'not HOST:PORT (e.g. 127.0.0.1:7880; port 0 = any free port; false = off)' })])
+
+function isListenAddress (s: string): boolean {
+  try {
+    parseListenAddress(s)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export const limitsSchema = z.object({
   streamsPerPeer: positiveInt.max(64).optional(),
   maxInflightChunks: positiveInt.max(1024).optional(),
@@ -70,6 +82,8 @@ export const nodeSchema = z.object({
   /** Serve and announce files after downloading them. */
   seed: z.boolean().optional(),
   limits: limitsSchema.optional(),
+  /** The HTTP listener (GET /metrics): HOST:PORT, port 0 = any free port, false = none. */
+  api: z.object({ listen: apiListen.optional() }).strict().optional(),
   /** Join only the private network of this key (see `fsnode network-key`). */
   networkKey: networkKey.optional()
 }).strict()

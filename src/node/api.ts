@@ -27,6 +27,8 @@ export interface StatusInfo {
   embeddedCoordinator: boolean
   /** Addresses of the embedded coordinator, for other machines' node.coordinators. */
   embeddedCoordinatorAddrs?: string[]
+  /** Where GET /metrics is served, when it is. */
+  apiUrl?: string
   share?: {
     roots: string[]
     files: number

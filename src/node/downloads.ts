@@ -15,6 +15,8 @@ import type { Finder } from './finder.js'
 import type { ProviderRecords } from '../host/dht.js'
 import type { ShareList } from './share-list.js'
 import type { Bandwidth } from '../bandwidth/bandwidth.js'
+import { metered } from '../metrics/metrics.js'
+import type { NodeMetrics } from '../metrics/metrics.js'
 import type { GetFileResult, GetOptions, GetResult, ProgressEvent } from './api.js'
 
 const log = logger('fsnode:node:downloads')
@@ -29,6 +31,8 @@ export interface DownloadsInit {
   shareList?: ShareList
   /** The node's upload and download limits. */
   bandwidth?: Bandwidth
+  /** Where transfers are counted (Prometheus). */
+  metrics?: NodeMetrics
 }
 
 /** A file to fetch: its id, the name to save it under, and who has it. */
@@ -55,7 +59,7 @@ export class Downloads {
       node: this.init.host,
       source: this.init.share,
       maxInboundStreams: this.init.config.limits.maxInboundStreams,
-      limiter: this.init.bandwidth == null ? undefined : conn => this.init.bandwidth?.uploadFor(conn)
+      limiter: conn => metered(this.init.bandwidth?.uploadFor(conn), bytes => this.init.metrics?.sent('chunk', bytes))
     })
     await this.server.start()
   }
@@ -144,6 +148,8 @@ export class Downloads {
     const key = `${t.fileId}\u0000${outDir}\u0000${saveAs}`
     const state = { fileId: t.fileId, name: t.name, bytesDone: 0, bytesTotal: t.size }
     this.running.set(key, state)
+    const started = performance.now()
+    let result: 'ok' | 'failed' = 'failed'
     try {
       const r = await download({
         node: this.init.host,
@@ -153,12 +159,14 @@ export class Downloads {
         outDir,
         signal: options.signal,
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
-        limiter: this.init.bandwidth == null ? undefined : conn => this.init.bandwidth?.downloadFor(conn),
+        limiter: conn => metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes)),
+        observer: this.init.metrics == null ? undefined : { verified: () => this.init.metrics?.chunkVerified(), rejected: reason => this.init.metrics?.chunkRejected(reason) },
         onProgress: (e: ProgressEvent) => {
           state.bytesDone = e.bytesDone
           options.onProgress?.(e)
         }
       })
+      result = 'ok'
       await this.seed(r.path, r.identity, t.name, r.manifest)
       return {
         fileId: t.fileId,
@@ -174,6 +182,7 @@ export class Downloads {
       }
     } finally {
       this.running.delete(key)
+      this.init.metrics?.downloadDone((performance.now() - started) / 1000, result)
     }
   }
 

@@ -23,6 +23,9 @@ import type { SharedFile } from '../share/types.js'
 import type { AnnounceFile } from '../index/client.js'
 import type { BandwidthLimits, GetOptions, GetResult, LimitChange, NetworkFile, NodeApi, StatusInfo } from './api.js'
 import { Bandwidth } from '../bandwidth/bandwidth.js'
+import { NodeMetrics } from '../metrics/metrics.js'
+import { ApiServer } from '../api/server.js'
+import { formatListenAddress, isLoopbackHost } from '../api/address.js'
 
 const log = logger('fsnode:node')
 
@@ -38,6 +41,7 @@ interface Parts {
   control?: ControlServer
   upkeep?: ProvideUpkeep
   shareList?: ShareList
+  api?: ApiServer
 }
 
 /**
@@ -50,6 +54,7 @@ export class FsNode implements NodeApi {
   readonly downloads: Downloads
   readonly records: ProviderRecords
   readonly bandwidth: Bandwidth
+  readonly metrics: NodeMetrics
   private stopped = false
 
   private constructor (
@@ -61,7 +66,12 @@ export class FsNode implements NodeApi {
     this.finder = new Finder(host, coordinators)
     this.records = providerRecords(host)
     this.bandwidth = new Bandwidth(config.limits)
-    this.downloads = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList, bandwidth: this.bandwidth })
+    this.metrics = new NodeMetrics({
+      downloadsActive: () => this.downloads.active().length,
+      share: () => parts.share?.stats(),
+      peersConnected: () => host.getPeers().length
+    })
+    this.downloads = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList, bandwidth: this.bandwidth, metrics: this.metrics })
   }
 
   static async daemon (config: NodeConfig, options: DaemonOptions = {}): Promise<FsNode> {
@@ -144,6 +154,8 @@ export class FsNode implements NodeApi {
 
       parts.control = new ControlServer(config.dataDir, controlHandlers(node))
       await parts.control.start()
+      cleanup.push(async () => { await parts.control?.stop() })
+      parts.api = await startApi(config, node.metrics, say)
       log('node %p started', host.peerId)
       return node
     } catch (err) {
@@ -182,6 +194,7 @@ export class FsNode implements NodeApi {
       coordinators: coordinatorStates.map(c => ({ addr: c.addr, connected: c.connected, lastAnnounceAt: (c as any).lastAnnounceAt, lastError: (c as any).lastError })),
       embeddedCoordinator: this.parts.coordinator != null,
       embeddedCoordinatorAddrs: this.parts.coordinator?.addrs(),
+      apiUrl: this.parts.api?.address == null ? undefined : `http://${formatListenAddress(this.parts.api.address)}`,
       share: share == null || stats == null
         ? undefined
         : {
@@ -256,6 +269,7 @@ export class FsNode implements NodeApi {
     if (this.stopped) return
     this.stopped = true
     await this.parts.control?.stop()
+    await this.parts.api?.stop()
     await this.downloads.stopServing()
     await this.parts.announcer?.stop()
     await this.parts.upkeep?.stop()
@@ -264,6 +278,28 @@ export class FsNode implements NodeApi {
     await this.host.stop()
     await this.parts.coordinator?.stop()
   }
+}
+
+/** The HTTP listener with GET /metrics, when configured. The default address is only tried:
+ * when it is taken (another node on this machine) the node runs without it, with a warning. */
+async function startApi (config: NodeConfig, metrics: NodeMetrics, say: (line: string) => void): Promise<ApiServer | undefined> {
+  if (config.apiListen == null) return undefined
+  const where = formatListenAddress(config.apiListen)
+  if (!isLoopbackHost(config.apiListen.host)) say(`warning: metrics served on ${where}, reachable from other machines`)
+  const api = new ApiServer(config.apiListen, { '/metrics': async () => await metrics.scrape() })
+  try {
+    await api.start()
+    return api
+  } catch (err: any) {
+    if (config.apiListenConfigured) throw new ApiListenError(`cannot serve the HTTP API on ${where}: ${err.code ?? err.message}`)
+    say(`warning: no metrics: cannot listen on ${where} (${err.code ?? err.message}); set node.api.listen or --api-listen`)
+    return undefined
+  }
+}
+
+export class ApiListenError extends Error {
+  static readonly code = 'ApiListenError'
+  override name = 'ApiListenError'
 }
 
 export class NotSharedError extends Error {

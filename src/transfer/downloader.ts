@@ -16,6 +16,7 @@ import { sanitizeName } from './sanitize.js'
 import { ChunkScheduler } from './scheduler.js'
 import { Wakeup } from './signals.js'
 import type { Dialer, FetcherInit, Provider } from './fetcher.js'
+import type { FailureReason } from './scheduler.js'
 import type { DownloadProgress } from './progress.js'
 import type { FileIdentity } from './out-folder.js'
 import type { Manifest } from '../share/manifest.js'
@@ -52,6 +53,13 @@ export interface DownloadOptions {
   progressInterval?: number
   /** The download limit for a provider's connection (undefined: none). */
   limiter?: FetcherInit['limiter']
+  /** Told of every verified chunk and every failed request (metrics). */
+  observer?: ChunkObserver
+}
+
+export interface ChunkObserver {
+  verified: (bytes: number) => void
+  rejected: (reason: FailureReason) => void
 }
 
 export interface DownloadResult {
@@ -135,6 +143,15 @@ interface RunResult {
   banned: Record<string, string>
 }
 
+/** Report what the fetchers tell the scheduler, without the scheduler knowing: a chunk it
+ * receives was verified against the manifest; a failure other than a cancel was a rejection. */
+function observe (scheduler: ChunkScheduler, o: ChunkObserver): void {
+  const received = scheduler.received.bind(scheduler)
+  const failed = scheduler.failed.bind(scheduler)
+  scheduler.received = (peer, index, bytes, ms) => { o.verified(bytes); return received(peer, index, bytes, ms) }
+  scheduler.failed = (peer, index, reason, detail) => { if (reason !== 'cancelled') o.rejected(reason); failed(peer, index, reason, detail) }
+}
+
 /** The chunk phase: fetchers feed verified chunks to the partial file until the scheduler
  * says the file is complete or that it cannot be. */
 async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: Provider[], name: string, userSignal: AbortSignal): Promise<RunResult> {
@@ -148,6 +165,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     perPeerInFlight: streams * (opts.requestsPerStream ?? REQUESTS_PER_STREAM),
     maxInFlight
   })
+  if (opts.observer != null) observe(scheduler, opts.observer)
   const wakeup = new Wakeup()
   const stop = new AbortController()
   const signal = AbortSignal.any([userSignal, stop.signal])
