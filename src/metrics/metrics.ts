@@ -21,6 +21,7 @@ export class NodeMetrics {
   private readonly chunksVerified: Counter
   private readonly chunksRejected: Counter<'reason'>
   private readonly downloadSeconds: Histogram<'result'>
+  private processMetrics = false
 
   constructor (sources: MetricSources) {
     const registers = [this.registry]
@@ -33,7 +34,14 @@ export class NodeMetrics {
     new Gauge({ name: `${METRIC_PREFIX}shared_files`, help: 'Files this node shares', registers, collect () { this.set(sources.share()?.files ?? 0) } }) // eslint-disable-line no-new
     new Gauge({ name: `${METRIC_PREFIX}shared_bytes`, help: 'Bytes of the files this node shares', registers, collect () { this.set(sources.share()?.bytes ?? 0) } }) // eslint-disable-line no-new
     new Gauge({ name: `${METRIC_PREFIX}peers_connected`, help: 'Peers with an open connection', registers, collect () { this.set(sources.peersConnected()) } }) // eslint-disable-line no-new
-    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX })
+  }
+
+  /** Add the process's own metrics (CPU, memory, event loop): only for a node that serves them,
+   * as they watch GC and the event loop for the life of the process. */
+  withProcessMetrics (): this {
+    if (!this.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX })
+    this.processMetrics = true
+    return this
   }
 
   sent (protocol: string, bytes: number): void {

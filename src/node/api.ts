@@ -29,6 +29,8 @@ export interface StatusInfo {
   embeddedCoordinatorAddrs?: string[]
   /** Where GET /metrics is served, when it is. */
   apiUrl?: string
+  /** Bandwidth limits in force (bytes/s, 0 = none). */
+  limits?: BandwidthLimits
   share?: {
     roots: string[]
     files: number

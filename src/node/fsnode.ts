@@ -194,6 +194,7 @@ export class FsNode implements NodeApi {
       coordinators: coordinatorStates.map(c => ({ addr: c.addr, connected: c.connected, lastAnnounceAt: (c as any).lastAnnounceAt, lastError: (c as any).lastError })),
       embeddedCoordinator: this.parts.coordinator != null,
       embeddedCoordinatorAddrs: this.parts.coordinator?.addrs(),
+      limits: this.bandwidth.limits,
       apiUrl: this.parts.api?.address == null ? undefined : `http://${formatListenAddress(this.parts.api.address)}`,
       share: share == null || stats == null
         ? undefined
@@ -289,6 +290,7 @@ async function startApi (config: NodeConfig, metrics: NodeMetrics, say: (line: s
   const api = new ApiServer(config.apiListen, { '/metrics': async () => await metrics.scrape() })
   try {
     await api.start()
+    metrics.withProcessMetrics()
     return api
   } catch (err: any) {
     if (config.apiListenConfigured) throw new ApiListenError(`cannot serve the HTTP API on ${where}: ${err.code ?? err.message}`)

@@ -101,6 +101,7 @@ describe('e2e: bandwidth limits', function () {
     const before1 = performance.now()
     const limits = await sb.json(['limit', '--upload', '2MiB', '--config', config, '--data-dir', sb.path('p')])
     assert.deepEqual(limits, { upload: 2 * MiB, download: 0, limitLan: true })
+    assert.deepEqual((await sb.json(['status', '--data-dir', sb.path('p')])).limits, limits, 'status shows the limits in force')
     const after0 = performance.now() + 1_000 // "takes effect within a second"
     await get
     await sampling
