@@ -33,8 +33,11 @@ describe('metrics: chunks verified and rejected', function () {
     for (let off = 100; off < 4 * MiB; off += 256 * 1024) await fh.write(Buffer.from('tampered'), 0, 8, off)
     await fh.close()
     await utimes(copy, t, t)
-    assert.equal((await stat(copy)).mtimeMs, lie.mtimeMs)
-    liar.source.add(lie)
+    const st = await stat(copy)
+    assert.equal(st.mtimeMs, lie.mtimeMs)
+    // the server checks the file's ctime too: only an index that vouches for the edited file
+    // (old manifest, new key) serves these bytes, i.e. a liar
+    liar.source.add({ ...lie, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev } as any)
 
     const metrics = new NodeMetrics({ downloadsActive: () => 0, share: () => undefined, peersConnected: () => 0 })
     const r = await download({
