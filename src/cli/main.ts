@@ -11,6 +11,7 @@ import { runShare, runUnshare } from './commands/share.js'
 import { runShell } from './commands/shell.js'
 import { runNetworkKey } from './commands/network-key.js'
 import { exitQuietlyOnClosedPipe, flushAndExit } from './shutdown.js'
+import { runLimit } from './commands/limit.js'
 import { terminalText } from '../util/terminal-text.js'
 import { MAX_ERROR_LINE } from '../util/constants.js'
 
@@ -46,6 +47,9 @@ export function buildProgram (): Command {
     .option('--listen <multiaddr>', 'address to listen on (repeatable)', collect)
     .option('--share <dir>', 'folder to share')
     .option('--downloads <dir>', 'folder downloads go to')
+    .option('--max-upload <rate>', 'upload limit, e.g. 4MiB or 500KiB per second (0 = none)')
+    .option('--max-download <rate>', 'download limit, e.g. 4MiB or 500KiB per second (0 = none)')
+    .option('--api-listen <host:port>', 'serve GET /metrics here (default 127.0.0.1:7880; port 0 = any; false = off)')
     .option('--json', 'print the peer id and addresses as JSON')
     .action(runStart)
 
@@ -79,6 +83,7 @@ export function buildProgram (): Command {
     .description('download a file (by name or file id) or a folder (a name ending in /)')
     .argument('<target>', 'NAME, FILE_ID or FOLDER/')
     .option('--out <dir>', 'folder to download into (default: the downloads folder)')
+    .option('--max-download <rate>', 'download limit of this get when no node runs, e.g. 2MiB (0 = none)')
     .option('--json', 'print one result object when done')
     .action(runGet)
 
@@ -92,6 +97,13 @@ export function buildProgram (): Command {
     .argument('<path>', 'file or folder')
     .option('--json', 'machine-readable output')
     .action(runShare)
+
+  networkOptions(program.command('limit'))
+    .description("change the running node's bandwidth limits at once (no options: show them)")
+    .option('--upload <rate>', 'upload limit, e.g. 4MiB or 500KiB per second (0 = none)')
+    .option('--download <rate>', 'download limit (0 = none)')
+    .option('--json', 'machine-readable output')
+    .action(runLimit)
 
   networkOptions(program.command('unshare'))
     .description('stop sharing a path added with fsnode share')

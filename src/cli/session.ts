@@ -20,7 +20,10 @@ export function nodeConfigFrom (opts: CommonOptions & Flags): NodeConfig {
     coordinator: opts.coordinator,
     listen: opts.listen,
     share: opts.share,
-    downloads: opts.downloads
+    downloads: opts.downloads,
+    maxUpload: opts.maxUpload,
+    maxDownload: opts.maxDownload,
+    apiListen: opts.apiListen
   })
 }
 

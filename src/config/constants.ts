@@ -30,5 +30,11 @@ export const DEFAULT_LIMITS = {
   /** Inbound chunk streams accepted per connection. */
   maxInboundStreams: MAX_INBOUND_STREAMS,
   /** Files of a folder download fetched at once. */
-  concurrentFiles: 4
+  concurrentFiles: 4,
+  /** Bytes per second sent, over all peers; 0 = no limit. */
+  upload: 0,
+  /** Bytes per second received, over all peers; 0 = no limit. */
+  download: 0,
+  /** Limit peers on the local network too (they are exempt by default, as in Syncthing). */
+  limitLan: false
 } as const

@@ -6,6 +6,10 @@ import type { ConfigFile, Limits } from './schema.js'
 import { ConfigError } from './errors.js'
 import { DEFAULT_RELAY_LIMITS } from '../relay/server.js'
 import type { RelayLimits } from '../relay/server.js'
+import { parseRate } from '../bandwidth/rate.js'
+import { parseListenAddress } from '../api/address.js'
+import { DEFAULT_API_LISTEN } from '../api/constants.js'
+import type { ListenAddress } from '../api/address.js'
 import {
   DEFAULT_COORDINATOR_DATA_DIR, DEFAULT_COORDINATOR_LISTEN, DEFAULT_DATA_DIR, DEFAULT_DOWNLOADS_DIR,
   DEFAULT_GRACE_SECONDS, DEFAULT_LIMITS, DEFAULT_NODE_LISTEN, DEFAULT_SHARE_DIR, LOCAL_CONFIG_FILE,
@@ -20,6 +24,11 @@ export interface Flags {
   coordinator?: string[]
   share?: string
   downloads?: string
+  /** --max-upload / --max-download: a RATE (`4MiB`, `500KiB`, 0 = none). */
+  maxUpload?: string
+  maxDownload?: string
+  /** --api-listen HOST:PORT, or false. */
+  apiListen?: string
 }
 
 export interface NodeConfig {
@@ -43,6 +52,11 @@ export interface NodeConfig {
   networkKey?: Uint8Array
   /** An embedded coordinator's announce allow-list (the file's coordinator.allowPeers). */
   coordinatorAllowPeers?: string[]
+  /** The HTTP listener (metrics); undefined: none. */
+  apiListen?: ListenAddress
+  /** True when apiListen was set rather than the default: then failing to listen is an error,
+   * and the default only a warning (several nodes on one machine share 7880). */
+  apiListenConfigured: boolean
   /** An embedded coordinator's relay (the file's coordinator.relay). */
   coordinatorRelay: RelayConfig
   /** Reserve a relay slot on the coordinators when not directly reachable. */
@@ -205,13 +219,43 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     seed: pick('seed')?.v ?? true,
     mdns: pick('mdns')?.v ?? true,
     peers: pick('peers')?.v ?? [],
-    limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}) },
+    limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}), ...flagRates(flags) },
     networkKey,
     coordinatorAllowPeers: whole.coordinator?.allowPeers,
     coordinatorRelay: relayConfig(whole.coordinator),
     relay: pick('relay')?.v ?? true,
-    upnp: pick('upnp')?.v ?? true
+    upnp: pick('upnp')?.v ?? true,
+    ...apiListen(flags.apiListen, env.FSNODE_API_LISTEN, file.api?.listen, configFile)
   }
+}
+
+/** --api-listen, FSNODE_API_LISTEN, node.api.listen, else the default; `false` turns it off. */
+function apiListen (flag: string | undefined, envValue: string | undefined, fromFile: string | false | undefined, configFile: string | undefined): Pick<NodeConfig, 'apiListen' | 'apiListenConfigured'> {
+  const given: Array<[string | false | undefined, string]> = [[flag, '--api-listen'], [envValue === '' ? undefined : envValue, 'FSNODE_API_LISTEN'], [fromFile, `${configFile ?? 'config'}: node.api.listen`]]
+  for (const [value, where] of given) {
+    if (value === undefined) continue
+    if (value === false || /^(false|off|none)$/i.test(value)) return { apiListen: undefined, apiListenConfigured: true }
+    try {
+      return { apiListen: parseListenAddress(value), apiListenConfigured: true }
+    } catch (err: any) {
+      throw new ConfigError(`${where}: ${err.message}`)
+    }
+  }
+  return { apiListen: parseListenAddress(DEFAULT_API_LISTEN), apiListenConfigured: false }
+}
+
+/** --max-upload and --max-download, checked: a bad RATE is a one-line config error. */
+function flagRates (flags: Flags): Partial<Pick<Limits, 'upload' | 'download'>> {
+  const out: Partial<Pick<Limits, 'upload' | 'download'>> = {}
+  for (const [key, flag, value] of [['upload', '--max-upload', flags.maxUpload], ['download', '--max-download', flags.maxDownload]] as const) {
+    if (value === undefined) continue
+    try {
+      out[key] = parseRate(value)
+    } catch (err: any) {
+      throw new ConfigError(`${flag}: ${err.message}`)
+    }
+  }
+  return out
 }
 
 export function loadCoordinatorConfig (flags: Flags, env: Env = process.env, cwd = process.cwd()): CoordinatorConfig {

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { parseRate } from '../bandwidth/rate.js'
+import { parseListenAddress } from '../api/address.js'
 
 const listenAddr = z.string().refine(isMultiaddr, { message: 'not a valid multiaddr' })
 const coordinatorAddr = z.string()
@@ -32,11 +34,38 @@ export function isMultiaddr (s: string): boolean {
 
 const positiveInt = z.number().int().positive()
 
+/** Bytes per second as a number or a RATE string (`4MiB`, `500KiB`); 0 = no limit. */
+export const rateSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  try {
+    return parseRate(v)
+  } catch (err: any) {
+    ctx.addIssue({ code: 'custom', message: err.message })
+    return z.NEVER
+  }
+})
+
+const apiListen = z.union([z.literal(false), z.string().refine(isListenAddress, { message: 'not HOST:PORT (e.g. 127.0.0.1:7880; port 0 = any free port; false = off)' })])
+
+function isListenAddress (s: string): boolean {
+  try {
+    parseListenAddress(s)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export const limitsSchema = z.object({
   streamsPerPeer: positiveInt.max(64).optional(),
   maxInflightChunks: positiveInt.max(1024).optional(),
   maxInboundStreams: positiveInt.max(1024).optional(),
-  concurrentFiles: positiveInt.max(64).optional()
+  concurrentFiles: positiveInt.max(64).optional(),
+  /** Upload limit for the whole node (RATE), 0 = none. */
+  upload: rateSchema.optional(),
+  /** Download limit for the whole node (RATE), 0 = none. */
+  download: rateSchema.optional(),
+  /** Apply the limits to peers on the local network too. */
+  limitLan: z.boolean().optional()
 }).strict()
 
 const nonNegativeInt = z.number().int().nonnegative()
@@ -66,6 +95,8 @@ export const nodeSchema = z.object({
   /** Serve and announce files after downloading them. */
   seed: z.boolean().optional(),
   limits: limitsSchema.optional(),
+  /** The HTTP listener (GET /metrics): HOST:PORT, port 0 = any free port, false = none. */
+  api: z.object({ listen: apiListen.optional() }).strict().optional(),
   /** Join only the private network of this key (see `fsnode network-key`). */
   networkKey: networkKey.optional(),
   /** Reserve a relay slot on the coordinators when not directly reachable. */
@@ -92,7 +123,7 @@ export const configSchema = z.object({
 export type ConfigFile = z.infer<typeof configSchema>
 export type NodeSection = z.infer<typeof nodeSchema>
 export type CoordinatorSection = z.infer<typeof coordinatorSchema>
-export type Limits = Required<z.infer<typeof limitsSchema>>
+export type Limits = Required<z.output<typeof limitsSchema>>
 
 /** The first problem as one line: `node.listen[0]: not a valid multiaddr`. */
 export function describeIssue (error: z.ZodError): string {

@@ -29,6 +29,10 @@ export interface StatusInfo {
   embeddedCoordinator: boolean
   /** Addresses of the embedded coordinator, for other machines' node.coordinators. */
   embeddedCoordinatorAddrs?: string[]
+  /** Where GET /metrics is served, when it is. */
+  apiUrl?: string
+  /** Bandwidth limits in force (bytes/s, 0 = none). */
+  limits?: BandwidthLimits
   share?: {
     roots: string[]
     files: number
@@ -100,6 +104,17 @@ export interface GetOptions {
   onProgress?: (e: ProgressEvent) => void
 }
 
+export interface LimitChange {
+  upload?: number
+  download?: number
+}
+
+export interface BandwidthLimits {
+  upload: number
+  download: number
+  limitLan: boolean
+}
+
 export interface NodeApi {
   status (): Promise<StatusInfo>
   ls (options?: { path?: string }): Promise<NetworkFile[]>
@@ -107,5 +122,8 @@ export interface NodeApi {
   get (target: string, options?: GetOptions): Promise<GetResult>
   share (path: string): Promise<{ path: string, files: number }>
   unshare (path: string): Promise<{ path: string, files: number }>
+  /** Change the bandwidth limits (bytes/s, 0 = none) at runtime; what is not given stays.
+   * Returns the limits now in force. Optional: only a node that moves bytes has limits. */
+  limit?: (change: LimitChange) => Promise<BandwidthLimits>
   close (): Promise<void>
 }

@@ -19,6 +19,9 @@ import type { IndexLookupResult, IndexProvider } from '../index/decode.js'
 import type { Finder } from './finder.js'
 import type { ProviderRecords } from '../host/dht.js'
 import type { ShareList } from './share-list.js'
+import type { Bandwidth } from '../bandwidth/bandwidth.js'
+import { metered } from '../metrics/metrics.js'
+import type { NodeMetrics } from '../metrics/metrics.js'
 import type { GetFileResult, GetOptions, GetResult, ProgressEvent } from './api.js'
 
 const log = logger('fsnode:node:downloads')
@@ -31,6 +34,10 @@ export interface DownloadsInit {
   config: NodeConfig
   share?: ShareIndex
   shareList?: ShareList
+  /** The node's upload and download limits. */
+  bandwidth?: Bandwidth
+  /** Where transfers are counted (Prometheus). */
+  metrics?: NodeMetrics
 }
 
 /** A file to fetch: its id, the name to save it under, and who has it. */
@@ -60,7 +67,8 @@ export class Downloads {
     this.server = new ChunkServer({
       node: this.init.host,
       source: this.init.share,
-      maxInboundStreams: this.init.config.limits.maxInboundStreams
+      maxInboundStreams: this.init.config.limits.maxInboundStreams,
+      limiter: conn => metered(this.init.bandwidth?.uploadFor(conn), bytes => this.init.metrics?.sent('chunk', bytes))
     })
     await this.server.start()
   }
@@ -160,6 +168,8 @@ export class Downloads {
       state.bytesDone = e.bytesDone
       options.onProgress?.(e)
     }
+    const started = performance.now()
+    let result: 'ok' | 'failed' = 'failed'
     try {
       if (local != null) {
         try {
@@ -179,11 +189,14 @@ export class Downloads {
         outDir,
         signal: options.signal,
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
+        limiter: conn => metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes)),
+        observer: this.init.metrics == null ? undefined : { verified: () => this.init.metrics?.chunkVerified(), rejected: reason => this.init.metrics?.chunkRejected(reason) },
         maxInFlightChunks: this.init.config.limits.maxInflightChunks,
         budget: this.budget,
         onProgress
       })
       const name = t.unnamed === true ? r.name : t.name
+      result = 'ok'
       await this.seed(r.path, r.identity, name, r.manifest)
       return {
         fileId: t.fileId,
@@ -199,6 +212,7 @@ export class Downloads {
       }
     } finally {
       this.running.delete(key)
+      this.init.metrics?.downloadDone((performance.now() - started) / 1000, result)
     }
   }
 

@@ -23,7 +23,11 @@ import type { ProviderRecords } from '../host/dht.js'
 import type { NodeConfig } from '../config/load.js'
 import type { SharedFile } from '../share/types.js'
 import type { AnnounceFile } from '../index/client.js'
-import type { GetOptions, GetResult, NetworkFile, NodeApi, StatusInfo } from './api.js'
+import type { BandwidthLimits, GetOptions, GetResult, LimitChange, NetworkFile, NodeApi, StatusInfo } from './api.js'
+import { Bandwidth } from '../bandwidth/bandwidth.js'
+import { NodeMetrics } from '../metrics/metrics.js'
+import { ApiServer } from '../api/server.js'
+import { formatListenAddress, isLoopbackHost } from '../api/address.js'
 
 const log = logger('fsnode:node')
 
@@ -43,6 +47,7 @@ interface Parts {
   upkeep?: ProvideUpkeep
   shareList?: ShareList
   relays?: RelayKeeper
+  api?: ApiServer
 }
 
 /**
@@ -54,6 +59,8 @@ export class FsNode implements NodeApi {
   readonly finder: Finder
   readonly downloads: Downloads
   readonly records: ProviderRecords
+  readonly bandwidth: Bandwidth
+  readonly metrics: NodeMetrics
   private stopped = false
 
   private constructor (
@@ -64,7 +71,13 @@ export class FsNode implements NodeApi {
   ) {
     this.finder = new Finder(host, coordinators)
     this.records = providerRecords(host)
-    this.downloads = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList })
+    this.bandwidth = new Bandwidth(config.limits)
+    this.metrics = new NodeMetrics({
+      downloadsActive: () => this.downloads.active().length,
+      share: () => parts.share?.stats(),
+      peersConnected: () => host.getPeers().length
+    })
+    this.downloads = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList, bandwidth: this.bandwidth, metrics: this.metrics })
   }
 
   static async daemon (config: NodeConfig, options: DaemonOptions = {}): Promise<FsNode> {
@@ -155,6 +168,8 @@ export class FsNode implements NodeApi {
 
       parts.control = new ControlServer(config.dataDir, controlHandlers(node))
       await parts.control.start()
+      cleanup.push(async () => { await parts.control?.stop() })
+      parts.api = await startApi(config, node.metrics, say)
       log('node %p started', host.peerId)
       return node
     } catch (err) {
@@ -195,6 +210,8 @@ export class FsNode implements NodeApi {
       coordinators: coordinatorStates.map(c => ({ addr: c.addr, connected: c.connected, lastAnnounceAt: (c as any).lastAnnounceAt, lastError: (c as any).lastError })),
       embeddedCoordinator: this.parts.coordinator != null,
       embeddedCoordinatorAddrs: this.parts.coordinator?.addrs(),
+      limits: this.bandwidth.limits,
+      apiUrl: this.parts.api?.address == null ? undefined : `http://${formatListenAddress(this.parts.api.address)}`,
       share: share == null || stats == null
         ? undefined
         : {
@@ -254,6 +271,10 @@ export class FsNode implements NodeApi {
     return { path: info.path, files: info.files }
   }
 
+  async limit (change: LimitChange): Promise<BandwidthLimits> {
+    return this.bandwidth.set(change)
+  }
+
   private requireShare (): ShareIndex {
     if (this.parts.share == null) throw new NotSharedError('sharing needs a running node (fsnode start)')
     return this.parts.share
@@ -268,6 +289,7 @@ export class FsNode implements NodeApi {
     if (this.stopped) return
     this.stopped = true
     await this.parts.control?.stop()
+    await this.parts.api?.stop()
     await this.downloads.stopServing()
     await this.parts.announcer?.stop()
     await this.parts.upkeep?.stop()
@@ -277,6 +299,29 @@ export class FsNode implements NodeApi {
     await this.host.stop()
     await this.parts.coordinator?.stop()
   }
+}
+
+/** The HTTP listener with GET /metrics, when configured. The default address is only tried:
+ * when it is taken (another node on this machine) the node runs without it, with a warning. */
+async function startApi (config: NodeConfig, metrics: NodeMetrics, say: (line: string) => void): Promise<ApiServer | undefined> {
+  if (config.apiListen == null) return undefined
+  const where = formatListenAddress(config.apiListen)
+  if (!isLoopbackHost(config.apiListen.host)) say(`warning: metrics served on ${where}, reachable from other machines`)
+  const api = new ApiServer(config.apiListen, { '/metrics': async () => await metrics.scrape() })
+  try {
+    await api.start()
+    metrics.withProcessMetrics()
+    return api
+  } catch (err: any) {
+    if (config.apiListenConfigured) throw new ApiListenError(`cannot serve the HTTP API on ${where}: ${err.code ?? err.message}`)
+    say(`warning: no metrics: cannot listen on ${where} (${err.code ?? err.message}); set node.api.listen or --api-listen`)
+    return undefined
+  }
+}
+
+export class ApiListenError extends Error {
+  static readonly code = 'ApiListenError'
+  override name = 'ApiListenError'
 }
 
 export class NotSharedError extends Error {

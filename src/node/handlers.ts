@@ -1,5 +1,6 @@
 import type { Handler } from '../control/server.js'
 import type { NodeApi } from './api.js'
+import { MAX_RATE } from '../bandwidth/rate.js'
 
 /** The control socket's methods: the daemon's NodeApi, with params checked. */
 export function controlHandlers (node: NodeApi): Record<string, Handler> {
@@ -13,7 +14,11 @@ export function controlHandlers (node: NodeApi): Record<string, Handler> {
       onProgress: e => ctx.progress(e)
     }),
     share: async p => await node.share(requiredString(p.path, 'path')),
-    unshare: async p => await node.unshare(requiredString(p.path, 'path'))
+    unshare: async p => await node.unshare(requiredString(p.path, 'path')),
+    limit: async p => {
+      if (node.limit == null) throw new BadParamsError('this node has no bandwidth limits')
+      return await node.limit({ upload: optionalRate(p.upload, 'upload'), download: optionalRate(p.download, 'download') })
+    }
   }
 }
 
@@ -24,6 +29,13 @@ export class BadParamsError extends Error {
 
 function requiredString (v: unknown, what: string): string {
   if (typeof v !== 'string' || v === '') throw new BadParamsError(`${what} must be a non-empty string`)
+  return v
+}
+
+/** Bytes per second as the CLI sends it (it parses RATE text): a whole number, 0 = none. */
+function optionalRate (v: unknown, what: string): number | undefined {
+  if (v == null) return undefined
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > MAX_RATE) throw new BadParamsError(`${what} must be a whole number of bytes per second (0 = none)`)
   return v
 }
 

@@ -1,5 +1,5 @@
 import type { ControlClient } from '../control/client.js'
-import type { GetOptions, GetResult, NetworkFile, NodeApi, StatusInfo } from './api.js'
+import type { BandwidthLimits, GetOptions, GetResult, LimitChange, NetworkFile, NodeApi, StatusInfo } from './api.js'
 
 /** The running node on this data dir, reached through its control socket. */
 export class RemoteNode implements NodeApi {
@@ -27,6 +27,10 @@ export class RemoteNode implements NodeApi {
 
   async unshare (path: string): Promise<{ path: string, files: number }> {
     return await this.client.call('unshare', { path })
+  }
+
+  async limit (change: LimitChange): Promise<BandwidthLimits> {
+    return await this.client.call('limit', { upload: change.upload, download: change.download })
   }
 
   async close (): Promise<void> {}

@@ -18,7 +18,8 @@ import { Progress } from './progress.js'
 import { sanitizeName } from './sanitize.js'
 import { ChunkScheduler } from './scheduler.js'
 import { Wakeup } from './signals.js'
-import type { Dialer, Provider } from './fetcher.js'
+import type { Dialer, FetcherInit, Provider } from './fetcher.js'
+import type { FailureReason } from './scheduler.js'
 import type { DownloadProgress } from './progress.js'
 import type { FileIdentity } from './out-folder.js'
 import type { Manifest } from '../share/manifest.js'
@@ -58,6 +59,15 @@ export interface DownloadOptions {
   budget?: ByteBudget
   /** @default PROGRESS_INTERVAL */
   progressInterval?: number
+  /** The download limit for a provider's connection (undefined: none). */
+  limiter?: FetcherInit['limiter']
+  /** Told of every verified chunk and every failed request (metrics). */
+  observer?: ChunkObserver
+}
+
+export interface ChunkObserver {
+  verified: (bytes: number) => void
+  rejected: (reason: FailureReason) => void
 }
 
 export interface DownloadResult {
@@ -142,6 +152,15 @@ interface RunResult {
   banned: Record<string, string>
 }
 
+/** Report what the fetchers tell the scheduler, without the scheduler knowing: a chunk it
+ * receives was verified against the manifest; a failure other than a cancel was a rejection. */
+function observe (scheduler: ChunkScheduler, o: ChunkObserver): void {
+  const received = scheduler.received.bind(scheduler)
+  const failed = scheduler.failed.bind(scheduler)
+  scheduler.received = (peer, index, bytes, ms) => { o.verified(bytes); return received(peer, index, bytes, ms) }
+  scheduler.failed = (peer, index, reason, detail) => { if (reason !== 'cancelled') o.rejected(reason); failed(peer, index, reason, detail) }
+}
+
 /** The chunk phase: fetchers feed verified chunks to the partial file until the scheduler
  * says the file is complete or that it cannot be. */
 async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: Provider[], name: string, userSignal: AbortSignal): Promise<RunResult> {
@@ -160,6 +179,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     budget,
     chunkBytes: manifest.chunkSize
   })
+  if (opts.observer != null) observe(scheduler, opts.observer)
   const wakeup = new Wakeup()
   // another download giving bytes back may let this one request more
   const unsubscribe = (opts.budget ?? budget).onFree(() => { wakeup.notify() })
@@ -182,7 +202,8 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   }
   const fetchers = providers.map(provider => new ProviderFetcher({
     node: opts.node, provider, manifest, scheduler, wakeup, onChunk, buffers, signal,
-    streams: opts.streamsPerProvider, pipeline: opts.requestsPerStream, chunkTimeout: opts.chunkTimeout
+    streams: opts.streamsPerProvider, pipeline: opts.requestsPerStream, chunkTimeout: opts.chunkTimeout,
+    limiter: opts.limiter
   }))
   for (const f of fetchers) scheduler.addPeer(f.peer)
   const running = scheduler.complete ? [] : fetchers.map(async f => { await f.run() })

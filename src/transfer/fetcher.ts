@@ -14,6 +14,7 @@ import { Watchdog } from './signals.js'
 import { DIRECT_DIAL_TIMEOUT } from '../relay/constants.js'
 import { terminalText } from '../util/terminal-text.js'
 import type { BufferPool } from './buffer-pool.js'
+import type { RateLimiter } from '../bandwidth/token-bucket.js'
 import type { ChunkScheduler, FailureReason } from './scheduler.js'
 import type { Wakeup } from './signals.js'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
@@ -134,6 +135,9 @@ export interface FetcherInit {
   pipeline?: number
   /** @default CHUNK_TIMEOUT */
   chunkTimeout?: number
+  /** The download limit for a connection (undefined: none): chunk bytes are read off the
+   * stream only as fast as it grants, so the sender is held back by what we leave unread. */
+  limiter?: (connection: Connection) => RateLimiter | undefined
 }
 
 type StreamEnd = 'stop' | 'reopen'
@@ -147,6 +151,7 @@ export class ProviderFetcher {
   readonly peer: string
   private connection?: Promise<Connection>
   private lastError?: string
+  private limiter?: RateLimiter
   private readonly streams: number
   private readonly pipeline: number
   private readonly chunkTimeout: number
@@ -195,6 +200,7 @@ export class ProviderFetcher {
       this.connection.catch(() => {})
       conn = await this.connection
     }
+    this.limiter = this.init.limiter?.(conn)
     return await conn.newStream(CHUNK_PROTOCOL, {
       signal: AbortSignal.any([signal, AbortSignal.timeout(STREAM_OPEN_TIMEOUT)]),
       maxOutboundStreams: MAX_OUTBOUND_STREAMS
@@ -306,8 +312,12 @@ export class ProviderFetcher {
     try {
       const hash = createHash('sha256')
       for (let got = 0; got < expected;) {
-        const piece = await reader.readSome(expected - got, watchdog.signal)
+        const piece = await reader.readSome(this.limiter?.pieceBytes(expected - got) ?? expected - got, watchdog.signal)
         if (piece == null) throw new StreamClosedError(`stream ended after ${got} of ${expected} bytes of chunk ${index}`)
+        if (this.limiter != null) {
+          watchdog.disarm() // waiting on our own limit is not the provider stalling
+          await this.limiter.take(piece.byteLength, this.init.signal)
+        }
         watchdog.kick()
         for (const part of piece) {
           buf.set(part, got)

@@ -15,6 +15,7 @@ import {
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { FileHandle } from 'node:fs/promises'
 import type { ShareSource, SharedFile } from '../share/types.js'
+import type { RateLimiter } from '../bandwidth/token-bucket.js'
 import type { SlotHolder } from './slots.js'
 
 const log = logger('fsnode:transfer:server')
@@ -44,6 +45,9 @@ export interface ChunkServerInit {
   readSize?: number
   /** File handles kept open per stream. @default SERVER_OPEN_FILES */
   openFiles?: number
+  /** The upload limit for a connection's streams (undefined: none), waited on before each send
+   * of chunk bytes. */
+  limiter?: (connection: Connection) => RateLimiter | undefined
 }
 
 /** A stream being answered, with the timer that bounds each wait for the peer to read. */
@@ -51,6 +55,8 @@ interface Out {
   stream: Stream
   stall: Watchdog
   slot: SlotHolder
+  /** Upload limit of this stream's connection, if any. */
+  limiter?: RateLimiter
 }
 
 /** Ends a stream's request loop: the answer was sent, now close. */
@@ -63,7 +69,8 @@ class CloseAfterReply extends Error {}
  * past a few KiB, so a peer cannot queue unbounded work.
  */
 export class ChunkServer {
-  private readonly init: Required<Omit<ChunkServerInit, 'node' | 'source'>>
+  private readonly init: Required<Omit<ChunkServerInit, 'node' | 'source' | 'limiter'>>
+  private readonly limiter: ChunkServerInit['limiter']
   private readonly node: ChunkServerInit['node']
   private readonly source: ShareSource
   private readonly streams = new Set<Stream>()
@@ -75,6 +82,7 @@ export class ChunkServer {
   constructor (init: ChunkServerInit) {
     this.node = init.node
     this.source = init.source
+    this.limiter = init.limiter
     this.init = {
       maxInboundStreams: init.maxInboundStreams ?? MAX_INBOUND_STREAMS,
       maxOutboundStreams: init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS,
@@ -131,7 +139,7 @@ export class ChunkServer {
     const files = new HandleCache(this.init.openFiles)
     // one timer per stream, refreshed, rather than a new timeout signal per request
     const idle = new Watchdog(this.init.idleTimeout, this.shutdown.signal)
-    const out: Out = { stream, stall: new Watchdog(this.init.sendTimeout, this.shutdown.signal), slot }
+    const out: Out = { stream, stall: new Watchdog(this.init.sendTimeout, this.shutdown.signal), slot, limiter: this.limiter?.(connection) }
     // idle, stopping, or its slot given to another address: close between requests
     const wait = AbortSignal.any([idle.signal, evicted.signal])
     try {
@@ -240,7 +248,8 @@ export class ChunkServer {
   /** Stream `length` bytes from `offset` in pieces, each in a new buffer (send keeps it). */
   private async sendRange (out: Out, fh: FileHandle, file: SharedFile, offset: number, length: number): Promise<void> {
     for (let done = 0; done < length;) {
-      const want = Math.min(this.init.readSize, length - done)
+      const want = Math.min(out.limiter?.pieceBytes(this.init.readSize) ?? this.init.readSize, length - done)
+      await out.limiter?.take(want, this.shutdown.signal)
       const buf = Buffer.allocUnsafe(want)
       const { bytesRead } = await fh.read(buf, 0, want, offset + done)
       if (bytesRead < want) {

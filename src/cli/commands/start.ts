@@ -18,7 +18,7 @@ export async function runStart (opts: StartOptions): Promise<void> {
   const node = await FsNode.daemon(config, { log: line => { if (opts.json !== true) process.stdout.write(terminalText(line, MAX_ERROR_LINE) + '\n') } })
   const s = await node.status()
   if (opts.json === true) {
-    printJson({ peerId: s.peerId, addrs: s.addrs, dataDir: s.dataDir, shareDir: config.shareDir, files: s.share?.files ?? 0, coordinatorAddrs: s.embeddedCoordinatorAddrs ?? [] })
+    printJson({ peerId: s.peerId, addrs: s.addrs, dataDir: s.dataDir, shareDir: config.shareDir, files: s.share?.files ?? 0, coordinatorAddrs: s.embeddedCoordinatorAddrs ?? [], apiUrl: s.apiUrl })
   } else {
     process.stdout.write([
       `fsnode node ${s.peerId}`,
@@ -26,6 +26,7 @@ export async function runStart (opts: StartOptions): Promise<void> {
       ...s.addrs.map(a => `  ${a}`),
       `sharing ${config.shareDir}: ${plural(s.share?.files ?? 0, 'file')}, ${formatBytes(s.share?.bytes ?? 0)} (${s.share?.hashed ?? 0} hashed, ${s.share?.cached ?? 0} from cache, ${((s.share?.scanMs ?? 0) / 1000).toFixed(2)} s)`,
       `downloads go to ${config.downloadsDir}`,
+      ...(s.apiUrl != null ? [`metrics at ${s.apiUrl}/metrics`] : []),
       ...(s.embeddedCoordinator
         ? ['embedded coordinator; other machines put one of these in node.coordinators:', ...(s.embeddedCoordinatorAddrs ?? []).map(a => `  ${a}`)]
         : [`coordinators: ${config.coordinators.length === 0 ? 'none (DHT only)' : config.coordinators.join(', ')}`]),

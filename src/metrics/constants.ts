@@ -1,0 +1,4 @@
+/** Every metric's name starts with this. */
+export const METRIC_PREFIX = 'fsnode_'
+/** Download durations, in seconds: from a small file on a LAN to a large one over the internet. */
+export const DOWNLOAD_DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 1800, 7200]

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
+import { Sandbox, sleep, waitFor } from './harness.js'
+import { sha256File, writeRandom } from './files.js'
+import { ControlClient } from '../../src/control/client.js'
+import type { Daemon } from './harness.js'
+
+const LOCAL = '/ip4/127.0.0.1/tcp/0'
+const MiB = 1024 * 1024
+/** The issue's bar: a rate holds within 15%. */
+const TOLERANCE = 0.15
+
+/** A real get between fsnode processes on 127.0.0.1 (so limitLan: true), limited at either end. */
+describe('e2e: bandwidth limits', function () {
+  this.timeout(180_000)
+  let sb: Sandbox
+  let coord: Daemon
+  let config: string
+
+  beforeEach(async () => {
+    sb = await Sandbox.create()
+    coord = await sb.daemon(['coordinator', '--data-dir', sb.path('coord'), '--listen', LOCAL])
+    config = sb.path('config.json')
+    // every peer here is on loopback: without limitLan the limits would not apply at all
+    await writeFile(config, JSON.stringify({ node: { limits: { limitLan: true } } }))
+  })
+  afterEach(async () => { await sb.cleanup() })
+
+  async function start (name: string, share: boolean, extra: string[] = [], cfg = config): Promise<Daemon> {
+    await sb.mkdir(`share-${name}`)
+    const d = await sb.daemon(['start', '--config', cfg, '--data-dir', sb.path(name), '--share', sb.path(`share-${name}`), '--listen', LOCAL, '--coordinator', coord.addr, ...extra])
+    if (share) {
+      await waitFor(async () => {
+        const l = await sb.json(['ls', '--flat', '--config', config, '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+        return l.length >= 1
+      }, 'the file listed', 30_000)
+    }
+    return d
+  }
+
+  function getArgs (out: string, dataDir = 'dl'): string[] {
+    return ['get', 'big.bin', '--config', config, '--data-dir', sb.path(dataDir), '--coordinator', coord.addr, '--out', sb.path(out)]
+  }
+
+  function assertRate (rate: number, expected: number, what: string): void {
+    const off = Math.abs(rate - expected) / expected
+    assert.ok(off <= TOLERANCE, `${what}: ${(rate / MiB).toFixed(3)} MiB/s, expected ${(expected / MiB).toFixed(3)} MiB/s ±${TOLERANCE * 100}% (off by ${(off * 100).toFixed(1)}%)`)
+  }
+
+  /** (time, bytes) each time a download's bytesDone moves on the daemon at `dataDir`: a chunk
+   * was written. Sampled through its control socket, so no process start is measured. */
+  function sampleProgress (dataDir: string): { samples: Array<[number, number]>, done: Promise<void> } {
+    const client = ControlClient.forDataDir(sb.path(dataDir))
+    const samples: Array<[number, number]> = []
+    const done = (async () => {
+      let last = -1
+      const deadline = Date.now() + 150_000
+      while (Date.now() < deadline) {
+        const s = await client.call('status').catch(() => undefined)
+        const bytes = s?.downloads?.[0]?.bytesDone
+        if (s != null && s.downloads.length === 0 && samples.length > 0) return
+        if (typeof bytes === 'number' && bytes !== last) { samples.push([performance.now(), bytes]); last = bytes }
+        await sleep(50)
+      }
+    })()
+    return { samples, done }
+  }
+
+  /** Bytes/s between the first and the last chunk written in [from, to]: the transfer itself,
+   * not the dial, the manifest or process starts. */
+  function rateBetween (samples: Array<[number, number]>, from = 0, to = Infinity): number {
+    const inside = samples.filter(([t]) => t >= from && t <= to)
+    assert.ok(inside.length >= 3, `only ${inside.length} samples in the window: ${JSON.stringify(samples)}`)
+    const [t0, b0] = inside[0]
+    const [t1, b1] = inside[inside.length - 1]
+    return (b1 - b0) / ((t1 - t0) / 1000)
+  }
+
+  /** A get run by the daemon `dl`, its progress sampled. */
+  async function sampledGet (): Promise<{ r: any, samples: Array<[number, number]> }> {
+    const { samples, done } = sampleProgress('dl')
+    const r = await sb.json(getArgs('out'), { timeoutMs: 150_000 })
+    await done
+    assert.equal(await sha256File(r.path), await sha256File(sb.path('share-p', 'big.bin')))
+    return { r, samples }
+  }
+
+  it('--max-upload on the provider holds a get to that rate', async () => {
+    await writeRandom(sb.path('share-p', 'big.bin'), 8 * MiB)
+    await start('p', true, ['--max-upload', '1MiB'])
+    await start('dl', false)
+    const { samples } = await sampledGet()
+    assertRate(rateBetween(samples), MiB, 'upload-limited get')
+  })
+
+  it('--max-download on the downloader holds a get to that rate', async () => {
+    await writeRandom(sb.path('share-p', 'big.bin'), 8 * MiB)
+    await start('p', true)
+    await start('dl', false, ['--max-download', '1MiB'])
+    const { samples } = await sampledGet()
+    assertRate(rateBetween(samples), MiB, 'download-limited get')
+  })
+
+  it('fsnode limit changes the upload rate of a running node during a get', async () => {
+    await writeRandom(sb.path('share-p', 'big.bin'), 16 * MiB)
+    await start('p', true, ['--max-upload', '256KiB'])
+    // over one stream, so chunks are written one after another rather than four at a time
+    // (a finer measure of the rate)
+    const oneStream = sb.path('one-stream.json')
+    await writeFile(oneStream, JSON.stringify({ node: { limits: { limitLan: true, streamsPerPeer: 1 } } }))
+    await start('dl', false, [], oneStream)
+    const { samples, done } = sampleProgress('dl')
+    const get = sb.json(getArgs('out'), { timeoutMs: 150_000 })
+    get.catch(() => {})
+
+    await waitFor(async () => samples.length > 0 ? true : undefined, 'the get to start', 60_000, 50)
+    const before0 = performance.now()
+    await sleep(8_000)
+    const before1 = performance.now()
+    const limits = await sb.json(['limit', '--upload', '1MiB', '--config', config, '--data-dir', sb.path('p')])
+    assert.deepEqual(limits, { upload: MiB, download: 0, limitLan: true })
+    const after0 = performance.now() + 1_000 // "takes effect within a second"
+    assert.deepEqual((await sb.json(['status', '--data-dir', sb.path('p')])).limits, limits, 'status shows the limits in force')
+    await get
+    await done
+    assertRate(rateBetween(samples, before0, before1), 256 * 1024, 'before fsnode limit')
+    assertRate(rateBetween(samples, after0), MiB, 'after fsnode limit')
+  })
+
+  it('a bad RATE is a one-line error, exit 2, from the flag, the config file and fsnode limit', async () => {
+    const bad = sb.path('bad.json')
+    await writeFile(bad, JSON.stringify({ node: { limits: { upload: '4 parsecs' } } }))
+    const cases: Array<[string[], RegExp]> = [
+      [['start', '--data-dir', sb.path('x'), '--max-upload', 'fast'], /^fsnode: --max-upload: not a rate: "fast"/],
+      [['get', 'x', '--data-dir', sb.path('x'), '--max-download', '-1'], /^fsnode: --max-download: not a rate: "-1"/],
+      [['start', '--config', bad, '--data-dir', sb.path('x')], /^fsnode: .*bad\.json: node\.limits\.upload: not a rate: "4 parsecs"/],
+      [['limit', '--upload', '3 bananas', '--data-dir', sb.path('x')], /^fsnode: --upload: not a rate: "3 bananas"/]
+    ]
+    for (const [args, re] of cases) {
+      const r = await sb.run(args)
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, re)
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+    }
+  })
+})
