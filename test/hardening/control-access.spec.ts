@@ -75,7 +75,7 @@ describe('hardening: only the local user can use the control channel', function 
     // every folder above the data dir is open to all, so only fsnode's own modes protect it
     await chmod(sb.dir, 0o755)
     await writeText(sb.path('share', 'a.txt'), 'a')
-    const daemon = await sb.daemon(['start', '--data-dir', sb.path('data'), '--share', sb.path('share'), '--listen', LOCAL])
+    const daemon = await sb.daemon(['start', '--data-dir', sb.path('data'), '--share', sb.path('share'), '--listen', LOCAL, '--api-listen', 'false'])
     const sock = sb.path('data', 'control.sock')
     const st = await stat(sock)
     assert.equal(st.mode & 0o170000, S_IFSOCK)
@@ -92,7 +92,7 @@ describe('hardening: only the local user can use the control channel', function 
       await chmod(sb.path('data'), 0o700)
     }
 
-    // the daemon listens on TCP for libp2p only: its ports are exactly its libp2p addresses,
+    // (the HTTP API is off here: it is tested on its own) the daemon listens on TCP for libp2p only: its ports are exactly its libp2p addresses,
     // and none of them answers a control request
     const libp2pPorts = (daemon.info.addrs as string[]).map(a => Number(a.split('/')[4]))
     const ports = await listeningPorts(daemon.child.pid as number)
