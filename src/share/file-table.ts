@@ -86,30 +86,49 @@ export class FileTable {
   }
 }
 
-/** Changes not yet sent. Removals apply first; an added name replaces the earlier file of that
- * name, so a change that is undone before it is sent cancels out. */
+/** Changes not yet sent, sent together once `windowMs` after the first. Removals apply first; an
+ * added name replaces the earlier file of that name, so a change undone before it is sent
+ * cancels out. */
 export class DeltaBuffer {
   private added = new Map<string, SharedFile>()
   private removed = new Set<string>()
+  private timer?: NodeJS.Timeout
+
+  constructor (private readonly windowMs: number, private readonly send: (delta: ShareDelta) => void) {}
 
   add (file: SharedFile): void {
     this.removed.delete(file.name)
     this.added.set(file.name, file)
+    this.schedule()
   }
 
   remove (name: string): void {
     this.added.delete(name)
     this.removed.add(name)
+    this.schedule()
   }
 
   get empty (): boolean {
     return this.added.size === 0 && this.removed.size === 0
   }
 
-  take (): ShareDelta {
+  /** Send what is pending now, if anything. */
+  flush (): void {
+    this.cancel()
+    if (this.empty) return
     const delta: ShareDelta = { added: [...this.added.values()], removed: [...this.removed] }
     this.added = new Map()
     this.removed = new Set()
-    return delta
+    this.send(delta)
+  }
+
+  /** Drop the pending send (what is buffered stays). */
+  cancel (): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private schedule (): void {
+    this.timer ??= setTimeout(() => { this.flush() }, this.windowMs)
   }
 }

@@ -59,7 +59,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private readonly options: ShareIndexOptions
   private readonly rootList: Root[] = []
   private readonly table = new FileTable()
-  private readonly delta = new DeltaBuffer()
+  private readonly delta: DeltaBuffer
   /** Followed symlinks (path → real target): events at the target also concern the link. */
   private readonly aliases = new Map<string, string>()
   private readonly revalidating = new Set<string>()
@@ -70,7 +70,6 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private watcher?: ShareWatcher
   private queue: Promise<void> = Promise.resolve()
   private recording = false
-  private flushTimer?: NodeJS.Timeout
   private running = false
   private cached = 0
   private scanMs = 0
@@ -79,6 +78,9 @@ export class ShareIndex extends EventTarget implements ShareSource {
   constructor (options: ShareIndexOptions) {
     super()
     this.options = options
+    this.delta = new DeltaBuffer(options.flushMs ?? DELTA_FLUSH_MS, delta => {
+      if (this.recording) this.dispatchEvent(new CustomEvent('change', { detail: delta }))
+    })
     this.hashes = new HashQueue({
       concurrency: options.hashConcurrency,
       signal: this.abort.signal,
@@ -148,7 +150,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     if (!this.running) return
     this.running = false
     this.recording = false
-    clearTimeout(this.flushTimer)
+    this.delta.cancel()
     this.abort.abort(new Error('share index stopped'))
     await this.watcher?.close()
     await this.queue.catch(() => {})
@@ -229,7 +231,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       this.hashes.cancelWhere((_, r) => r === root)
       for (const alias of this.aliases.keys()) if (isInside(root.real, alias)) this.aliases.delete(alias)
     })
-    this.flush()
+    this.delta.flush()
     return info
   }
 
@@ -267,7 +269,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   async settled (): Promise<void> {
     await this.queue.catch(() => {})
     await this.hashes.idle()
-    this.flush()
+    this.delta.flush()
   }
 
   private assertRunning (): void {
@@ -366,29 +368,12 @@ export class ShareIndex extends EventTarget implements ShareSource {
     const { path, size, mtimeMs, ctimeMs, ino, dev } = f
     const file: SharedFile = { name, path, size, mtimeMs, ctimeMs, ino, dev, fileId: manifest.fileId, manifest }
     this.table.set({ file, root })
-    if (this.recording) {
-      this.delta.add(file)
-      this.scheduleFlush()
-    }
+    if (this.recording) this.delta.add(file)
   }
 
   private drop (name: string): void {
     this.hashes.cancel(name)
-    if (this.table.delete(name) != null && this.recording) {
-      this.delta.remove(name)
-      this.scheduleFlush()
-    }
-  }
-
-  private scheduleFlush (): void {
-    this.flushTimer ??= setTimeout(() => { this.flush() }, this.options.flushMs ?? DELTA_FLUSH_MS)
-  }
-
-  private flush (): void {
-    clearTimeout(this.flushTimer)
-    this.flushTimer = undefined
-    if (!this.recording || this.delta.empty) return
-    this.dispatchEvent(new CustomEvent('change', { detail: this.delta.take() }))
+    if (this.table.delete(name) != null && this.recording) this.delta.remove(name)
   }
 
   private warn (message: string): void {
