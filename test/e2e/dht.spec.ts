@@ -26,6 +26,12 @@ describe('e2e: without the coordinator (DHT and mDNS)', function () {
       const s = await sb.json(['status', '--data-dir', sb.path('a')])
       return s.dht?.provided >= 1
     }, 'file id provided on the DHT', 60_000)
+    // and the getter has joined the DHT: a node whose only DHT peer is the coordinator when it
+    // goes has no one left to ask (its first self-lookup runs a second after start)
+    await waitFor(async () => {
+      const s = await sb.json(['status', '--data-dir', sb.path('d')])
+      return s.dht?.routingTable >= 4
+    }, 'the getter knows the other nodes on the DHT', 60_000)
     await coord.stop()
 
     const r = await sb.json(['get', fileId, '--data-dir', sb.path('d'), '--out', sb.path('out')], { timeoutMs: 90_000 })
