@@ -63,6 +63,8 @@ export class FsNode implements NodeApi {
 
   static async daemon (config: NodeConfig, options: DaemonOptions = {}): Promise<FsNode> {
     const say = options.log ?? (() => {})
+    const t0 = performance.now()
+    const ms = (): number => Math.round(performance.now() - t0)
     await assertFolder(config.shareDir, 'share folder')
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     if (await isListening(controlSocketPath(config.dataDir))) {
@@ -71,6 +73,18 @@ export class FsNode implements NodeApi {
     const { privateKey } = await loadOrCreateKey(config.dataDir)
     const parts: Parts = {}
     const cleanup: Array<() => Promise<void>> = []
+    // the scan of the share (the longest part of a restart: a stat per file) runs while the
+    // coordinator and libp2p start; nothing in it needs the network
+    parts.shareList = new ShareList(config.dataDir)
+    const share = new ShareIndex({
+      dataDir: config.dataDir,
+      roots: [{ path: config.shareDir, name: '' }],
+      exclude: [config.dataDir]
+    })
+    share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
+    const indexed = share.start().then(() => { log('share indexed at %d ms', ms()) })
+    indexed.catch(() => {}) // awaited below; a failure of the host first must not leave it unhandled
+    cleanup.push(async () => { await share.stop() })
     try {
       const coordinators = [...config.coordinators]
       if (config.embeddedCoordinator) {
@@ -93,18 +107,11 @@ export class FsNode implements NodeApi {
         dataDir: config.dataDir
       })
       cleanup.push(async () => { await host.stop() })
+      log('host started at %d ms', ms())
 
-      parts.shareList = new ShareList(config.dataDir)
       const extra = await parts.shareList.load()
-      const share = new ShareIndex({
-        dataDir: config.dataDir,
-        roots: [{ path: config.shareDir, name: '' }],
-        exclude: [config.dataDir]
-      })
+      await indexed
       parts.share = share
-      share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
-      await share.start()
-      cleanup.push(async () => { await share.stop() })
       for (const s of extra) {
         try {
           await share.addRoot(s.path, s.name)
@@ -141,7 +148,7 @@ export class FsNode implements NodeApi {
 
       parts.control = new ControlServer(config.dataDir, controlHandlers(node))
       await parts.control.start()
-      log('node %p started', host.peerId)
+      log('node %p started in %d ms', host.peerId, ms())
       return node
     } catch (err) {
       for (const fn of cleanup.reverse()) await fn().catch(() => {})
@@ -254,6 +261,7 @@ export class FsNode implements NodeApi {
     await this.parts.upkeep?.stop()
     await this.finder.close()
     await this.parts.share?.stop()
+    await this.parts.shareList?.flush().catch(() => {})
     await this.host.stop()
     await this.parts.coordinator?.stop()
   }

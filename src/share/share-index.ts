@@ -173,14 +173,12 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   roots (): RootInfo[] {
-    return this.rootList.map(root => {
-      let files = 0
-      let bytes = 0
-      for (const [, e] of this.table.entries()) {
-        if (e.root === root) { files++; bytes += e.file.size }
-      }
-      return { path: root.path, name: root.name, kind: root.kind, files, bytes }
-    })
+    return this.rootList.map(root => this.rootInfo(root))
+  }
+
+  /** True when `path` (absolute) is inside a shared folder: the watcher shares it without a root of its own. */
+  isUnderFolderRoot (path: string): boolean {
+    return this.rootList.some(r => r.kind === 'dir' && isInside(r.path, path))
   }
 
   stats (): ShareStats {
@@ -209,7 +207,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       await this.reconcile(root, root.real)
     })
     await this.settled()
-    return this.roots().find(r => r.path === root.path) ?? { path: root.path, name: root.name, kind: root.kind, files: 0, bytes: 0 }
+    return this.rootInfo(root)
   }
 
   /** Stop sharing an extra root (by the path it was added with, or its real path). */
@@ -220,7 +218,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     const root = this.rootList.find(r => r.path === abs || r.real === real)
     if (root == null) return undefined
     if (root.name === '' && root.kind === 'dir') throw new ShareFolderError(`${abs} is the share folder; it cannot be unshared`)
-    const info = this.roots().find(r => r.path === root.path)
+    const info = this.rootInfo(root)
     await this.enqueue(async () => {
       this.rootList.splice(this.rootList.indexOf(root), 1)
       this.watcher?.remove(root.real)
@@ -263,6 +261,10 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await this.queue.catch(() => {})
     await this.hashes.idle()
     this.flush()
+  }
+
+  private rootInfo (root: Root): RootInfo {
+    return { path: root.path, name: root.name, kind: root.kind, ...this.table.rootTotals(root) }
   }
 
   private assertRunning (): void {
