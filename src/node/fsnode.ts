@@ -1,5 +1,5 @@
 import { stat, mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { loadOrCreateKey } from '../host/identity.js'
 import { createHost } from '../host/create-host.js'
@@ -76,9 +76,14 @@ export class FsNode implements NodeApi {
     // the scan of the share (the longest part of a restart: a stat per file) runs while the
     // coordinator and libp2p start; nothing in it needs the network
     parts.shareList = new ShareList(config.dataDir)
+    const extra = await parts.shareList.load()
+    // the extra shares and seeds are indexed in the same pass as the share folder: one by one
+    // after it, each cost a queue round, and the cache prune at the end of the scan dropped
+    // their hashes, so every seed was hashed again on each restart
     const share = new ShareIndex({
       dataDir: config.dataDir,
-      roots: [{ path: config.shareDir, name: '' }],
+      // (an empty name is the share folder's: such an entry is not shared, and dropped below)
+      roots: [{ path: config.shareDir, name: '' }, ...extra.filter(s => s.name !== '').map(s => ({ path: s.path, name: s.name }))],
       exclude: [config.dataDir]
     })
     share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
@@ -109,16 +114,14 @@ export class FsNode implements NodeApi {
       cleanup.push(async () => { await host.stop() })
       log('host started at %d ms', ms())
 
-      const extra = await parts.shareList.load()
       await indexed
       parts.share = share
+      // an extra share that could not be shared again (gone, or clashing) has had its warning
+      const shared = new Set(share.roots().map(r => r.path))
       for (const s of extra) {
-        try {
-          await share.addRoot(s.path, s.name)
-        } catch (err: any) {
-          say(`warning: not sharing ${s.path} any more: ${err.message}`)
-          await parts.shareList.remove(s.path)
-        }
+        if (shared.has(resolve(s.path))) continue
+        log('not sharing %s any more', s.path)
+        await parts.shareList.remove(s.path)
       }
 
       const node = new FsNode(config, host, parts, coordinators)
@@ -126,7 +129,6 @@ export class FsNode implements NodeApi {
       const upkeep = new ProvideUpkeep(node.records, { fileIds: () => share.files().map(f => f.fileId) })
       parts.upkeep = upkeep
       share.addEventListener('change', () => { upkeep.sync() })
-      upkeep.start()
       cleanup.push(async () => { await upkeep.stop() })
       await node.downloads.startServing()
       cleanup.push(async () => { await node.downloads.stopServing() })
@@ -148,6 +150,9 @@ export class FsNode implements NodeApi {
 
       parts.control = new ControlServer(config.dataDir, controlHandlers(node))
       await parts.control.start()
+      // ready: answers on the control socket and serves chunks. Providing every file id on the
+      // DHT (a diff over all of them, then network work) starts after, not before, that
+      upkeep.start()
       log('node %p started in %d ms', host.peerId, ms())
       return node
     } catch (err) {

@@ -42,6 +42,8 @@ describe('e2e: restart', function () {
     assert.equal(s.share.hashed, 1, 'only the changed file is hashed again')
     assert.equal(s.share.cached, 2, 'keep.txt from the hash cache, and the seed remembered at download')
     assert.deepEqual(s.shares.map((x: any) => [x.path, x.kind]), [[sb.path('n-downloads', 'seed.bin'), 'seed']])
+    // providing on the DHT starts once the node is ready: every shared file id is taken up
+    await waitFor(async () => (await sb.json(['status', '--data-dir', sb.path('n')])).dht.files === 3, 'three file ids in the DHT upkeep', 30_000)
 
     // another node gets both from the restarted one (the provider of seed.bin is gone)
     const newId = await expectedFileId(sb.path('share-n', 'change.txt'))
