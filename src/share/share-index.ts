@@ -123,7 +123,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
           onFallback: message => { this.warn(message) }
         })
         // watch first: what changes during the scan is queued behind it, not lost
-        await this.watcher.start(this.rootList.map(r => r.real))
+        await this.watcher.start(this.rootList.filter(r => r.kind === 'dir').map(r => r.real), this.rootList.filter(r => r.kind === 'file').map(r => r.real))
       }
       await this.enqueue(async () => {
         for (const root of this.rootList) await this.reconcile(root, root.real)
@@ -203,7 +203,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     checkNewRoot(this.rootList, root) // a refusal is the caller's error, not the index's
     await this.enqueue(async () => {
       this.addRootEntry(root)
-      this.watcher?.add(root.real)
+      this.watcher?.add(root.real, root.kind === 'file')
       await this.reconcile(root, root.real)
     })
     await this.settled()
