@@ -24,6 +24,8 @@ import type { AnnounceFile } from '../index/client.js'
 import type { GetOptions, GetResult, NetworkFile, NodeApi, StatusInfo } from './api.js'
 
 const log = logger('fsnode:node')
+/** Changes to the share within this window reach the DHT provide upkeep as one diff. */
+export const PROVIDE_SYNC_DELAY_MS = 1_000
 
 export interface DaemonOptions {
   /** Lines worth telling the user while the node runs (watch fallbacks, seeding...). */
@@ -128,7 +130,12 @@ export class FsNode implements NodeApi {
       // every shared file id is provided on the DHT, so nodes find it without a coordinator
       const upkeep = new ProvideUpkeep(node.records, { fileIds: () => share.files().map(f => f.fileId) })
       parts.upkeep = upkeep
-      share.addEventListener('change', () => { upkeep.sync() })
+      // sync() diffs every shared file id: once per PROVIDE_SYNC_DELAY_MS, not once per change
+      // (a seeded download is a change: per get, that diff grew with the files shared)
+      let syncTimer: NodeJS.Timeout | undefined
+      share.addEventListener('change', () => {
+        syncTimer ??= setTimeout(() => { syncTimer = undefined; upkeep.sync() }, PROVIDE_SYNC_DELAY_MS).unref()
+      })
       cleanup.push(async () => { await upkeep.stop() })
       await node.downloads.startServing()
       cleanup.push(async () => { await node.downloads.stopServing() })
