@@ -33,7 +33,7 @@ async function sharedFile (path: string, chunkSize: number): Promise<SharedFile>
     await fh.close()
   }
   const manifest = Manifest.create(st.size, chunkSize, hashes)
-  return { name: path, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, fileId: manifest.fileId, manifest }
+  return { name: path, path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev, fileId: manifest.fileId, manifest }
 }
 
 main(async () => {

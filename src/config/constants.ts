@@ -1,4 +1,5 @@
 import envPaths from 'env-paths'
+import { MAX_IN_FLIGHT_CHUNKS, MAX_INBOUND_STREAMS, STREAMS_PER_PROVIDER } from '../transfer/constants.js'
 
 const paths = envPaths('fsnode', { suffix: '' })
 
@@ -17,13 +18,15 @@ export const DEFAULT_DOWNLOADS_DIR = 'downloads'
 /** How long a disconnected provider's entries stay listed. */
 export const DEFAULT_GRACE_SECONDS = 60
 
+/** Defaults of `node.limits`, from the constants of the folders that use them. */
 export const DEFAULT_LIMITS = {
   /** Streams opened to each provider during a download. */
-  streamsPerPeer: 4,
-  /** Chunks requested and not yet written, over all providers (bounds download memory). */
-  maxInflightChunks: 32,
+  streamsPerPeer: STREAMS_PER_PROVIDER,
+  /** Chunks requested and not yet written in one download, over all providers; bytes are
+   * bounded apart (MAX_IN_FLIGHT_BYTES per download, MAX_NODE_IN_FLIGHT_BYTES per node). */
+  maxInflightChunks: MAX_IN_FLIGHT_CHUNKS,
   /** Inbound chunk streams accepted per connection. */
-  maxInboundStreams: 32,
+  maxInboundStreams: MAX_INBOUND_STREAMS,
   /** Files of a folder download fetched at once. */
   concurrentFiles: 4
 } as const

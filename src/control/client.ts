@@ -1,5 +1,5 @@
 import { createConnection } from 'node:net'
-import { controlSocketPath } from './paths.js'
+import { controlSocketPath, ensureRunDir, inRunDir, UnsafeRunDirError } from './paths.js'
 import { onLines } from './lines.js'
 import { CONTROL_CONNECT_TIMEOUT, ControlError, RemoteError } from './protocol.js'
 import type { Socket } from 'node:net'
@@ -24,12 +24,15 @@ export class ControlClient {
       const s = await this.connect()
       s.destroy()
       return true
-    } catch {
+    } catch (err) {
+      if (err instanceof UnsafeRunDirError) throw err // said once, rather than a node of our own
       return false
     }
   }
 
   private async connect (): Promise<Socket> {
+    // a socket in a run folder that is not ours alone may be someone else's, posing as the node
+    if (inRunDir(this.path)) await ensureRunDir(false)
     return await new Promise((resolve, reject) => {
       const s = createConnection(this.path)
       const timer = setTimeout(() => { s.destroy(); reject(new ControlError('the node did not answer on its control socket')) }, CONTROL_CONNECT_TIMEOUT)

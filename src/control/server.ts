@@ -2,7 +2,7 @@ import { createServer, createConnection } from 'node:net'
 import { chmod, mkdir, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { controlSocketPath } from './paths.js'
+import { controlSocketPath, ensureRunDir, inRunDir } from './paths.js'
 import { onLines } from './lines.js'
 import { CONTROL_IDLE_TIMEOUT, ControlError } from './protocol.js'
 import type { Server, Socket } from 'node:net'
@@ -40,8 +40,12 @@ export class ControlServer {
   }
 
   async start (): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 })
-    await chmod(dirname(this.path), 0o700)
+    if (inRunDir(this.path)) {
+      await ensureRunDir(true)
+    } else {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 })
+      await chmod(dirname(this.path), 0o700)
+    }
     if (await isListening(this.path)) {
       throw new NodeAlreadyRunningError(`a node is already running on this data dir (${this.path})`)
     }

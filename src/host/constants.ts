@@ -43,6 +43,23 @@ export const REJOIN_INTERVAL = 30_000
  * withdraw message in Kademlia: a record of a file no longer shared lingers this long at most
  * (plus one cleanup interval). The kad-dht defaults (48 h valid, refreshed 24 h before expiry). */
 export const PROVIDE_VALIDITY = 48 * 60 * 60 * 1000
+/** Where kad-dht keeps provider records in the datastore (its default datastorePrefix + /provider). */
+export const PROVIDER_KEY_PREFIX = '/dht/provider'
+/** Provider records of other peers a node keeps in all; past it the oldest is dropped. About
+ * 420 bytes of heap each: whatever the flood and the number of peer ids, ~8.5 MB. */
+export const MAX_PROVIDER_RECORDS = 20_000
+/** Provider records a node keeps per provider peer; past it that peer's oldest is dropped. A
+ * peer sharing more files than this is found through the coordinator for the rest (in a network
+ * of more than k = 20 nodes each node holds only a share of a peer's records). */
+export const MAX_PROVIDER_RECORDS_PER_PEER = 5_000
+/** Provider records one peer may announce per PROVIDER_RATE_WINDOW; past it its announces are
+ * refused until the window ends. A node re-providing everything it shares sends each peer a few
+ * dozen per second at most. */
+export const PROVIDER_RATE_RECORDS = 1_000
+/** Provider records all peers together may announce per PROVIDER_RATE_WINDOW: bounds what a
+ * flood from many peer ids costs in message handling (the records themselves are capped). */
+export const PROVIDER_RATE_RECORDS_TOTAL = 5_000
+export const PROVIDER_RATE_WINDOW = 10_000
 /** Re-provide a record of ours once its expiry is this close. */
 export const REPROVIDE_THRESHOLD = 24 * 60 * 60 * 1000
 /** How often the DHT checks which records of ours need re-providing (and drops others' expired

@@ -7,6 +7,8 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { bootstrap as bootstrapDiscovery } from '@libp2p/bootstrap'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { MemoryDatastore } from 'datastore-core/memory'
 import type { Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
@@ -15,7 +17,7 @@ import {
   DIAL_TIMEOUT, INBOUND_CONNECTION_THRESHOLD, MAX_CONNECTIONS, MAX_READ_BUFFER, MAX_STREAM_WINDOW,
   MAX_WRITE_BUFFER, PEERS_FILE, PING_MAX_INBOUND_STREAMS, PING_MAX_OUTBOUND_STREAMS
 } from './constants.js'
-import { dhtServices } from './dht.js'
+import { DhtDatastore, dhtServices } from './dht.js'
 import { INBOUND_UPGRADE_TIMEOUT, MAX_PENDING_INBOUND, inboundGuard } from './inbound-guard.js'
 import { lanDiscovery } from './discovery.js'
 import { parseBootstrap, peerMemory } from './peer-memory.js'
@@ -37,7 +39,7 @@ export interface HostInit<S extends ServiceMap = ServiceMap> {
   /** Decides which peers may connect (tests: keep two nodes from ever talking). */
   connectionGater?: Libp2pOptions['connectionGater']
   /** Run the kad-dht on /fileshare/kad/1.0.0, server mode unless `{ clientMode: true }`
-   * (services `dht`, `dhtTraffic`, `dhtJoin`; see dht.ts). Default off. */
+   * (services `dht`, `dhtTraffic`, `dhtJoin`, `dhtProviders`; see dht.ts). Default off. */
   dht?: boolean | DhtInit
   /** Find nodes on the LAN by mDNS and dial them (service `lanDialer`). Default off. */
   mdns?: boolean | LanDiscoveryInit
@@ -70,10 +72,13 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
   }
   const peerDiscovery = [...(init.peerDiscovery ?? [])]
   let metrics: TrafficMetrics | undefined
+  let datastore = init.datastore
   if (init.dht != null && init.dht !== false) {
-    const dht = dhtServices(init.dht === true ? {} : init.dht)
+    const dht = dhtServices(peerIdFromPrivateKey(init.privateKey), init.dht === true ? {} : init.dht)
     Object.assign(services, dht.services)
     metrics = dht.metrics
+    // kad-dht keeps provider records in the datastore, unbounded: they go to a bounded store
+    datastore = new DhtDatastore(dht.providers, init.datastore ?? new MemoryDatastore())
   }
   if (init.mdns != null && init.mdns !== false) {
     const lan = lanDiscovery(init.mdns === true ? {} : init.mdns)
@@ -115,7 +120,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     connectionGater: inboundGuard(init.connectionGater),
     metrics: metrics == null ? undefined : () => metrics as any,
     peerDiscovery,
-    datastore: init.datastore,
+    datastore,
     services: services as any
   })
   return node as unknown as Host<S>

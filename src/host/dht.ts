@@ -7,6 +7,8 @@ import { JOIN_IDLE_LOOKUPS, JOIN_LOOKUP_DELAY, JOIN_LOOKUP_GAP, JOIN_LOOKUP_TIME
 
 const log = logger('fsnode:host:dht')
 import { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
+import { ProviderStore } from './provider-store.js'
+import type { ProviderStoreLimits } from './provider-store.js'
 
 export { ProvideError, DhtDisabledError, ProviderRecords, providerRecords } from './provider-records.js'
 export type { ProviderDht, DhtProvider, ProvideResult, FindProvidersOptions, ProviderRecordStats } from './provider-records.js'
@@ -14,6 +16,8 @@ export { ProvideUpkeep } from './provide-upkeep.js'
 export type { FileIdSource, ProvideUpkeepInit, ProvideUpkeepStats } from './provide-upkeep.js'
 export { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
 export type { TrafficStats } from './dht-traffic.js'
+export { ProviderStore, DhtDatastore } from './provider-store.js'
+export type { ProviderStoreLimits, ProviderStoreStats } from './provider-store.js'
 
 
 export interface DhtInit {
@@ -22,6 +26,9 @@ export interface DhtInit {
   clientMode?: boolean
   /** Provider record timing (ms); defaults from constants.ts. */
   reprovide?: KadDHTInit['reprovide']
+  /** Bounds on the provider records kept for other peers (defaults in constants.ts; validity
+   * defaults to reprovide.validity). */
+  providerStore?: ProviderStoreLimits
   /** Other kad-dht settings (tests: kBucketSize, query intervals...). */
   kad?: Omit<KadDHTInit, 'protocol' | 'peerInfoMapper' | 'clientMode' | 'reprovide'>
 }
@@ -31,23 +38,33 @@ export interface DhtServices {
   dht: KadDHT
   dhtTraffic: DhtTraffic
   dhtJoin: DhtJoin
+  /** The provider records this node keeps (bounded; see provider-store.ts). */
+  dhtProviders: ProviderStore
 }
 
 /**
  * The kad-dht on fsnode's own protocol, in server mode, keeping every address (LAN and loopback
  * included: the default mapper drops private addresses); a counter of its traffic (install
  * `metrics` as libp2p's metrics); the join helper. Needs identify and ping among the services
- * (createHost has both).
+ * (createHost has both). `providers` must hold the DHT's provider records: createHost makes
+ * it part of the node's datastore (DhtDatastore).
  */
-export function dhtServices (init: DhtInit = {}): {
+export function dhtServices (self: PeerId, init: DhtInit = {}): {
   metrics: TrafficMetrics
+  providers: ProviderStore
   services: {
     dht: (c: KadDHTComponents) => KadDHT
     dhtTraffic: () => DhtTraffic
     dhtJoin: (c: { peerId: PeerId }) => DhtJoin
+    dhtProviders: () => ProviderStore
   }
 } {
   const metrics = new TrafficMetrics([KAD_PROTOCOL])
+  const providers = new ProviderStore({
+    self: self.toString(),
+    validity: init.reprovide?.validity ?? PROVIDE_VALIDITY,
+    ...init.providerStore
+  })
   let dht: KadDHT | undefined
   const create = kadDHT({
     // every query waits for the first self-lookup, which kad-dht starts 1 s after start: a
@@ -66,10 +83,12 @@ export function dhtServices (init: DhtInit = {}): {
   })
   return {
     metrics,
+    providers,
     services: {
       dht: (components) => { dht = create(components); return dht },
       dhtTraffic: () => new DhtTraffic(metrics),
-      dhtJoin: (components) => new DhtJoin(() => dht, components.peerId, init.kad?.kBucketSize ?? KAD_K)
+      dhtJoin: (components) => new DhtJoin(() => dht, components.peerId, init.kad?.kBucketSize ?? KAD_K),
+      dhtProviders: () => providers
     }
   }
 }

@@ -2,6 +2,8 @@ import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { ChunkServer } from '../transfer/server.js'
 import { download } from '../transfer/downloader.js'
+import { ByteBudget } from '../transfer/budget.js'
+import { MAX_NODE_IN_FLIGHT_BYTES } from '../transfer/constants.js'
 import { looksLikeFileId, parseFileId } from '../share/file-id.js'
 import { AmbiguousNameError, NoCoordinatorError, NoProvidersError, UnknownFileError } from './errors.js'
 import { fetchFolder } from './folder.js'
@@ -42,6 +44,8 @@ export interface Target {
  */
 export class Downloads {
   private server?: ChunkServer
+  /** Chunks in flight over every download of this node (a folder get runs several at once). */
+  readonly budget = new ByteBudget(MAX_NODE_IN_FLIGHT_BYTES)
   private readonly running = new Map<string, { fileId: string, name: string, bytesDone: number, bytesTotal: number }>()
 
   constructor (readonly init: DownloadsInit) {}
@@ -149,6 +153,8 @@ export class Downloads {
         outDir,
         signal: options.signal,
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
+        maxInFlightChunks: this.init.config.limits.maxInflightChunks,
+        budget: this.budget,
         onProgress: (e: ProgressEvent) => {
           state.bytesDone = e.bytesDone
           options.onProgress?.(e)

@@ -9,7 +9,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ShareIndex } from '../share/share-index.js'
 import { Announcer } from '../index/announcer.js'
 import { ControlServer, isListening, NodeAlreadyRunningError } from '../control/server.js'
-import { controlSocketPath } from '../control/paths.js'
+import { controlSocketPath, ensureRunDir, inRunDir } from '../control/paths.js'
 import { ConfigError } from '../config/errors.js'
 import { CoordinatorNode } from './coordinator-node.js'
 import { Finder } from './finder.js'
@@ -68,8 +68,10 @@ export class FsNode implements NodeApi {
     const t0 = performance.now()
     const ms = (): number => Math.round(performance.now() - t0)
     await assertFolder(config.shareDir, 'share folder')
+    const socket = controlSocketPath(config.dataDir)
+    if (inRunDir(socket)) await ensureRunDir(true) // before anything is made: refused, nothing changed
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
-    if (await isListening(controlSocketPath(config.dataDir))) {
+    if (await isListening(socket)) {
       throw new NodeAlreadyRunningError(`a node is already running on ${config.dataDir}`)
     }
     const { privateKey } = await loadOrCreateKey(config.dataDir)

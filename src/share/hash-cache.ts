@@ -3,21 +3,38 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { logger } from '@libp2p/logger'
 import { CACHE_WRITE_BATCH, CACHE_WRITE_DELAY_MS, HASH_DB_FILE } from './constants.js'
-import { sameKey } from './hasher.js'
+import { sameKey } from './file-key.js'
 import { Manifest } from './manifest.js'
-import type { FileKey } from './hasher.js'
+import type { FileKey } from './file-key.js'
 import type { StatementSync } from 'node:sqlite'
 
 const log = logger('fsnode:share')
 
+/** PRAGMA user_version of the current layout. 1 (or 0): table `hashes` keyed by size, mtime and
+ * inode; 2: table `hashes_v2` keyed by size, ctime, inode and device (see FileKey). */
+const SCHEMA_VERSION = 2
+
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS hashes (
+CREATE TABLE IF NOT EXISTS hashes_v2 (
   path TEXT PRIMARY KEY,
   size INTEGER NOT NULL,
-  mtime_ms REAL NOT NULL,
+  ctime_ms REAL NOT NULL,
   ino REAL NOT NULL,
+  dev REAL,
   manifest BLOB NOT NULL
 ) WITHOUT ROWID;
+`
+
+/**
+ * Version 1 rows were keyed by mtime, which `touch -r` sets back. A row is carried over with its
+ * mtime as the ctime it must match: a file whose ctime still equals the mtime it was hashed at
+ * has not been touched since (a write sets both to now; utimes, chmod or a rename move ctime on),
+ * so its hash still holds; any other is re-hashed once. The device was not recorded (NULL: any).
+ */
+const MIGRATE_V1 = `
+INSERT OR IGNORE INTO hashes_v2 (path, size, ctime_ms, ino, dev, manifest)
+  SELECT path, size, mtime_ms, ino, NULL, manifest FROM hashes;
+DROP TABLE hashes;
 `
 
 /** SQLITE_CORRUPT and SQLITE_NOTADB: the file is damaged, not merely busy or unreadable. */
@@ -28,16 +45,18 @@ function isCorrupt (err: any): boolean {
 
 interface Row {
   size: number
-  mtime_ms: number
+  ctime_ms: number
   ino: number
+  dev: number | null
   manifest: Uint8Array
 }
 
 /**
- * Manifests of files already hashed, keyed by absolute path and the file's size, mtime and
- * inode: a restart over an unchanged folder re-hashes nothing. It is only a cache: a row that
- * does not match the file on disk, or cannot be decoded, is a miss, and a database that cannot
- * be opened is moved aside and started afresh.
+ * Manifests of files already hashed, keyed by absolute path and the file's size, ctime, inode
+ * and device (FileKey): a restart over an unchanged folder re-hashes nothing. It is only a
+ * cache: a row that does not match the file on disk, or cannot be decoded, is a miss, and a
+ * database that cannot be opened is moved aside and started afresh. An older database is
+ * migrated on open (see MIGRATE_V1).
  */
 export class HashCache {
   readonly file: string
@@ -64,17 +83,18 @@ export class HashCache {
       db = HashCache.open(this.file)
     }
     this.db = db
-    this.getStmt = db.prepare('SELECT size, mtime_ms, ino, manifest FROM hashes WHERE path = ?')
-    this.putStmt = db.prepare(`INSERT INTO hashes (path, size, mtime_ms, ino, manifest) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, ino = excluded.ino, manifest = excluded.manifest`)
-    this.deleteStmt = db.prepare('DELETE FROM hashes WHERE path = ?')
+    this.getStmt = db.prepare('SELECT size, ctime_ms, ino, dev, manifest FROM hashes_v2 WHERE path = ?')
+    this.putStmt = db.prepare(`INSERT INTO hashes_v2 (path, size, ctime_ms, ino, dev, manifest) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (path) DO UPDATE SET size = excluded.size, ctime_ms = excluded.ctime_ms, ino = excluded.ino,
+        dev = excluded.dev, manifest = excluded.manifest`)
+    this.deleteStmt = db.prepare('DELETE FROM hashes_v2 WHERE path = ?')
   }
 
   private static open (file: string): DatabaseSync {
     const db = new DatabaseSync(file, { timeout: 5000 })
     try {
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
-      db.exec(SCHEMA)
+      HashCache.migrate(db)
     } catch (err) {
       db.close()
       throw err
@@ -82,13 +102,34 @@ export class HashCache {
     return db
   }
 
-  /** The manifest of `path` if it was hashed at exactly this size, mtime and inode. */
+  /** Bring an older database to SCHEMA_VERSION, in one transaction. */
+  private static migrate (db: DatabaseSync): void {
+    const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number }
+    if (version >= SCHEMA_VERSION) return
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      db.exec(SCHEMA)
+      const v1 = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hashes'").get()
+      if (v1 != null) {
+        db.exec(MIGRATE_V1)
+        log('hash cache: moved version 1 rows to version %d', SCHEMA_VERSION)
+      }
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+      db.exec('COMMIT')
+    } catch (err) {
+      db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  /** The manifest of `path` if it was hashed at exactly this key (size, ctime, inode, device). */
   get (path: string, key: FileKey): Manifest | undefined {
     const u = this.unwritten.get(path)
     if (u != null) return sameKey(u.key, key) ? u.manifest : undefined
     const row = this.getStmt.get(path) as Row | undefined
     if (row == null) return undefined
-    if (row.size !== key.size || row.mtime_ms !== key.mtimeMs || row.ino !== key.ino) return undefined
+    if (row.size !== key.size || row.ctime_ms !== key.ctimeMs || row.ino !== key.ino) return undefined
+    if (row.dev != null && row.dev !== key.dev) return undefined
     try {
       const manifest = Manifest.decode(row.manifest)
       if (manifest.size !== key.size) throw new Error('size mismatch')
@@ -101,7 +142,7 @@ export class HashCache {
   }
 
   put (path: string, key: FileKey, manifest: Manifest): void {
-    this.unwritten.set(path, { key: { size: key.size, mtimeMs: key.mtimeMs, ino: key.ino }, manifest })
+    this.unwritten.set(path, { key: { size: key.size, ctimeMs: key.ctimeMs, ino: key.ino, dev: key.dev }, manifest })
     if (this.unwritten.size >= CACHE_WRITE_BATCH) this.flush()
     else if (this.writeTimer == null) {
       this.writeTimer = setTimeout(() => {
@@ -128,7 +169,7 @@ export class HashCache {
     const rows = this.unwritten
     this.unwritten = new Map()
     this.transaction(() => {
-      for (const [path, { key, manifest }] of rows) this.putStmt.run(path, key.size, key.mtimeMs, key.ino, manifest.bytes)
+      for (const [path, { key, manifest }] of rows) this.putStmt.run(path, key.size, key.ctimeMs, key.ino, key.dev, manifest.bytes)
     })
   }
 
@@ -146,7 +187,7 @@ export class HashCache {
   /** Drop every row whose path is not in `keep`; returns how many were dropped. */
   prune (keep: ReadonlySet<string>): number {
     this.flush()
-    const paths = this.db.prepare('SELECT path FROM hashes').all() as Array<{ path: string }>
+    const paths = this.db.prepare('SELECT path FROM hashes_v2').all() as Array<{ path: string }>
     const gone = paths.filter(r => !keep.has(r.path))
     if (gone.length > 0) this.transaction(() => { for (const { path } of gone) this.deleteStmt.run(path) })
     return gone.length
@@ -154,7 +195,7 @@ export class HashCache {
 
   get size (): number {
     this.flush()
-    return (this.db.prepare('SELECT count(*) AS n FROM hashes').get() as { n: number }).n
+    return (this.db.prepare('SELECT count(*) AS n FROM hashes_v2').get() as { n: number }).n
   }
 
   close (): void {

@@ -1,9 +1,10 @@
 import { logger } from '@libp2p/logger'
 import { HASH_CONCURRENCY, HASH_QUEUE_HIGH, SMALL_FILE_SIZE, SMALL_HASH_CONCURRENCY } from './constants.js'
-import { FileChangedError } from './errors.js'
-import { hashFileStat, sameKey } from './hasher.js'
+import { FileChangedError, OtherFileError } from './errors.js'
+import { sameKey } from './file-key.js'
+import { hashFileStat } from './hasher.js'
 import { Limiter } from './limit.js'
-import type { FileKey } from './hasher.js'
+import type { FileKey } from './file-key.js'
 import type { Manifest } from './manifest.js'
 import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
@@ -25,6 +26,8 @@ export interface HashQueueInit {
   /** Every successful hash, wanted or not (for the hash cache). */
   onResult: (path: string, key: FileKey, manifest: Manifest) => void
   onError: (message: string) => void
+  /** Real paths never shared (the node's data dir): an opened file must not lie under them. */
+  exclude?: () => readonly string[]
 }
 
 /**
@@ -58,10 +61,10 @@ export class HashQueue {
   /** Hash `f` for `name`; waits while too many files are queued (a scan must not run ahead). */
   async submit (root: Root, name: string, f: ScannedFile): Promise<void> {
     const gen = ++this.gen
-    this.pending.set(name, { gen, root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino })
+    this.pending.set(name, { gen, root, path: f.path, size: f.size, ctimeMs: f.ctimeMs, ino: f.ino, dev: f.dev })
     const lane = f.size <= SMALL_FILE_SIZE ? this.small : this.large
     await lane.room(HASH_QUEUE_HIGH)
-    lane.run(async () => { await this.hash(root, name, f.path, gen) }).catch(() => {})
+    lane.run(async () => { await this.hash(root, name, f, gen) }).catch(() => {})
   }
 
   cancel (name: string): void {
@@ -76,20 +79,27 @@ export class HashQueue {
     while (this.size > 0) await Promise.all([this.small.idle(), this.large.idle()])
   }
 
-  private async hash (root: Root, name: string, path: string, gen: number): Promise<void> {
+  private async hash (root: Root, name: string, f: ScannedFile, gen: number): Promise<void> {
     const current = (): boolean => this.pending.get(name)?.gen === gen
     if (!current()) return
+    const { path } = f
     try {
-      const res = await hashFileStat(path, { signal: this.init.signal })
+      // the handle must be the file the scan found inside the share, not what the path leads to now
+      const res = await hashFileStat(path, { signal: this.init.signal, expect: f, within: root.real, exclude: this.init.exclude?.() })
       this.hashed++
       this.hashedBytes += res.size
       this.init.onResult(path, res, res.manifest)
       if (!current()) return
       this.pending.delete(name)
-      this.init.onHashed(root, name, { name, path, size: res.size, mtimeMs: res.mtimeMs, ino: res.ino }, res.manifest)
+      this.init.onHashed(root, name, { name, path, size: res.size, mtimeMs: res.mtimeMs, ctimeMs: res.ctimeMs, ino: res.ino, dev: res.dev }, res.manifest)
     } catch (err: any) {
       if (current()) this.pending.delete(name)
       if (this.init.signal.aborted) return
+      if (err instanceof OtherFileError) {
+        // never shared: a rename inside the share is reported by the watcher and scanned afresh
+        log.error('not sharing %s: %s', path, err.message)
+        return
+      }
       if (err instanceof FileChangedError || err.code === 'ENOENT') {
         // the watcher reports the file again once it is stable (or gone)
         log('not sharing %s yet: %s', path, err.message)

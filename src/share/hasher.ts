@@ -1,25 +1,28 @@
 import { createHash } from 'node:crypto'
 import { open, stat } from 'node:fs/promises'
 import { HASH_READ_SIZE } from './constants.js'
-import { FileChangedError, NotAFileError } from './errors.js'
+import { FileChangedError, NotAFileError, OtherFileError } from './errors.js'
+import { keyOf, openedInside, sameFile, sameKey } from './file-key.js'
 import { HASH_LENGTH, Manifest, chunkCount, chunkSizeFor } from './manifest.js'
-import type { Stats } from 'node:fs'
+import type { FileKey } from './file-key.js'
 import type { Hash } from 'node:crypto'
 
 export interface HashOptions {
   signal?: AbortSignal
   /** Bytes per read (default HASH_READ_SIZE); tests use odd sizes to cross chunk boundaries. */
   readSize?: number
-}
-
-/** The identity of a file version on disk: what the hash cache and change checks compare. */
-export interface FileKey {
-  size: number
-  mtimeMs: number
-  ino: number
+  /** The file the scan found at `path` (device and inode): the opened handle must be that file,
+   * else OtherFileError. A folder along the path may have been swapped for a symlink since. */
+  expect?: Pick<FileKey, 'dev' | 'ino'>
+  /** The real path of the share root: the opened file must lie inside it (and outside
+   * `exclude`), else OtherFileError. */
+  within?: string
+  exclude?: readonly string[]
 }
 
 export interface HashedFile extends FileKey {
+  /** Shown to peers only; the key above says whether the file changed. */
+  mtimeMs: number
   manifest: Manifest
 }
 
@@ -37,24 +40,17 @@ function giveBuffer (buf: Buffer): void {
   if (buf.byteLength === HASH_READ_SIZE && pool.length < POOL_MAX) pool.push(buf)
 }
 
-export function sameKey (a: FileKey, b: FileKey): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino
-}
-
-function keyOf (s: Stats): FileKey {
-  return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino }
-}
-
 /** Hash a file into its manifest. See hashFileStat. */
 export async function hashFile (path: string, options: HashOptions = {}): Promise<Manifest> {
   return (await hashFileStat(path, options)).manifest
 }
 
 /**
- * Hash a file into its manifest, in bounded memory, and return the size/mtime/inode the manifest
- * belongs to. The next read is in flight while the current one is hashed, so disk and CPU
- * overlap. Throws FileChangedError when the file changed while it was read: a manifest of a
- * half-written file must never be announced.
+ * Hash a file into its manifest, in bounded memory, and return the key (size, ctime, device,
+ * inode) the manifest belongs to. The next read is in flight while the current one is hashed,
+ * so disk and CPU overlap. Throws FileChangedError when the file changed while it was read: a
+ * manifest of a half-written file must never be announced; OtherFileError when the opened file
+ * is not `expect`, or not inside `within`.
  */
 export async function hashFileStat (path: string, options: HashOptions = {}): Promise<HashedFile> {
   const { signal } = options
@@ -65,6 +61,12 @@ export async function hashFileStat (path: string, options: HashOptions = {}): Pr
   try {
     const before = await fh.stat()
     if (!before.isFile()) throw new NotAFileError(`not a regular file: ${path}`)
+    if (options.expect != null && !sameFile(before, options.expect)) {
+      throw new OtherFileError(`${path} is no longer the file the scan found inside the share`)
+    }
+    if (options.within != null && !await openedInside(fh, options.within, options.exclude)) {
+      throw new OtherFileError(`${path} leads out of the share`)
+    }
     const { size } = before
     // a small file gets one buffer of its own size, a large one two pooled read buffers
     const readSize = Math.max(1, Math.min(options.readSize ?? HASH_READ_SIZE, size))
@@ -110,13 +112,13 @@ export async function hashFileStat (path: string, options: HashOptions = {}): Pr
       if (more && buffers.length === 1) pending = readAt(buf, next)
     }
 
-    // by path, not by handle: a file replaced by a rename has a new inode (and the same inode
-    // means the same file, so its size and mtime are what the handle would report)
+    // by path, not by handle: a file replaced by a rename has a new inode (and the same device
+    // and inode mean the same file, so its size and ctime are what the handle would report)
     const after = await stat(path)
     if (!sameKey(keyOf(before), keyOf(after))) {
       throw new FileChangedError(`file changed while it was hashed: ${path}`)
     }
-    return { ...keyOf(before), manifest: Manifest.create(size, chunkSize, hashes) }
+    return { ...keyOf(before), mtimeMs: before.mtimeMs, manifest: Manifest.create(size, chunkSize, hashes) }
   } finally {
     // a read still in flight writes into its buffer: wait for it before reusing the buffer
     if (pending != null) await pending.catch(() => {})

@@ -14,7 +14,10 @@ export interface ScannedFile {
   path: string
   size: number
   mtimeMs: number
+  /** The change key (see FileKey): ctime, device and inode of the file found inside the share. */
+  ctimeMs: number
   ino: number
+  dev: number
 }
 
 export interface ScanOptions {
@@ -85,8 +88,10 @@ async function mapLimit<T, R> (items: T[], limit: number, fn: (item: T) => Promi
  * Walk a tree and yield its regular files. Iterative (a work stack, not recursion), reading a
  * few directories and a bounded number of stats at a time, so a deep or wide tree costs neither
  * stack nor unbounded memory. Symlinks are followed only when their real target stays within
- * `within` and is not a directory already on the way down; everything else that is not a
- * regular file or a directory (sockets, fifos, devices, dangling links) is skipped.
+ * `within` and is not a directory already on the way down; once checked, a folder is read and
+ * its files are stat'ed through its real path, so swapping a link afterwards leads nowhere.
+ * Everything else that is not a regular file or a directory (sockets, fifos, devices, dangling
+ * links) is skipped.
  */
 export async function * scan (options: ScanOptions): AsyncGenerator<ScannedFile> {
   const { base, signal, onSymlink } = options
@@ -108,21 +113,24 @@ export async function * scan (options: ScanOptions): AsyncGenerator<ScannedFile>
   }
 
   const classify = async (path: string, parent: Chain | undefined, dirent?: Dirent): Promise<Found> => {
+    // Every call below goes through the parent's checked real path, never through `path`: a
+    // symlink along `path` may have been swapped to lead out of the share since it was checked.
+    const at = parent != null ? join(parent.real, basename(path)) : path
     try {
       let st: Stats | undefined
-      if (dirent?.isDirectory() === true) return dir(path, join(parent?.real ?? path, dirent.name), parent)
+      if (dirent?.isDirectory() === true) return dir(path, at, parent)
       let isLink = dirent?.isSymbolicLink()
       if (dirent == null || !(dirent.isFile() || isLink === true)) {
-        st = await lstat(path)
+        st = await lstat(at)
         isLink = st.isSymbolicLink()
-        if (st.isDirectory()) return dir(path, await realpath(path), parent)
+        if (st.isDirectory()) return dir(path, await realpath(at), parent)
       }
       let real: string | undefined
       if (isLink === true) {
-        real = await realpath(path).catch(() => undefined)
+        real = await realpath(at).catch(() => undefined)
         if (real == null) return skip(path, 'dangling symlink')
         if (!isInside(within, real)) return skip(path, `symlink leads out of the share (${real})`)
-        st = await stat(path)
+        st = await stat(real)
         if (st.isDirectory()) {
           if (inChain(parent, real)) return skip(path, 'symlink loop')
           const found = dir(path, real, parent)
@@ -130,11 +138,11 @@ export async function * scan (options: ScanOptions): AsyncGenerator<ScannedFile>
           return found
         }
       }
-      st ??= await lstat(path)
+      st ??= await lstat(at)
       if (!st.isFile()) return skip(path, 'not a regular file')
-      if (excluded(real ?? (parent != null ? join(parent.real, basename(path)) : path))) return skip(path, 'excluded')
+      if (excluded(real ?? at)) return skip(path, 'excluded')
       if (real != null) onSymlink?.(path, real)
-      return { kind: 'file', file: { name: nameOf(path), path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } }
+      return { kind: 'file', file: { name: nameOf(path), path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev } }
     } catch (err: any) {
       // vanished between readdir and stat, or unreadable: not an error of the scan
       return skip(path, err.code ?? err.message)
@@ -162,7 +170,13 @@ export async function * scan (options: ScanOptions): AsyncGenerator<ScannedFile>
     const jobs = stack.splice(Math.max(0, stack.length - concurrency))
     const listed = await Promise.all(jobs.map(async job => {
       try {
-        return await readdir(job.path, { withFileTypes: true })
+        // by the checked real path: `job.path` may pass through a symlink swapped since; and a
+        // folder on it may itself have been swapped for a symlink since its parent was read
+        if (await realpath(job.chain.real) !== job.chain.real) {
+          skip(job.path, 'a folder on its path was swapped for a symlink during the scan')
+          return []
+        }
+        return await readdir(job.chain.real, { withFileTypes: true })
       } catch (err: any) {
         skip(job.path, `cannot read directory: ${err.code ?? err.message}`)
         return []

@@ -6,7 +6,7 @@ import { FileChangedError, ShareFolderError } from './errors.js'
 import { DeltaBuffer, FileTable } from './file-table.js'
 import { HashCache } from './hash-cache.js'
 import { HashQueue } from './hash-queue.js'
-import { sameKey } from './hasher.js'
+import { sameKey } from './file-key.js'
 import { checkNewRoot, isUnderName, nameFor, resolveRoot } from './roots.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import { ShareWatcher } from './watcher.js'
@@ -52,8 +52,8 @@ export interface ShareIndex {
 /**
  * What this node shares: every regular file under the share roots, by name and by file id,
  * kept current by a watcher and announced as deltas. Manifests come from the hash cache when the
- * file is unchanged (size, mtime, inode), so a restart re-hashes nothing. Mutations run one at
- * a time on a queue; hashing runs beside it, a few files at once.
+ * file is unchanged (size, ctime, inode, device), so a restart re-hashes nothing. Mutations run
+ * one at a time on a queue; hashing runs beside it, a few files at once.
  */
 export class ShareIndex extends EventTarget implements ShareSource {
   private readonly options: ShareIndexOptions
@@ -82,6 +82,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.hashes = new HashQueue({
       concurrency: options.hashConcurrency,
       signal: this.abort.signal,
+      exclude: () => this.exclude,
       onResult: (path, key, manifest) => { if (this.running) this.cache?.put(path, key, manifest) },
       onHashed: (root, name, file, manifest) => {
         if (this.running && this.rootList.includes(root)) this.set(root, name, file, manifest)
@@ -230,13 +231,17 @@ export class ShareIndex extends EventTarget implements ShareSource {
     return info
   }
 
-  /** A file was found changed behind the index's back (a chunk did not match): re-hash it. */
+  /** A file was found changed behind the index's back (a chunk did not match, or its path now
+   * opens another file): drop it at once, then scan and re-hash it. */
   revalidate (file: SharedFile): void {
     const entry = this.table.get(file.name)
     if (!this.running || entry == null || !entry.file.fileId.equals(file.fileId)) return
     if (this.revalidating.has(file.name)) return
     this.revalidating.add(file.name)
     log('revalidating %s', file.name)
+    // neither served nor announced until the scan says what the path holds now: a folder along
+    // it may have been swapped for a symlink leading out of the share
+    this.drop(file.name)
     this.enqueue(async () => {
       try {
         await this.reconcile(entry.root, entry.file.path, true)
@@ -360,7 +365,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   private set (root: Root, name: string, f: ScannedFile, manifest: Manifest): void {
-    const file: SharedFile = { name, path: f.path, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino, fileId: manifest.fileId, manifest }
+    const { path, size, mtimeMs, ctimeMs, ino, dev } = f
+    const file: SharedFile = { name, path, size, mtimeMs, ctimeMs, ino, dev, fileId: manifest.fileId, manifest }
     this.table.set({ file, root })
     if (this.recording) {
       this.delta.add(file)

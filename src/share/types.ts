@@ -7,8 +7,12 @@ export interface SharedFile {
   /** Absolute path on disk; never sent to peers. */
   path: string
   size: number
+  /** Shown to peers; not part of the change key. */
   mtimeMs: number
+  /** The change key (FileKey): what the scan found inside the share, checked on every open. */
+  ctimeMs: number
   ino: number
+  dev: number
   fileId: CID
   manifest: Manifest
 }

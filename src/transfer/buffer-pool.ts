@@ -10,17 +10,27 @@
  */
 export class BufferPool {
   private readonly free: Buffer[] = []
+  private out = 0
 
-  constructor (readonly size: number, private readonly maxFree: number) {}
+  /** `max`: buffers alive at once (handed out plus kept), as many as chunks may be in flight,
+   * so the pool holds no more than the download's byte budget. */
+  constructor (readonly size: number, private readonly max: number) {}
+
+  /** Bytes of the buffers handed out and kept. */
+  get bytes (): number {
+    return (this.out + this.free.length) * this.size
+  }
 
   acquire (): Buffer {
+    this.out++
     // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared 8 KiB pool
     return this.free.pop() ?? Buffer.allocUnsafeSlow(this.size)
   }
 
   /** Give back a buffer from acquire() once nothing reads it any more (written or dropped). */
   release (buf: Uint8Array): void {
-    if (this.free.length < this.maxFree && buf.buffer.byteLength === this.size && buf instanceof Buffer) {
+    this.out--
+    if (this.out + this.free.length < this.max && buf.buffer.byteLength === this.size && buf instanceof Buffer) {
       this.free.push(Buffer.from(buf.buffer, 0, this.size))
     }
   }

@@ -5,14 +5,21 @@ export { CHUNK_PROTOCOL } from '../wire/constants.js'
 
 // ---- server ----
 
-/** Chunk streams one connection may open to us at once (libp2p refuses the rest). Above
- * STREAMS_PER_PROVIDER so two downloads from one peer still fit. */
-export const MAX_INBOUND_STREAMS = 16
+/** Chunk streams one connection may open to us at once (libp2p refuses the rest): room for
+ * STREAMS_PER_PROVIDER streams of each of a folder get's concurrent files, plus manifests.
+ * The default of `node.limits.maxInboundStreams`. */
+export const MAX_INBOUND_STREAMS = 32
 /** Outbound chunk streams per connection. libp2p applies a handler's limit to our own dials
  * too, so it must leave room for STREAMS_PER_PROVIDER per download. */
 export const MAX_OUTBOUND_STREAMS = 64
 /** Streams served at once over all peers; more get BUSY. */
 export const MAX_ACTIVE_STREAMS = 512
+/** Of those, the most one address may hold (an IPv4 address, an IPv6 /64): peer ids are free,
+ * addresses are not, so it takes 8 addresses to fill a node, and fair sharing (slots.ts) then
+ * still gives a newcomer an idle slot of the biggest holder. */
+export const MAX_STREAMS_PER_ADDRESS = 64
+/** Of those, the most one peer id may hold over all its connections. */
+export const MAX_STREAMS_PER_PEER = 32
 /** A stream with no request for this long is closed. */
 export const SERVER_IDLE_TIMEOUT = 60_000
 /** A peer that stops reading for this long has its stream reset. */
@@ -40,12 +47,18 @@ export const MANIFEST_TIMEOUT = 30_000
 export const DIAL_TIMEOUT = 10_000
 /** Time to open (negotiate) one stream on an open connection. */
 export const STREAM_OPEN_TIMEOUT = 10_000
-/** Bytes of chunks requested or waiting for the disk, over all providers: bounds memory
- * whatever the file size. Three providers at 4 streams x 2 requests of 1 MiB chunks need 24 MiB;
- * more never made a get faster here, and each in-flight chunk may hold a chunk buffer. */
+/** Bytes of chunks requested or waiting for the disk, over all providers of one download:
+ * bounds memory whatever the file or chunk size. Three providers at 4 streams x 2 requests of
+ * 1 MiB chunks need 24 MiB; more never made a get faster here, and each in-flight chunk may
+ * hold a chunk buffer. At least MAX_CHUNK_SIZE x 2, so 16 MiB chunks still pipeline. */
 export const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024
-/** ...but never fewer chunks than this in flight (16 MiB chunks). */
-export const MIN_IN_FLIGHT_CHUNKS = 4
+/** The same over every download of a node (a folder get fetches several files at once). */
+export const MAX_NODE_IN_FLIGHT_BYTES = 64 * 1024 * 1024
+/** Chunks requested or waiting for the disk in one download, whatever their size: small
+ * chunks cost per-chunk work and buffers. The default of `node.limits.maxInflightChunks`. */
+export const MAX_IN_FLIGHT_CHUNKS = 32
+/** Providers a download uses (and asks for the manifest at once), whatever a lookup lists. */
+export const MAX_PROVIDERS_PER_DOWNLOAD = 20
 /** Chunk buffers kept for reuse beyond one per stream: verified chunks waiting for the disk. */
 export const POOL_SPARE_BUFFERS = 4
 /** Consecutive failures (timeouts, resets) after which a provider is dropped. */

@@ -4,8 +4,11 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseFileId } from '../share/file-id.js'
-import { MAX_IN_FLIGHT_BYTES, MIN_IN_FLIGHT_CHUNKS, POOL_SPARE_BUFFERS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER } from './constants.js'
+import {
+  MAX_IN_FLIGHT_BYTES, MAX_IN_FLIGHT_CHUNKS, MAX_PROVIDERS_PER_DOWNLOAD, POOL_SPARE_BUFFERS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER
+} from './constants.js'
 import { BufferPool } from './buffer-pool.js'
+import { ByteBudget } from './budget.js'
 import { ChunksUnavailableError, DownloadAbortedError, ManifestUnavailableError } from './errors.js'
 import { fetchManifest, ProviderFetcher } from './fetcher.js'
 import { contentIdentity } from './disk.js'
@@ -48,6 +51,10 @@ export interface DownloadOptions {
   manifestTimeout?: number
   /** Memory for chunks in flight or waiting for the disk. @default MAX_IN_FLIGHT_BYTES */
   maxInFlightBytes?: number
+  /** Chunks in flight or waiting for the disk. @default MAX_IN_FLIGHT_CHUNKS */
+  maxInFlightChunks?: number
+  /** The node's budget, shared by its downloads; each also keeps to maxInFlightBytes. */
+  budget?: ByteBudget
   /** @default PROGRESS_INTERVAL */
   progressInterval?: number
 }
@@ -88,7 +95,7 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
   const name = opts.name ?? id
   const signal = opts.signal ?? new AbortController().signal
   const target = sanitizeName(name, opts.outDir) // a hostile name fails before any network
-  const providers: Provider[] = opts.providers.map(p => ({
+  const providers: Provider[] = opts.providers.slice(0, MAX_PROVIDERS_PER_DOWNLOAD).map(p => ({
     peerId: typeof p.peerId === 'string' ? peerIdFromString(p.peerId) : p.peerId,
     addrs: p.addrs.map(a => typeof a === 'string' ? multiaddr(a) : a)
   }))
@@ -139,14 +146,21 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const partial = await PartialFile.open({ outDir: opts.outDir, manifest })
   const done = partial.doneIndexes()
   const streams = opts.streamsPerProvider ?? STREAMS_PER_PROVIDER
-  const maxInFlight = Math.max(MIN_IN_FLIGHT_CHUNKS, Math.floor((opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES) / manifest.chunkSize))
+  const maxBytes = opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES
+  const maxInFlight = Math.max(1, Math.min(opts.maxInFlightChunks ?? MAX_IN_FLIGHT_CHUNKS, Math.floor(maxBytes / manifest.chunkSize)))
+  // the manifest's chunk size only changes how many chunks fit, never the bytes
+  const budget = new ByteBudget(maxBytes, opts.budget)
   const scheduler = new ChunkScheduler({
     chunks: manifest.chunks,
     done,
     perPeerInFlight: streams * (opts.requestsPerStream ?? REQUESTS_PER_STREAM),
-    maxInFlight
+    maxInFlight,
+    budget,
+    chunkBytes: manifest.chunkSize
   })
   const wakeup = new Wakeup()
+  // another download giving bytes back may let this one request more
+  const unsubscribe = (opts.budget ?? budget).onFree(() => { wakeup.notify() })
   const stop = new AbortController()
   const signal = AbortSignal.any([userSignal, stop.signal])
   const progress = new Progress(manifest.size, done.reduce((n, i) => n + manifest.chunkLength(i), 0), opts.onProgress, opts.progressInterval)
@@ -175,6 +189,8 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     stop.abort(why)
     await Promise.all(running)
     await Promise.all(writes)
+    scheduler.close()
+    unsubscribe()
     progress.stop()
   }
 

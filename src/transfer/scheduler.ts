@@ -2,6 +2,7 @@ import {
   ENDGAME_COPIES, EWMA_ALPHA, MAX_ATTEMPTS_PER_PEER, MAX_PEER_FAILURES, REQUESTS_PER_STREAM,
   STREAMS_PER_PROVIDER
 } from './constants.js'
+import type { ByteBudget } from './budget.js'
 
 /**
  * Why a request failed, as the fetcher saw it.
@@ -20,6 +21,11 @@ export interface SchedulerInit {
   done?: Iterable<number>
   /** Requests in flight plus verified chunks waiting for the disk, over all peers. */
   maxInFlight?: number
+  /** Bytes those count for, checked before each request: every chunk in flight or waiting for
+   * the disk takes `chunkBytes` from it. */
+  budget?: ByteBudget
+  /** The manifest's chunk size. */
+  chunkBytes?: number
   /** Requests in flight to one peer. @default STREAMS_PER_PROVIDER * REQUESTS_PER_STREAM */
   perPeerInFlight?: number
   /** Consecutive failures before a peer is banned. @default MAX_PEER_FAILURES */
@@ -84,6 +90,11 @@ export class ChunkScheduler {
   private writing = 0
   private doneCount = 0
   private readonly maxInFlight: number
+  private readonly budget?: ByteBudget
+  private readonly chunkBytes: number
+  /** Bytes taken from `budget`: inFlight x chunkBytes until close(). */
+  private held = 0
+  private closed = false
   private readonly perPeer: number
   private readonly maxFailures: number
   private readonly maxAttempts: number
@@ -95,6 +106,8 @@ export class ChunkScheduler {
     this.status = new Uint8Array(init.chunks)
     this.perPeer = init.perPeerInFlight ?? STREAMS_PER_PROVIDER * REQUESTS_PER_STREAM
     this.maxInFlight = init.maxInFlight ?? Number.POSITIVE_INFINITY
+    this.budget = init.budget
+    this.chunkBytes = init.chunkBytes ?? 0
     this.maxFailures = init.maxFailures ?? MAX_PEER_FAILURES
     this.maxAttempts = init.maxAttemptsPerPeer ?? MAX_ATTEMPTS_PER_PEER
     this.copies = init.endgameCopies ?? ENDGAME_COPIES
@@ -144,7 +157,15 @@ export class ChunkScheduler {
   next (peer: string): number | undefined {
     const p = this.peers.get(peer)
     if (p?.state !== 'active' || p.requests.size >= this.perPeer || this.inFlight >= this.maxInFlight) return undefined
+    // few chunks in flight (large chunks): each peer its share, so they are all used
+    if (p.requests.size >= Math.ceil(this.maxInFlight / this.activePeers())) return undefined
+    if (this.closed || this.budget?.fits(this.chunkBytes) === false) return undefined
+    const i = this.pick(peer, p)
+    this.settle()
+    return i
+  }
 
+  private pick (peer: string, p: Peer): number | undefined {
     for (const i of this.retry) {
       if (this.tries(i, peer) === 0) return this.take(i, p)
     }
@@ -156,11 +177,34 @@ export class ChunkScheduler {
     return this.endgame(p)
   }
 
+  /** The download is over: give back every byte still counted. */
+  close (): void {
+    this.closed = true
+    this.settle()
+  }
+
+  /** Bring the bytes taken from the budget in line with what is in flight. */
+  private settle (): void {
+    if (this.budget == null) return
+    const want = this.closed ? 0 : this.inFlight * this.chunkBytes
+    if (want > this.held) this.budget.take(want - this.held)
+    else if (want < this.held) this.budget.give(this.held - want)
+    this.held = want
+  }
+
   /** A verified copy of `index` arrived from `peer`. True when it is the first: the caller
    * writes it and then calls `written`. False: a duplicate (or a late answer), discard it. */
   received (peer: string, index: number, bytes: number, ms: number): boolean {
     const p = this.peers.get(peer)
     if (p == null || !this.release(p, index)) return false
+    try {
+      return this.accept(p, index, bytes, ms)
+    } finally {
+      this.settle()
+    }
+  }
+
+  private accept (p: Peer, index: number, bytes: number, ms: number): boolean {
     p.strikes = 0
     const sample = bytes / Math.max(ms, 1) * 1000
     p.rate = p.rate === 0 ? sample : EWMA_ALPHA * sample + (1 - EWMA_ALPHA) * p.rate
@@ -179,6 +223,7 @@ export class ChunkScheduler {
     this.status[index] = DONE
     this.writing--
     this.doneCount++
+    this.settle()
   }
 
   /** A request failed; the chunk goes back to the pool unless another copy is in flight. */
@@ -198,6 +243,7 @@ export class ChunkScheduler {
       p.failures++
       if (++p.strikes >= this.maxFailures) this.drop(p, 'banned', `${p.strikes} failures in a row (last: ${why})`)
     }
+    this.settle()
   }
 
   /** The peer is gone (its connection failed, its fetcher ended): its chunks return to the
@@ -205,6 +251,7 @@ export class ChunkScheduler {
   removePeer (peer: string, reason = 'gone'): void {
     const p = this.peers.get(peer)
     if (p?.state === 'active') this.drop(p, 'gone', reason)
+    this.settle()
   }
 
   /** Missing chunks that no active peer can supply any more: the download cannot finish. */
@@ -223,6 +270,12 @@ export class ChunkScheduler {
 
   stats (): PeerStats[] {
     return [...this.peers.values()].map(({ requests, strikes, ...s }) => ({ ...s, inFlight: requests.size }))
+  }
+
+  private activePeers (): number {
+    let n = 0
+    for (const q of this.peers.values()) if (q.state === 'active') n++
+    return n
   }
 
   private tries (index: number, peer: string): number {

@@ -5,14 +5,17 @@ import { lpEncode, waitForDrain } from '../wire/framing.js'
 import { StreamReader } from '../wire/stream-reader.js'
 import { MAX_CHUNK_REQUEST_FRAME } from '../wire/constants.js'
 import { parseFileId } from '../share/file-id.js'
+import { checkHandle } from '../share/file-key.js'
 import { Watchdog } from './signals.js'
+import { ServingSlots, addressKey } from './slots.js'
 import {
-  CHUNK_PROTOCOL, MAX_ACTIVE_STREAMS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, SERVER_IDLE_TIMEOUT,
-  SERVER_OPEN_FILES, SERVER_READ_SIZE, SERVER_REQUEST_HIGH_WATER, SERVER_SEND_TIMEOUT
+  CHUNK_PROTOCOL, MAX_ACTIVE_STREAMS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_STREAMS_PER_ADDRESS,
+  MAX_STREAMS_PER_PEER, SERVER_IDLE_TIMEOUT, SERVER_OPEN_FILES, SERVER_READ_SIZE, SERVER_REQUEST_HIGH_WATER, SERVER_SEND_TIMEOUT
 } from './constants.js'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { FileHandle } from 'node:fs/promises'
 import type { ShareSource, SharedFile } from '../share/types.js'
+import type { SlotHolder } from './slots.js'
 
 const log = logger('fsnode:transfer:server')
 
@@ -28,6 +31,11 @@ export interface ChunkServerInit {
   maxOutboundStreams?: number
   /** Streams served at once over all peers; more get BUSY. @default MAX_ACTIVE_STREAMS */
   maxActiveStreams?: number
+  /** Of those, the most one remote address (IPv4 address, IPv6 /64) may hold.
+   * @default MAX_STREAMS_PER_ADDRESS */
+  maxStreamsPerAddress?: number
+  /** Of those, the most one peer id may hold. @default MAX_STREAMS_PER_PEER */
+  maxStreamsPerPeer?: number
   /** Close a stream without a request for this long. @default SERVER_IDLE_TIMEOUT */
   idleTimeout?: number
   /** Reset a stream whose peer stops reading for this long. @default SERVER_SEND_TIMEOUT */
@@ -42,6 +50,7 @@ export interface ChunkServerInit {
 interface Out {
   stream: Stream
   stall: Watchdog
+  slot: SlotHolder
 }
 
 /** Ends a stream's request loop: the answer was sent, now close. */
@@ -58,6 +67,7 @@ export class ChunkServer {
   private readonly node: ChunkServerInit['node']
   private readonly source: ShareSource
   private readonly streams = new Set<Stream>()
+  private readonly slots: ServingSlots
   private readonly reported = new WeakSet<SharedFile>()
   private shutdown = new AbortController()
   private started = false
@@ -69,20 +79,24 @@ export class ChunkServer {
       maxInboundStreams: init.maxInboundStreams ?? MAX_INBOUND_STREAMS,
       maxOutboundStreams: init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS,
       maxActiveStreams: init.maxActiveStreams ?? MAX_ACTIVE_STREAMS,
+      maxStreamsPerAddress: init.maxStreamsPerAddress ?? MAX_STREAMS_PER_ADDRESS,
+      maxStreamsPerPeer: init.maxStreamsPerPeer ?? MAX_STREAMS_PER_PEER,
       idleTimeout: init.idleTimeout ?? SERVER_IDLE_TIMEOUT,
       sendTimeout: init.sendTimeout ?? SERVER_SEND_TIMEOUT,
       readSize: init.readSize ?? SERVER_READ_SIZE,
       openFiles: init.openFiles ?? SERVER_OPEN_FILES
     }
+    const { maxActiveStreams: total, maxStreamsPerAddress: perAddress, maxStreamsPerPeer: perPeer } = this.init
+    this.slots = new ServingSlots({ total, perAddress, perPeer })
   }
 
   isStarted (): boolean {
     return this.started
   }
 
-  /** Streams being served now. */
+  /** Streams holding a serving slot now. */
   get activeStreams (): number {
-    return this.streams.size
+    return this.slots.size
   }
 
   async start (): Promise<void> {
@@ -106,22 +120,31 @@ export class ChunkServer {
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer
-    const busy = this.streams.size >= this.init.maxActiveStreams
+    const evicted = new AbortController()
+    const slot: SlotHolder = {
+      address: addressKey(connection.remoteAddr), peer: peer.toString(), idle: true, served: false, evict: () => { evicted.abort() }
+    }
+    // a stream without a slot is answered BUSY at its first request
+    const busy = !this.slots.acquire(slot)
     this.streams.add(stream)
     const reader = new StreamReader(stream, { highWater: SERVER_REQUEST_HIGH_WATER })
     const files = new HandleCache(this.init.openFiles)
     // one timer per stream, refreshed, rather than a new timeout signal per request
     const idle = new Watchdog(this.init.idleTimeout, this.shutdown.signal)
-    const out: Out = { stream, stall: new Watchdog(this.init.sendTimeout, this.shutdown.signal) }
+    const out: Out = { stream, stall: new Watchdog(this.init.sendTimeout, this.shutdown.signal), slot }
+    // idle, stopping, or its slot given to another address: close between requests
+    const wait = AbortSignal.any([idle.signal, evicted.signal])
     try {
       while (true) {
         let frame
         try {
           idle.kick()
-          frame = await reader.readLp(MAX_CHUNK_REQUEST_FRAME, idle.signal)
+          slot.idle = true
+          frame = await reader.readLp(MAX_CHUNK_REQUEST_FRAME, wait)
+          slot.idle = false
           idle.disarm()
         } catch (err: any) {
-          if (idle.signal.aborted) break // idle or stopping: just close
+          if (wait.aborted) break // idle, evicted or stopping: just close
           if (err.name === 'FrameTooLargeError' || err.name === 'InvalidMessageError') {
             await this.reply(out, ChunkResponse.Status.BAD_REQUEST, err.message)
             break
@@ -129,6 +152,7 @@ export class ChunkServer {
           throw err
         }
         if (frame == null) break // the peer closed its side: no more requests
+        if (evicted.signal.aborted) break // its slot went to another address as the frame came in
         if (busy) {
           await this.reply(out, ChunkResponse.Status.BUSY, 'too many streams, try later')
           break
@@ -150,6 +174,7 @@ export class ChunkServer {
       out.stall.disarm()
       reader.release()
       this.streams.delete(stream)
+      this.slots.release(slot)
       await files.closeAll()
     }
   }
@@ -170,8 +195,9 @@ export class ChunkServer {
     }
     const file = this.source.getByFileId(fileId)
     if (file == null) {
+      // and close: a stream that only asks for what is not here must not keep its slot
       await this.reply(out, ChunkResponse.Status.NOT_FOUND, 'file id not shared here')
-      return
+      throw new CloseAfterReply()
     }
     const { manifest } = file
     if (req.type === ChunkRequest.Type.CHUNK && req.index >= manifest.chunks) {
@@ -182,8 +208,8 @@ export class ChunkServer {
     let fh: FileHandle
     try {
       fh = await files.get(file.path)
-      const st = await fh.stat()
-      if (st.size !== file.size || st.mtimeMs !== file.mtimeMs || st.ino !== file.ino) {
+      // the handle itself, not the path: it must be the file the index found inside the share
+      if (await checkHandle(fh, file, file.path) !== 'same') {
         await files.drop(file.path)
         this.changed(file)
         await this.reply(out, ChunkResponse.Status.CHANGED, 'file changed on disk; re-indexing')
@@ -228,6 +254,7 @@ export class ChunkServer {
   }
 
   private async reply (out: Out, status: ChunkResponse.Status, error: string, length = 0): Promise<void> {
+    if (status === ChunkResponse.Status.OK) out.slot.served = true
     await this.send(out, lpEncode(ChunkResponse.encode({ status, error, length })))
   }
 

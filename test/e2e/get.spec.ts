@@ -95,7 +95,7 @@ describe('e2e: fsnode get', function () {
     assert.equal(fromA + fromB, r.chunks)
   })
 
-  it('rejects wrong bytes from a provider whose file changed behind its index, and never writes a corrupt file', async () => {
+  it('a provider whose file was edited behind its index re-hashes it: the old id fails cleanly, never a corrupt file', async () => {
     const size = 8 * 1024 * 1024
     await writeRandom(sb.path('share-bad', 'data.bin'), size)
     const { copyFile } = await import('node:fs/promises')
@@ -107,21 +107,27 @@ describe('e2e: fsnode get', function () {
     const expected = await sha256File(sb.path('share-good', 'data.bin'))
     const bad = await provider('bad')
     await listed(1)
+    const oldId = r0(await lookupId(sb, coord, 'data.bin'))
     await bad.stop()
-    // edit the file while its node is down: same size, mtime restored, so the hash cache
-    // still trusts it and the restarted node serves the edited bytes under the old id
+    // edit the file while its node is down: same size, mtime restored; its ctime still tells,
+    // so the restarted node re-hashes it and announces the new id in place of the old
     const fh = await open(sb.path('share-bad', 'data.bin'), 'r+')
     await fh.write(Buffer.alloc(4096, 0xee), 0, 4096, 1024 * 1024)
     await fh.close()
     await utimes(sb.path('share-bad', 'data.bin'), mtime, mtime)
     const bad2 = await provider('bad')
+    await waitFor(async () => {
+      const ids = await lookupId(sb, coord, 'data.bin')
+      return ids.length === 1 && ids[0] !== oldId
+    }, 'the edited file announced under a new id', 30_000)
 
-    // with no honest provider: a clear error, exit 1, nothing under the final name
-    const fail = await sb.run([...getArgs('data.bin', 'out-fail'), '--json'], { timeoutMs: 120_000 })
+    // nobody serves the old id any more: a clear error, exit 1, nothing under the final name
+    const fail = await sb.run([...getArgs(oldId, 'out-fail'), '--json'], { timeoutMs: 120_000 })
     assert.equal(fail.code, 1, fail.stderr)
     assert.match(fail.stderr.trim(), /^fsnode: .+/)
     assert.equal(fail.stderr.trim().split('\n').length, 1)
     await assert.rejects(stat(sb.path('out-fail', 'data.bin')), { code: 'ENOENT' })
+    await assert.rejects(stat(sb.path('out-fail', oldId)), { code: 'ENOENT' })
 
     // an honest provider appears: the download completes from it, byte-identical
     const good = await provider('good')
@@ -129,7 +135,7 @@ describe('e2e: fsnode get', function () {
       const r = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
       return r.some((f: any) => f.providers.some((p: any) => p.peerId === good.peerId))
     }, 'honest provider listed', 30_000)
-    const r = await sb.json([...getArgs(r0(await lookupId(sb, coord, 'data.bin')), 'out-ok')], { timeoutMs: 120_000 })
+    const r = await sb.json([...getArgs(oldId, 'out-ok')], { timeoutMs: 120_000 })
     assert.equal(await sha256File(r.path), expected)
     assert.ok(r.providers.includes(good.peerId))
     void bad2

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as varint from 'uint8-varint'
-import { CHUNK_PROTOCOL } from '../../src/wire/constants.js'
+import { CHUNK_PROTOCOL, MAX_CHUNK_RESPONSE_HEADER } from '../../src/wire/constants.js'
+import { StreamReader } from '../../src/wire/stream-reader.js'
 import { ChunkRequest, ChunkResponse } from '../../src/wire/chunk.js'
 import { lpEncode } from '../../src/wire/framing.js'
 import { download } from '../../src/transfer/downloader.js'
 import { Cleanup, makeHost, makeProvider, randomFile, sha256File, shareFile, tempDir } from '../transfer/helpers.js'
 import { RejectionGuard } from './fuzz.js'
-import { hostileHost, peakDuring } from './hosts.js'
+import { hostFrom, hostileHost, peakDuring } from './hosts.js'
 import { rawExchange, sleep, splitFrames, until } from './net.js'
 import type { TestProvider } from '../transfer/helpers.js'
 import type { Host } from '../../src/host/create-host.js'
@@ -123,6 +124,96 @@ describe('hardening: resource abuse at a provider', function () {
     await until(() => busy.server.activeStreams === 0, 'the holders to leave')
     const ok = await download({ node: client, fileId: small.fileId, name: 'x.bin', providers: [busy.info], outDir: await tempDir(cleanup) })
     assert.equal(await sha256File(ok.path), await sha256File(small.path))
+  })
+
+  /**
+   * The reported attack, scaled down: many throwaway identities on one address, several
+   * streams each, every stream asking for a file the provider does not have now and then and
+   * opening a new stream whenever one is closed. Before: they held every slot and an honest
+   * get anywhere got BUSY.
+   */
+  async function notFoundAbuse (target: TestProvider, ids: number, perId: number, every: number, stop: AbortSignal): Promise<{ streams: number, notFound: number, busy: number, mostPerStream: number }> {
+    const missing = await shareFile(await randomFile(join(await tempDir(cleanup), 'missing.bin'), 10), 'missing.bin')
+    const stats = { streams: 0, notFound: 0, busy: 0, mostPerStream: 0 }
+    const worker = async (conn: Connection): Promise<void> => {
+      while (!stop.aborted) {
+        let stream: Stream
+        try {
+          stream = await conn.newStream(CHUNK_PROTOCOL, { signal: AbortSignal.timeout(5_000), maxOutboundStreams: 10_000 })
+        } catch {
+          await sleep(every)
+          continue
+        }
+        stats.streams++
+        const reader = new StreamReader(stream)
+        let answers = 0
+        try {
+          while (!stop.aborted) {
+            stream.send(request(missing))
+            const frame = await reader.readLp(MAX_CHUNK_RESPONSE_HEADER, AbortSignal.timeout(5_000))
+            if (frame == null) break // closed by the provider
+            const status = ChunkResponse.decode(frame).status
+            if (status === ChunkResponse.Status.NOT_FOUND) { stats.notFound++; answers++ }
+            if (status === ChunkResponse.Status.BUSY) stats.busy++
+            await sleep(every)
+          }
+        } catch {} finally {
+          reader.release()
+          stream.abort(new Error('done'))
+        }
+        stats.mostPerStream = Math.max(stats.mostPerStream, answers)
+        await sleep(every)
+      }
+    }
+    const conns = await Promise.all(Array.from({ length: ids }, async () =>
+      await (await hostileHost(fn => cleanup.add(fn))).dial(multiaddr(target.info.addrs[0]), { signal: AbortSignal.timeout(5_000) })))
+    await Promise.all(conns.flatMap(conn => Array.from({ length: perId }, async () => { await worker(conn) })))
+    return stats
+  }
+
+  it('16 identities on one address asking for what is not there cannot starve a peer on another address', async () => {
+    // 16 slots, at most 8 per address: the attack's 512 / 64, scaled down
+    const target = await makeProvider(cleanup, { maxActiveStreams: 16, maxStreamsPerAddress: 8 })
+    target.source.add(small)
+    const stop = new AbortController()
+    const abuse = notFoundAbuse(target, 16, 4, 100, stop.signal)
+    await until(() => target.server.activeStreams >= 8, 'the abuser to take its slots')
+    const honest = await hostFrom('127.0.0.2', fn => cleanup.add(fn))
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await download({ node: honest, fileId: small.fileId, name: `ok${i}.bin`, providers: [target.info], outDir: await tempDir(cleanup), signal: AbortSignal.timeout(20_000) })
+        assert.equal(await sha256File(r.path), await sha256File(small.path))
+        assert.deepEqual(Object.keys(r.failedPeers), [], JSON.stringify(r.failedPeers))
+      }
+    } finally {
+      stop.abort()
+    }
+    const stats = await abuse
+    console.log(`      abuser: ${JSON.stringify(stats)}`)
+    assert.ok(stats.notFound > 0, 'the abuser was answered')
+    assert.equal(stats.mostPerStream, 1, 'a stream is closed after its NOT_FOUND')
+    await until(() => target.server.activeStreams === 0, 'every slot to be given back')
+  })
+
+  it('a full node gives a newcomer on another address an idle slot of the address holding them all', async () => {
+    const target = await makeProvider(cleanup, { maxActiveStreams: 8, maxStreamsPerAddress: 8 })
+    target.source.add(small)
+    const held: Stream[] = []
+    for (let i = 0; i < 4; i++) {
+      const conn = await (await hostileHost(fn => cleanup.add(fn))).dial(multiaddr(target.info.addrs[0]), { signal: AbortSignal.timeout(5_000) })
+      for (let j = 0; j < 2; j++) held.push(await conn.newStream(CHUNK_PROTOCOL, { signal: AbortSignal.timeout(5_000) }))
+    }
+    await until(() => target.server.activeStreams === 8, 'eight idle streams to hold every slot')
+    // one more from the same address: no one to take a slot from
+    const another = await (await hostileHost(fn => cleanup.add(fn))).dial(multiaddr(target.info.addrs[0]), { signal: AbortSignal.timeout(5_000) })
+    const r = await rawExchange(another, CHUNK_PROTOCOL, request(small), { deadline: 5_000 })
+    assert.equal(ChunkResponse.decode(splitFrames(r.received).frames[0]).status, ChunkResponse.Status.BUSY)
+    const honest = await hostFrom('127.0.0.2', fn => cleanup.add(fn))
+    const ok = await download({ node: honest, fileId: small.fileId, name: 'x.bin', providers: [target.info], outDir: await tempDir(cleanup), signal: AbortSignal.timeout(20_000) })
+    assert.equal(await sha256File(ok.path), await sha256File(small.path))
+    const closed = held.filter(s => s.status !== 'open' || s.remoteWriteStatus !== 'writable').length
+    assert.ok(closed >= 1 && closed <= 5, `${closed} idle streams closed`)
+    for (const s of held) s.abort(new Error('done'))
   })
 
   it(`${FLOOD_STREAMS} streams opened at once by one peer: at most ${MAX_STREAMS} served, others still served`, async () => {

@@ -24,6 +24,23 @@ export async function hostileHost (defer: (fn: () => Promise<void>) => void): Pr
   return node
 }
 
+/**
+ * A bare libp2p host whose connections come from `localAddress` (any 127.x.y.z is loopback on
+ * Linux): a peer on another address than the hosts listening on 127.0.0.1. It can dial and
+ * download; it registers no protocol.
+ */
+export async function hostFrom (localAddress: string, defer: (fn: () => Promise<void>) => void): Promise<Libp2p> {
+  const node = await createLibp2p({
+    privateKey: await generateKeyPair('Ed25519'),
+    // dialOpts reach net.connect; localAddress is one of its options, not in libp2p's type
+    transports: [tcp({ dialOpts: { localAddress } as any })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()]
+  })
+  defer(async () => { await node.stop() })
+  return node
+}
+
 /** Sample `fn` every few ms while `work` runs; returns the largest value seen. */
 export async function peakDuring (fn: () => number, work: Promise<unknown>): Promise<number> {
   let peak = fn()

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict'
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { HashCache } from '../../src/share/hash-cache.js'
 import { HASH_DB_FILE } from '../../src/share/constants.js'
 import { Manifest } from '../../src/share/manifest.js'
 import { removeDirs, tempDir } from './helpers.js'
 
 const manifest = Manifest.create(5, 256 * 1024, new Uint8Array(32).fill(7))
-const key = { size: 5, mtimeMs: 1732550400123.4567, ino: 2 ** 40 + 3 }
+const key = { size: 5, ctimeMs: 1732550400123.4567, ino: 2 ** 40 + 3, dev: 2049 }
 
 describe('share/hash-cache', () => {
   const dirs: string[] = []
@@ -15,14 +16,15 @@ describe('share/hash-cache', () => {
   beforeEach(async () => { dirs.push(dir = await tempDir('cache')) })
   afterEach(async () => { await removeDirs(dirs) })
 
-  it('returns a manifest only for the same path, size, mtime and inode', () => {
+  it('returns a manifest only for the same path, size, ctime, inode and device', () => {
     const cache = new HashCache(dir)
     cache.put('/a/b c.txt', key, manifest)
     assert.ok(cache.get('/a/b c.txt', key)?.fileId.equals(manifest.fileId))
     assert.equal(cache.get('/a/other', key), undefined)
     assert.equal(cache.get('/a/b c.txt', { ...key, size: 6 }), undefined)
-    assert.equal(cache.get('/a/b c.txt', { ...key, mtimeMs: key.mtimeMs + 0.001 }), undefined)
+    assert.equal(cache.get('/a/b c.txt', { ...key, ctimeMs: key.ctimeMs + 0.001 }), undefined)
     assert.equal(cache.get('/a/b c.txt', { ...key, ino: key.ino + 1 }), undefined)
+    assert.equal(cache.get('/a/b c.txt', { ...key, dev: key.dev + 1 }), undefined)
     cache.delete('/a/b c.txt')
     assert.equal(cache.get('/a/b c.txt', key), undefined)
     cache.close()
@@ -47,5 +49,46 @@ describe('share/hash-cache', () => {
     assert.ok(cache.get('/y', key) != null)
     cache.close()
     assert.ok((await readdir(dir)).some(f => f.startsWith(`${HASH_DB_FILE}.broken-`)))
+  })
+})
+
+describe('share/hash-cache: a version 1 hashes.db (keyed by mtime)', () => {
+  const dirs: string[] = []
+  let dir: string
+  beforeEach(async () => { dirs.push(dir = await tempDir('cache-v1')) })
+  afterEach(async () => { await removeDirs(dirs) })
+
+  /** The database an older fsnode left behind, as it wrote it. */
+  function writeV1 (rows: Array<{ path: string, size: number, mtimeMs: number, ino: number }>): void {
+    const db = new DatabaseSync(join(dir, HASH_DB_FILE))
+    db.exec(`CREATE TABLE hashes (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ms REAL NOT NULL,
+      ino REAL NOT NULL, manifest BLOB NOT NULL) WITHOUT ROWID`)
+    const put = db.prepare('INSERT INTO hashes VALUES (?, ?, ?, ?, ?)')
+    for (const r of rows) put.run(r.path, r.size, r.mtimeMs, r.ino, manifest.bytes)
+    db.close()
+  }
+
+  it('opens, keeps rows whose ctime is still their hashed mtime, and misses the rest', () => {
+    const t = 1_700_000_000_000.25
+    writeV1([
+      { path: '/untouched', size: 5, mtimeMs: t, ino: 10 },
+      // edited in place, then `touch -r`: the mtime matches, the ctime moved on
+      { path: '/touched', size: 5, mtimeMs: t, ino: 11 }
+    ])
+    let cache = new HashCache(dir)
+    assert.ok(cache.get('/untouched', { size: 5, ctimeMs: t, ino: 10, dev: 77 })?.fileId.equals(manifest.fileId))
+    assert.equal(cache.get('/touched', { size: 5, ctimeMs: t + 5000, ino: 11, dev: 77 }), undefined)
+    cache.put('/touched', { size: 5, ctimeMs: t + 5000, ino: 11, dev: 77 }, manifest)
+    cache.close()
+
+    // reopened: migrated once, the new row kept, the old table gone
+    cache = new HashCache(dir)
+    assert.ok(cache.get('/touched', { size: 5, ctimeMs: t + 5000, ino: 11, dev: 77 }) != null)
+    assert.equal(cache.size, 2)
+    cache.close()
+    const db = new DatabaseSync(join(dir, HASH_DB_FILE))
+    assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r: any) => r.name), ['hashes_v2'])
+    assert.equal((db.prepare('PRAGMA user_version').get() as any).user_version, 2)
+    db.close()
   })
 })

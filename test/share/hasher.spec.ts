@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFile, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, stat, symlink, writeFile } from 'node:fs/promises'
+import { platform } from 'node:os'
 import { join } from 'node:path'
-import { FileChangedError, NotAFileError } from '../../src/share/errors.js'
+import { FileChangedError, NotAFileError, OtherFileError } from '../../src/share/errors.js'
 import { hashFile, hashFileStat } from '../../src/share/hasher.js'
 import { HASH_LENGTH, Manifest, chunkSizeFor } from '../../src/share/manifest.js'
 import { removeDirs, tempDir } from './helpers.js'
@@ -77,5 +78,34 @@ describe('share/hasher', () => {
 
   it('refuses what is not a regular file', async () => {
     await assert.rejects(hashFile(dir), (err: any) => err instanceof NotAFileError && err.message === `not a regular file: ${dir}`)
+  })
+
+  it('hashes only the file the scan found: another device or inode is refused', async () => {
+    const path = join(dir, 'f.bin')
+    await writeFile(path, 'content')
+    const st = await stat(path)
+    const got = await hashFileStat(path, { expect: st })
+    assert.deepEqual([got.dev, got.ino, got.ctimeMs, got.size], [st.dev, st.ino, st.ctimeMs, st.size])
+    await assert.rejects(hashFileStat(path, { expect: { dev: st.dev, ino: st.ino + 1 } }), OtherFileError)
+    await assert.rejects(hashFileStat(path, { expect: { dev: st.dev + 1, ino: st.ino } }),
+      (err: Error) => err instanceof OtherFileError && /no longer the file the scan found/.test(err.message))
+  })
+
+  it('hashes only a file that lies inside the share, whatever the path went through (Linux)', async function () {
+    if (platform() !== 'linux') this.skip()
+    const share = join(dir, 'share')
+    const outside = join(dir, 'outside')
+    await mkdir(join(share, 'data'), { recursive: true })
+    await mkdir(outside)
+    await writeFile(join(share, 'in.txt'), 'in')
+    await writeFile(join(share, 'data', 'key'), 'node key')
+    await writeFile(join(outside, 'private.txt'), 'private')
+    await symlink(outside, join(share, 'out'))
+    assert.equal((await hashFileStat(join(share, 'in.txt'), { within: share })).size, 2)
+    // as if the scan had been fooled into the private file's device and inode
+    const path = join(share, 'out', 'private.txt')
+    await assert.rejects(hashFileStat(path, { within: share, expect: await stat(path) }),
+      (err: Error) => err instanceof OtherFileError && /leads out of the share/.test(err.message))
+    await assert.rejects(hashFileStat(join(share, 'data', 'key'), { within: share, exclude: [join(share, 'data')] }), OtherFileError)
   })
 })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdir, symlink } from 'node:fs/promises'
+import { mkdir, rename, stat, symlink } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join, relative } from 'node:path'
 import { scan } from '../../src/share/scanner.js'
@@ -40,6 +40,8 @@ describe('share/scanner', () => {
     assert.equal(files[0].path, p)
     assert.equal(files[0].size, 5)
     assert.ok(files[0].mtimeMs > 0 && files[0].ino > 0)
+    const st = await stat(p)
+    assert.deepEqual([files[0].ctimeMs, files[0].dev, files[0].ino], [st.ctimeMs, st.dev, st.ino])
   })
 
   it('keeps names with spaces and unicode', async () => {
@@ -90,6 +92,26 @@ describe('share/scanner', () => {
     assert.deepEqual(await names(root, join(root, 'b/2.txt')), ['b/2.txt'])
     assert.deepEqual(await names(root, join(root, 'out/o.txt')), [])
     assert.deepEqual(await names(root, join(root, 'missing')), [])
+  })
+
+  it('reads a followed folder through its checked real path: swapping the link afterwards leads nowhere', async () => {
+    await put(root, 'top.txt', 'scanned before the folders below')
+    const inside = await put(root, 'real/inner.txt', 'in')
+    await put(outside, 'secret.txt', 'no')
+    await symlink(join(root, 'real'), join(root, 'link'))
+    const it = scan({ base: root })
+    const first = await it.next()
+    assert.equal(first.value?.name, 'top.txt')
+    // the link was checked (it leads inside); now point it out of the share
+    await symlink(outside, join(root, 'link.new'))
+    await rename(join(root, 'link.new'), join(root, 'link'))
+    const rest: ScannedFile[] = []
+    for (let r = await it.next(); r.done !== true; r = await it.next()) rest.push(r.value)
+    rest.sort((a, b) => a.name.localeCompare(b.name))
+    assert.deepEqual(rest.map(f => f.name), ['link/inner.txt', 'real/inner.txt'])
+    // what the scan found under the link is the file inside: the hasher checks against this
+    const st = await stat(inside)
+    assert.deepEqual(rest.map(f => [f.dev, f.ino]), [[st.dev, st.ino], [st.dev, st.ino]])
   })
 
   it('walks a very deep tree without recursion', async () => {

@@ -83,7 +83,7 @@ describe('transfer/downloader', function () {
     assert.ok((r.chunksFromPeer[b.info.peerId] ?? 0) > file.manifest.chunks / 2, JSON.stringify(r.chunksFromPeer))
   })
 
-  /** A provider whose copy was edited behind the index's back: same size, mtime restored. */
+  /** A provider whose copy was edited (same size, mtime restored) and who serves it anyway. */
   async function tampered (name: string, size: number): Promise<{ file: SharedFile, liar: TestProvider }> {
     const liar = await makeProvider(cleanup)
     const file = await shared(name, size, b)
@@ -98,8 +98,10 @@ describe('transfer/downloader', function () {
     await fh.close()
     await utimes(copy, t, t)
     const st = await stat(copy)
-    assert.equal(st.mtimeMs, lie.mtimeMs, 'the edit is invisible to the server')
-    liar.source.add(lie)
+    assert.equal(st.mtimeMs, lie.mtimeMs, 'the mtime is restored')
+    // the server sees the new ctime: only a provider whose index vouches for the edited file
+    // (old manifest, new key) serves these bytes, i.e. a liar
+    liar.source.add({ ...lie, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev })
     return { file, liar }
   }
 

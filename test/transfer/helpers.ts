@@ -45,10 +45,11 @@ export async function randomFile (path: string, size: number): Promise<string> {
   return path
 }
 
-/** A SharedFile as the share index would build it: hash every chunk. */
-export async function shareFile (path: string, name: string): Promise<SharedFile> {
+/** A SharedFile as the share index would build it: hash every chunk (of the size the table
+ * gives, or `chunkSize`: 16 MiB chunks without a 128 GiB file). */
+export async function shareFile (path: string, name: string, chunkSize?: number): Promise<SharedFile> {
   const st = await stat(path)
-  const chunkSize = chunkSizeFor(st.size)
+  chunkSize ??= chunkSizeFor(st.size)
   const chunks = st.size === 0 ? 0 : Math.ceil(st.size / chunkSize)
   const hashes = new Uint8Array(chunks * 32)
   const fh = await open(path, 'r')
@@ -62,7 +63,7 @@ export async function shareFile (path: string, name: string): Promise<SharedFile
     await fh.close()
   }
   const manifest = Manifest.create(st.size, chunkSize, hashes)
-  return { name, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, fileId: manifest.fileId, manifest }
+  return { name, path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev, fileId: manifest.fileId, manifest }
 }
 
 export class MemorySource implements ShareSource {
