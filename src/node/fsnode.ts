@@ -77,23 +77,8 @@ export class FsNode implements NodeApi {
     const { privateKey } = await loadOrCreateKey(config.dataDir)
     const parts: Parts = {}
     const cleanup: Array<() => Promise<void>> = []
-    // the scan of the share (the longest part of a restart: a stat per file) runs while the
-    // coordinator and libp2p start; nothing in it needs the network
     parts.shareList = new ShareList(config.dataDir)
     const extra = await parts.shareList.load()
-    // the extra shares and seeds are indexed in the same pass as the share folder: one by one
-    // after it, each cost a queue round, and the cache prune at the end of the scan dropped
-    // their hashes, so every seed was hashed again on each restart
-    const share = new ShareIndex({
-      dataDir: config.dataDir,
-      // (an empty name is the share folder's: such an entry is not shared, and dropped below)
-      roots: [{ path: config.shareDir, name: '' }, ...extra.filter(s => s.name !== '').map(s => ({ path: s.path, name: s.name }))],
-      exclude: [config.dataDir]
-    })
-    share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
-    const indexed = share.start().then(() => { log('share indexed at %d ms', ms()) })
-    indexed.catch(() => {}) // awaited below; a failure of the host first must not leave it unhandled
-    cleanup.push(async () => { await share.stop() })
     try {
       const coordinators = [...config.coordinators]
       if (config.embeddedCoordinator) {
@@ -118,8 +103,20 @@ export class FsNode implements NodeApi {
       cleanup.push(async () => { await host.stop() })
       log('host started at %d ms', ms())
 
-      await indexed
+      // the extra shares and seeds are indexed in the same pass as the share folder: one by one
+      // after it, each cost a queue round, and the cache prune at the end of the scan dropped
+      // their hashes, so every seed was hashed again on each restart
+      const share = new ShareIndex({
+        dataDir: config.dataDir,
+        // (an empty name is the share folder's: such an entry is not shared, and dropped below)
+        roots: [{ path: config.shareDir, name: '' }, ...extra.filter(s => s.name !== '').map(s => ({ path: s.path, name: s.name }))],
+        exclude: [config.dataDir]
+      })
       parts.share = share
+      share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
+      await share.start()
+      cleanup.push(async () => { await share.stop() })
+      log('share indexed at %d ms', ms())
       // an extra share that could not be shared again (gone, or clashing) has had its warning
       const shared = new Set(share.roots().map(r => r.path))
       for (const s of extra) {
