@@ -52,7 +52,8 @@ async function main (): Promise<number> {
     throw err
   }
 
-  const profile: Profile = { ...(args.quick ? QUICK : FULL), runs: args.runs }
+  const base = args.quick ? QUICK : FULL
+  const profile: Profile = { ...base, smallFiles: args.smallFiles ?? base.smallFiles, runs: args.runs }
   const started = now()
   const date = new Date().toISOString()
   const machine = machineInfo()

@@ -12,6 +12,18 @@ import type { BenchCase, RunResult } from '../lib/types.js'
 const PREFIX = 'small'
 const READY_TIMEOUT_MS = 5 * 60_000
 const LISTING_TIMEOUT_MS = 60_000
+/** Issue 15: the last 1,000 gets no slower than the first 1,000 (a quarter of the gets when fewer). */
+const WINDOW = 1_000
+/** "No slower", with room for a loaded machine's noise. */
+const FLAT_RATIO = 1.1
+
+/** The p50 of the last `n` gets over the p50 of the first `n`: 1 when per-get cost is flat. */
+function lastOverFirst (ms: number[]): { ratio: number, window: number, first: number, last: number } {
+  const window = Math.max(1, Math.min(WINDOW, Math.floor(ms.length / 4)))
+  const first = percentile(ms.slice(0, window), 50)
+  const last = percentile(ms.slice(-window), 50)
+  return { ratio: last / first, window, first, last }
+}
 
 export const smallFilesCase: BenchCase = {
   name: 'small-files',
@@ -21,7 +33,10 @@ export const smallFilesCase: BenchCase = {
   metrics: [
     { key: 'rate', label: 'gets', unit: 'files/s', better: 'higher' },
     { key: 'p50', label: 'one get p50', unit: 'ms', better: 'lower' },
-    { key: 'p99', label: 'one get p99', unit: 'ms', better: 'lower' }
+    { key: 'p99', label: 'one get p99', unit: 'ms', better: 'lower' },
+    { key: 'firstP50', label: 'p50 of the first gets (window in the JSON)', unit: 'ms', better: 'lower' },
+    { key: 'lastP50', label: 'p50 of the last gets', unit: 'ms', better: 'lower' },
+    { key: 'growth', label: 'last / first p50', unit: 'x', better: 'lower', target: { text: `<= ${FLAT_RATIO} (flat)`, met: v => v <= FLAT_RATIO } }
   ],
   async prepare (ctx) {
     const { smallFiles: count, smallFileBytes: size } = ctx.profile
@@ -37,7 +52,7 @@ export const smallFilesCase: BenchCase = {
       throw err
     }
     return {
-      describe: `${count} files of ${formatSize(size)}, one at a time, node.get() over the downloader's control socket; a fresh downloader each run`,
+      describe: `${count} files of ${formatSize(size)}, one at a time (first/last p50 over ${Math.max(1, Math.min(WINDOW, Math.floor(count / 4)))} gets), node.get() over the downloader's control socket; a fresh downloader each run`,
       async run (index): Promise<RunResult> {
         const downloader = await cluster.startNode(`downloader${index}`)
         const out = join(ctx.tmp, `out${index}`)
@@ -56,7 +71,11 @@ export const smallFilesCase: BenchCase = {
             if (r.size !== size) throw new Error(`${name}: got ${r.size} bytes, expected ${size}`)
           }
           const seconds = (now() - start) / 1000
-          return { values: { rate: names.length / seconds, p50: percentile(ms, 50), p99: percentile(ms, 99) }, info: { files: names.length, seconds } }
+          const g = lastOverFirst(ms)
+          return {
+            values: { rate: names.length / seconds, p50: percentile(ms, 50), p99: percentile(ms, 99), firstP50: g.first, lastP50: g.last, growth: g.ratio },
+            info: { files: names.length, seconds, window: g.window, ms }
+          }
         } finally {
           await cluster.stop(downloader)
           await rm(out, { recursive: true, force: true })

@@ -5,17 +5,20 @@ export interface BenchArgs {
   only?: string[]
   out: string
   runs?: number
+  /** Overrides the profile's small-files count (the per-file-cost case). */
+  smallFiles?: number
   list: boolean
   help: boolean
 }
 
 export const DEFAULT_OUT = 'bench/results.json'
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only CASE,...] [--runs N] [--out FILE] [--list]
+export const USAGE = `usage: npm run bench -- [--quick] [--only CASE,...] [--runs N] [--small-files N] [--out FILE] [--list]
 
   --quick         reduced sizes and runs (under two minutes on 2 cores)
   --only LIST     run only these cases (comma-separated; the baselines they compare with are added)
   --runs N        runs per case (default 3, quick 1-2)
+  --small-files N gets in the small-files case (default 2000, quick 200)
   --out FILE      where the figures go as JSON (default ${DEFAULT_OUT})
   --list          list the cases and exit`
 
@@ -33,6 +36,7 @@ export function parseBenchArgs (argv: string[]): BenchArgs {
         only: { type: 'string', multiple: true },
         out: { type: 'string', default: DEFAULT_OUT },
         runs: { type: 'string' },
+        'small-files': { type: 'string' },
         list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }
       },
@@ -47,6 +51,11 @@ export function parseBenchArgs (argv: string[]): BenchArgs {
     runs = Number(values.runs)
     if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number >= 1, got ${values.runs}`)
   }
+  let smallFiles: number | undefined
+  if (values['small-files'] != null) {
+    smallFiles = Number(values['small-files'])
+    if (!Number.isInteger(smallFiles) || smallFiles < 4) throw new UsageError(`--small-files must be a whole number >= 4, got ${values['small-files']}`)
+  }
   const only = values.only?.flatMap(v => v.split(',')).map(s => s.trim()).filter(s => s !== '')
-  return { quick: values.quick, only, out: values.out, runs, list: values.list, help: values.help }
+  return { quick: values.quick, only, out: values.out, runs, smallFiles, list: values.list, help: values.help }
 }

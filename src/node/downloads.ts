@@ -1,4 +1,4 @@
-import { relative, resolve, sep } from 'node:path'
+import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { ChunkServer } from '../transfer/server.js'
 import { download } from '../transfer/downloader.js'
@@ -253,8 +253,7 @@ export class Downloads {
       if (await replaced()) return
       await share.remember(path, manifest)
       if (await replaced()) return
-      const inRoot = share.roots().some(r => r.kind === 'dir' && isInside(r.path, path))
-      if (inRoot) return
+      if (share.isUnderFolderRoot(path)) return
       await share.addRoot(path, name)
       // a swap while it was being added: unshare at once
       if (await replaced()) {
@@ -301,7 +300,3 @@ function merge (fileId: string, results: IndexLookupResult[], self: string): Tar
   return { fileId, name: mine[0].name, size: mine[0].size, providers: providers.map(p => ({ peerId: p.peerId, addrs: p.addrs })) }
 }
 
-function isInside (dir: string, path: string): boolean {
-  const rel = relative(dir, path)
-  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) && !rel.includes(`..${sep}`)
-}

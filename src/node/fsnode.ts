@@ -1,5 +1,5 @@
 import { stat, mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { loadOrCreateKey } from '../host/identity.js'
 import { createHost } from '../host/create-host.js'
@@ -30,6 +30,8 @@ import { ApiServer } from '../api/server.js'
 import { formatListenAddress, isLoopbackHost } from '../api/address.js'
 
 const log = logger('fsnode:node')
+/** Changes to the share within this window reach the DHT provide upkeep as one diff. */
+export const PROVIDE_SYNC_DELAY_MS = 1_000
 
 /** Connections listed by status (a busy node may have hundreds). */
 const MAX_STATUS_CONNECTIONS = 100
@@ -82,6 +84,8 @@ export class FsNode implements NodeApi {
 
   static async daemon (config: NodeConfig, options: DaemonOptions = {}): Promise<FsNode> {
     const say = options.log ?? (() => {})
+    const t0 = performance.now()
+    const ms = (): number => Math.round(performance.now() - t0)
     await assertFolder(config.shareDir, 'share folder')
     const socket = controlSocketPath(config.dataDir)
     if (inRunDir(socket)) await ensureRunDir(true) // before anything is made: refused, nothing changed
@@ -92,6 +96,8 @@ export class FsNode implements NodeApi {
     const { privateKey } = await loadOrCreateKey(config.dataDir)
     const parts: Parts = {}
     const cleanup: Array<() => Promise<void>> = []
+    parts.shareList = new ShareList(config.dataDir)
+    const extra = await parts.shareList.load()
     try {
       const coordinators = [...config.coordinators]
       if (config.embeddedCoordinator) {
@@ -120,33 +126,40 @@ export class FsNode implements NodeApi {
       parts.relays = new RelayKeeper(host, config.coordinators, config.relay)
       parts.relays.start()
       cleanup.push(async () => { parts.relays?.stop() })
+      log('host started at %d ms', ms())
 
-      parts.shareList = new ShareList(config.dataDir)
-      const extra = await parts.shareList.load()
+      // the extra shares and seeds are indexed in the same pass as the share folder: one by one
+      // after it, each cost a queue round, and the cache prune at the end of the scan dropped
+      // their hashes, so every seed was hashed again on each restart
       const share = new ShareIndex({
         dataDir: config.dataDir,
-        roots: [{ path: config.shareDir, name: '' }],
+        // (an empty name is the share folder's: such an entry is not shared, and dropped below)
+        roots: [{ path: config.shareDir, name: '' }, ...extra.filter(s => s.name !== '').map(s => ({ path: s.path, name: s.name }))],
         exclude: [config.dataDir]
       })
       parts.share = share
       share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
       await share.start()
       cleanup.push(async () => { await share.stop() })
+      log('share indexed at %d ms', ms())
+      // an extra share that could not be shared again (gone, or clashing) has had its warning
+      const shared = new Set(share.roots().map(r => r.path))
       for (const s of extra) {
-        try {
-          await share.addRoot(s.path, s.name)
-        } catch (err: any) {
-          say(`warning: not sharing ${s.path} any more: ${err.message}`)
-          await parts.shareList.remove(s.path)
-        }
+        if (shared.has(resolve(s.path))) continue
+        log('not sharing %s any more', s.path)
+        await parts.shareList.remove(s.path)
       }
 
       const node = new FsNode(config, host, parts, coordinators)
       // every shared file id is provided on the DHT, so nodes find it without a coordinator
       const upkeep = new ProvideUpkeep(node.records, { fileIds: () => share.files().map(f => f.fileId) })
       parts.upkeep = upkeep
-      share.addEventListener('change', () => { upkeep.sync() })
-      upkeep.start()
+      // sync() diffs every shared file id: once per PROVIDE_SYNC_DELAY_MS, not once per change
+      // (a seeded download is a change: per get, that diff grew with the files shared)
+      let syncTimer: NodeJS.Timeout | undefined
+      share.addEventListener('change', () => {
+        syncTimer ??= setTimeout(() => { syncTimer = undefined; upkeep.sync() }, PROVIDE_SYNC_DELAY_MS).unref()
+      })
       cleanup.push(async () => { await upkeep.stop() })
       await node.downloads.startServing()
       cleanup.push(async () => { await node.downloads.stopServing() })
@@ -170,7 +183,10 @@ export class FsNode implements NodeApi {
       await parts.control.start()
       cleanup.push(async () => { await parts.control?.stop() })
       parts.api = await startApi(config, node.metrics, say)
-      log('node %p started', host.peerId)
+      // ready: answers on the control socket and serves chunks. Providing every file id on the
+      // DHT (a diff over all of them, then network work) starts after, not before, that
+      upkeep.start()
+      log('node %p started in %d ms', host.peerId, ms())
       return node
     } catch (err) {
       for (const fn of cleanup.reverse()) await fn().catch(() => {})
@@ -296,6 +312,7 @@ export class FsNode implements NodeApi {
     this.parts.relays?.stop()
     await this.finder.close()
     await this.parts.share?.stop()
+    await this.parts.shareList?.flush().catch(() => {})
     await this.host.stop()
     await this.parts.coordinator?.stop()
   }

@@ -1,8 +1,14 @@
 import { readFile, writeFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+
+const log = logger('fsnode:node:shares')
 
 /** Paths shared besides the share folder (`fsnode share`), kept across restarts. */
 export const SHARES_FILE = 'shares.json'
+/** Seeds added within this window go to disk in one write: the list holds one entry per
+ * downloaded file, and rewriting it after every get made a get's cost grow with the list. */
+export const SEED_SAVE_DELAY_MS = 1_000
 
 export interface ExtraShare {
   path: string
@@ -12,47 +18,73 @@ export interface ExtraShare {
 }
 
 export class ShareList {
-  private items: ExtraShare[] = []
+  /** By path, in the order added (a path added again moves to the end). */
+  private readonly items = new Map<string, ExtraShare>()
   private readonly file: string
+  private writing: Promise<void> = Promise.resolve()
+  private timer?: NodeJS.Timeout
 
-  constructor (dataDir: string) {
+  constructor (dataDir: string, private readonly saveDelayMs = SEED_SAVE_DELAY_MS) {
     this.file = join(dataDir, SHARES_FILE)
   }
 
   async load (): Promise<ExtraShare[]> {
+    this.items.clear()
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8'))
-      this.items = Array.isArray(parsed) ? parsed.filter(isShare) : []
+      if (Array.isArray(parsed)) for (const s of parsed.filter(isShare)) this.put(s)
     } catch (err: any) {
       if (err.code !== 'ENOENT') throw new Error(`${this.file} is unreadable: ${err.message}`)
-      this.items = []
     }
-    return [...this.items]
+    return this.list()
   }
 
   list (): ExtraShare[] {
-    return [...this.items]
+    return [...this.items.values()]
   }
 
+  /** A user's share is on disk when this resolves; a seed within SEED_SAVE_DELAY_MS (or at flush()). */
   async add (share: ExtraShare): Promise<void> {
-    this.items = this.items.filter(s => s.path !== share.path)
-    this.items.push(share)
-    await this.save()
+    this.put(share)
+    if (share.kind === 'seed') this.saveSoon()
+    else await this.save()
   }
 
   async remove (path: string): Promise<boolean> {
-    const before = this.items.length
-    this.items = this.items.filter(s => s.path !== path)
-    if (this.items.length === before) return false
+    if (!this.items.delete(path)) return false
     await this.save()
     return true
   }
 
-  /** Written to a temporary name and renamed: a crash never leaves half a list. */
+  /** Writes what a pending delayed save holds (called when the node stops). */
+  async flush (): Promise<void> {
+    if (this.timer == null) { await this.writing; return }
+    await this.save()
+  }
+
+  private put (share: ExtraShare): void {
+    this.items.delete(share.path)
+    this.items.set(share.path, share)
+  }
+
+  private saveSoon (): void {
+    if (this.timer != null) return
+    this.timer = setTimeout(() => {
+      this.save().catch((err: Error) => { log.error('cannot save %s: %s', this.file, err.message) })
+    }, this.saveDelayMs)
+  }
+
+  /** Written to a temporary name and renamed, one write at a time: a crash never leaves half a list. */
   private async save (): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.tmp`
-    await writeFile(tmp, JSON.stringify(this.items, null, 2) + '\n', { mode: 0o600 })
-    await rename(tmp, this.file)
+    clearTimeout(this.timer)
+    this.timer = undefined
+    const next = this.writing.catch(() => {}).then(async () => {
+      const tmp = `${this.file}.${process.pid}.tmp`
+      await writeFile(tmp, JSON.stringify(this.list(), null, 2) + '\n', { mode: 0o600 })
+      await rename(tmp, this.file)
+    })
+    this.writing = next
+    await next
   }
 }
 

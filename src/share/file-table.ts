@@ -21,6 +21,8 @@ export class FileTable {
   private readonly byFileId = new Map<string, Set<string>>()
   /** Files under each directory name ('' counts all): whether a name has anything below it. */
   private readonly dirCount = new Map<string, number>()
+  /** Files and bytes per root: roots() without a pass over every file (one root per seeded download). */
+  private readonly perRoot = new Map<Root, { files: number, bytes: number }>()
   private totalBytes = 0
 
   get size (): number {
@@ -51,6 +53,12 @@ export class FileTable {
     return undefined
   }
 
+  /** The files and bytes shared from one root. */
+  rootTotals (root: Root): { files: number, bytes: number } {
+    const t = this.perRoot.get(root)
+    return { files: t?.files ?? 0, bytes: t?.bytes ?? 0 }
+  }
+
   /** True when some file's name is inside directory `name`. */
   hasUnder (name: string): boolean {
     return (this.dirCount.get(name) ?? 0) > 0
@@ -65,6 +73,9 @@ export class FileTable {
     if (names == null) this.byFileId.set(id, names = new Set())
     names.add(name)
     for (const dir of parentNames(name)) this.dirCount.set(dir, (this.dirCount.get(dir) ?? 0) + 1)
+    const t = this.perRoot.get(entry.root)
+    if (t == null) this.perRoot.set(entry.root, { files: 1, bytes: entry.file.size })
+    else { t.files++; t.bytes += entry.file.size }
     this.totalBytes += entry.file.size
   }
 
@@ -81,6 +92,9 @@ export class FileTable {
       if (n === 0) this.dirCount.delete(dir)
       else this.dirCount.set(dir, n)
     }
+    const t = this.perRoot.get(entry.root)
+    if (t != null && --t.files === 0) this.perRoot.delete(entry.root)
+    else if (t != null) t.bytes -= entry.file.size
     this.totalBytes -= entry.file.size
     return entry
   }

@@ -126,7 +126,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
           onFallback: message => { this.warn(message) }
         })
         // watch first: what changes during the scan is queued behind it, not lost
-        await this.watcher.start(this.rootList.map(r => r.real))
+        await this.watcher.start(this.rootList.filter(r => r.kind === 'dir').map(r => r.real), this.rootList.filter(r => r.kind === 'file').map(r => r.real))
       }
       await this.enqueue(async () => {
         for (const root of this.rootList) await this.reconcile(root, root.real)
@@ -176,14 +176,12 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   roots (): RootInfo[] {
-    return this.rootList.map(root => {
-      let files = 0
-      let bytes = 0
-      for (const [, e] of this.table.entries()) {
-        if (e.root === root) { files++; bytes += e.file.size }
-      }
-      return { path: root.path, name: root.name, kind: root.kind, files, bytes }
-    })
+    return this.rootList.map(root => this.rootInfo(root))
+  }
+
+  /** True when `path` (absolute) is inside a shared folder: the watcher shares it without a root of its own. */
+  isUnderFolderRoot (path: string): boolean {
+    return this.rootList.some(r => r.kind === 'dir' && isInside(r.path, path))
   }
 
   stats (): ShareStats {
@@ -208,11 +206,11 @@ export class ShareIndex extends EventTarget implements ShareSource {
     checkNewRoot(this.rootList, root) // a refusal is the caller's error, not the index's
     await this.enqueue(async () => {
       this.addRootEntry(root)
-      this.watcher?.add(root.real)
+      this.watcher?.add(root.real, root.kind === 'file')
       await this.reconcile(root, root.real)
     })
     await this.settled()
-    return this.roots().find(r => r.path === root.path) ?? { path: root.path, name: root.name, kind: root.kind, files: 0, bytes: 0 }
+    return this.rootInfo(root)
   }
 
   /** Stop sharing an extra root (by the path it was added with, or its real path). */
@@ -223,7 +221,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     const root = this.rootList.find(r => r.path === abs || r.real === real)
     if (root == null) return undefined
     if (root.name === '' && root.kind === 'dir') throw new ShareFolderError(`${abs} is the share folder; it cannot be unshared`)
-    const info = this.roots().find(r => r.path === root.path)
+    const info = this.rootInfo(root)
     await this.enqueue(async () => {
       this.rootList.splice(this.rootList.indexOf(root), 1)
       this.watcher?.remove(root.real)
@@ -270,6 +268,10 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await this.queue.catch(() => {})
     await this.hashes.idle()
     this.delta.flush()
+  }
+
+  private rootInfo (root: Root): RootInfo {
+    return { path: root.path, name: root.name, kind: root.kind, ...this.table.rootTotals(root) }
   }
 
   private assertRunning (): void {

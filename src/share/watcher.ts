@@ -1,4 +1,4 @@
-import { basename } from 'node:path'
+import { basename, dirname } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { watch } from 'chokidar'
 import {
@@ -48,6 +48,13 @@ export class ShareWatcher {
   private readonly opts: Required<Omit<ShareWatcherOptions, 'onFallback' | 'polling'>> & Pick<ShareWatcherOptions, 'onFallback'>
   private readonly paths = new Set<string>()
   private fsw?: FSWatcher
+  /** Shared single files (a seeded download each), watched through their folders, one level
+   * deep, by a watcher of their own: chokidar watches a file through its folder with one
+   * subscriber per file, so every event in a folder of N seeds cost N callbacks (a get's cost
+   * grew with the downloads before it). */
+  private readonly files = new Set<string>()
+  private readonly fileDirs = new Map<string, number>()
+  private filesFsw?: FSWatcher
   private pending = new Set<string>()
   private timer?: NodeJS.Timeout
   private firstPendingAt = 0
@@ -70,28 +77,58 @@ export class ShareWatcher {
     }
   }
 
-  /** Watch these paths; resolves once the watches are in place. */
-  async start (paths: string[]): Promise<void> {
+  /** Watch these folders (recursively) and files; resolves once the watches are in place. */
+  async start (paths: string[], files: string[] = []): Promise<void> {
     for (const p of paths) this.paths.add(p)
+    for (const f of files) this.addFile(f)
     const fsw = this.create([...this.paths])
     this.fsw = fsw
+    if (this.fileDirs.size > 0) this.filesFsw = this.create([...this.fileDirs.keys()], true)
+    const filesReady = this.filesFsw == null ? undefined : new Promise<void>(resolve => this.filesFsw?.once('ready', resolve))
     // a fallback during the first walk replaces the watcher: whichever is ready first will do
     await new Promise<void>(resolve => {
       this.onReady = resolve
       fsw.once('ready', resolve)
     })
     this.onReady = undefined
+    if (this.mode === 'native') await filesReady
   }
 
-  add (path: string): void {
+  /** Watch a folder recursively, or (`file`) a single file. */
+  add (path: string, file = false): void {
+    if (file) {
+      const dir = this.addFile(path)
+      if (dir == null) return
+      if (this.filesFsw == null) this.filesFsw = this.create([dir], true)
+      else this.filesFsw.add(dir)
+      return
+    }
     if (this.paths.has(path)) return
     this.paths.add(path)
     this.fsw?.add(path)
   }
 
   remove (path: string): void {
+    if (this.files.delete(path)) {
+      const dir = dirname(path)
+      const n = (this.fileDirs.get(dir) ?? 1) - 1
+      if (n > 0) { this.fileDirs.set(dir, n); return }
+      this.fileDirs.delete(dir)
+      this.filesFsw?.unwatch(dir)
+      return
+    }
     if (!this.paths.delete(path)) return
     this.fsw?.unwatch(path)
+  }
+
+  /** Registers a single file; returns its folder when that folder is not watched yet. */
+  private addFile (path: string): string | undefined {
+    if (this.files.has(path)) return undefined
+    this.files.add(path)
+    const dir = dirname(path)
+    const n = this.fileDirs.get(dir) ?? 0
+    this.fileDirs.set(dir, n + 1)
+    return n === 0 ? dir : undefined
   }
 
   async close (): Promise<void> {
@@ -100,25 +137,32 @@ export class ShareWatcher {
     this.pending.clear()
     this.onReady?.()
     const fsw = this.fsw
+    const filesFsw = this.filesFsw
     this.fsw = undefined
-    await fsw?.close()
+    this.filesFsw = undefined
+    await Promise.all([fsw?.close(), filesFsw?.close()])
   }
 
-  private create (paths: string[]): FSWatcher {
+  /** `files`: the folders of single shared files, one level deep, reporting only those files. */
+  private create (paths: string[], files = false): FSWatcher {
     const polling = this.mode === 'polling'
+    const ignored = (path: string): boolean => isInternalName(basename(path)) || this.opts.exclude.some(e => isInside(e, path))
     const fsw = this.opts.watchFn(paths, {
+      ...(files ? { depth: 0 } : {}),
       ignoreInitial: true,
       // symlinks are followed by the scanner, which knows which ones stay inside the share
       followSymlinks: false,
       // atomic would hide editor backup files (`x~`) the scanner shares; batches merge unlink+add anyway
       atomic: false,
       awaitWriteFinish: { stabilityThreshold: this.opts.stabilityMs, pollInterval: this.opts.writePollMs },
-      ignored: (path: string) => isInternalName(basename(path)) || this.opts.exclude.some(e => isInside(e, path)),
+      ignored,
       backend: polling ? 'polling' : 'native',
       pollingInterval: this.opts.pollIntervalMs,
       pollingBinaryInterval: this.opts.pollIntervalMs
     })
-    const onPath = (path: string): void => { this.note(path) }
+    // in the folders of single files, chokidar follows every entry (one it ignored when it appeared
+    // would never report its removal), and only the shared files are passed on
+    const onPath = files ? (path: string): void => { if (this.files.has(path)) this.note(path) } : (path: string): void => { this.note(path) }
     // addDir is not needed: the files inside a new directory get their own (write-stable) add
     fsw.on('add', onPath)
     fsw.on('change', onPath)
@@ -150,7 +194,7 @@ export class ShareWatcher {
   }
 
   private onError (fsw: FSWatcher, err: Error): void {
-    if (fsw !== this.fsw) return // a watcher being replaced: its errors are known
+    if (fsw !== this.fsw && fsw !== this.filesFsw) return // a watcher being replaced: its errors are known
     const code = (err as NodeJS.ErrnoException).code
     if (this.mode === 'native' && code != null && FALLBACK_CODES.has(code)) {
       if (this.switching == null) {
@@ -175,16 +219,19 @@ export class ShareWatcher {
     this.lastError = message
     log.error(message)
     this.opts.onFallback?.(message, err)
-    const old = this.fsw
+    const old = [this.fsw, this.filesFsw]
     this.fsw = undefined
-    await old?.close().catch(() => {})
+    this.filesFsw = undefined
+    await Promise.all(old.map(async w => { await w?.close().catch(() => {}) }))
     if (this.closed) return
     const fsw = this.create([...this.paths])
     this.fsw = fsw
+    if (this.fileDirs.size > 0) this.filesFsw = this.create([...this.fileDirs.keys()], true)
     await new Promise<void>(resolve => fsw.once('ready', resolve))
     this.onReady?.()
     if (this.closed) return
     // events may have been lost while native watches were failing: have the owner rescan
     for (const p of this.paths) this.note(p)
+    for (const f of this.files) this.note(f)
   }
 }

@@ -169,7 +169,7 @@ describe('hardening: seeding a download only while it is the file the download l
     const listed: string[] = []
     const share = {
       remember: async (path: string) => { if (when === 'remember') await swap(path) },
-      roots: () => [],
+      isUnderFolderRoot: () => false,
       getByFileId: () => undefined, // not shared here: fetched from the provider
       addRoot: async (path: string) => { added.push(path); if (when === 'addRoot') await swap(path) },
       removeRoot: async (path: string) => { removed.push(path) }
