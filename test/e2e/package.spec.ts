@@ -3,6 +3,7 @@ import { execFile, spawn } from 'node:child_process'
 import { copyFile, mkdtemp, mkdir, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -50,7 +51,7 @@ describe('e2e: npm pack, then a global install into an empty prefix', function (
   after(async () => { if (dir != null) await rm(dir, { recursive: true, force: true }) })
 
   it('the package holds the bin and the built code, and no tests, sources or source maps', () => {
-    for (const f of ['bin/fsnode.js', 'dist/src/cli/main.js', 'dist/src/node/fsnode.js', 'dist/src/transfer/index.js', 'package.json', 'README.md']) {
+    for (const f of ['bin/fsnode.js', 'dist/src/cli/main.js', 'dist/src/node/fsnode.js', 'dist/src/transfer/index.js', 'dist/src/ui/assets.js', 'src/ui/public/index.html', 'src/ui/public/app.js', 'package.json', 'README.md']) {
       assert.ok(files.includes(f), `${f} is in the package`)
     }
     assert.deepEqual(files.filter(f => f.startsWith('dist/test/') || f.startsWith('dist/bench/') || f.endsWith('.map') || f.endsWith('.ts')), [])
@@ -90,6 +91,11 @@ describe('e2e: npm pack, then a global install into an empty prefix', function (
     const node24 = join(prefix, 'lib', 'node_modules', 'fsnode', 'node_modules', 'node', 'bin', 'node')
     const imported = await run(node24, ['--input-type=module', '-e', "const m = await import('fsnode'); const t = await import('fsnode/transfer'); console.log(typeof m.FsNode, typeof t.download)"], { cwd: app, env })
     assert.equal(imported.stdout.trim(), 'function function')
+
+    // the web UI's files, its own and preact's and htm's, resolve from the installed package
+    const assets = pathToFileURL(join(prefix, 'lib', 'node_modules', 'fsnode', 'dist', 'src', 'ui', 'assets.js')).href
+    const ui = await run(node24, ['--input-type=module', '-e', `import { access } from 'node:fs/promises'; const a = await import(${JSON.stringify(assets)}); for (const p of a.uiPaths()) await access(a.uiFile(p)); console.log(a.uiPaths().length)`], { cwd: app, env })
+    assert.ok(Number(ui.stdout) >= 10, ui.stdout)
   })
 })
 

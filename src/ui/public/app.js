@@ -1,0 +1,103 @@
+// fsnode web UI: one page, preact + htm as plain ES modules (no build step). Everything remote
+// (file names, paths, peer ids) is rendered as text nodes by preact, never parsed as HTML.
+import { render } from './vendor/preact.js'
+import { useCallback, useEffect, useState } from './vendor/hooks.js'
+import { html } from './html.js'
+import { api, subscribe } from './api.js'
+import { FilesView } from './files.js'
+import { DownloadsView } from './downloads.js'
+import { SharesView } from './shares.js'
+import { StatusView, PeersView, LimitsView } from './node.js'
+
+/** Status and peers change without events of their own (addresses, coordinators): poll them. */
+const POLL_MS = 5_000
+
+function App () {
+  const [signedOut, setSignedOut] = useState(false)
+  const [live, setLive] = useState(false)
+  const [status, setStatus] = useState()
+  const [peers, setPeers] = useState([])
+  const [limits, setLimits] = useState()
+  const [shares, setShares] = useState([])
+  const [downloads, setDownloads] = useState([])
+  const [error, setError] = useState()
+
+  /** Runs an API call; a 401 means the session is gone, anything else is shown in the banner. */
+  const guard = useCallback(async (fn) => {
+    try {
+      const r = await fn()
+      setError(undefined)
+      return r
+    } catch (err) {
+      if (err.status === 401) setSignedOut(true)
+      else setError(err.message)
+      throw err
+    }
+  }, [])
+
+  const refresh = useCallback(async () => {
+    const [s, p] = await Promise.all([api.status(), api.peers()])
+    setStatus(s)
+    setPeers(p)
+  }, [])
+  const refreshShares = useCallback(async () => { setShares(await api.shares()) }, [])
+
+  /** A download from the API or an event: replace it by id, keep running ones first. */
+  const upsert = useCallback(d => {
+    setDownloads(list => sortDownloads([d, ...list.filter(x => x.id !== d.id)]))
+  }, [])
+
+  useEffect(() => {
+    let stop
+    guard(async () => {
+      await refresh()
+      const [l, sh, dl] = await Promise.all([api.limits(), api.shares(), api.downloads()])
+      setLimits(l)
+      setShares(sh)
+      setDownloads(sortDownloads(dl))
+      stop = subscribe({
+        download: upsert,
+        limits: setLimits,
+        shares: () => { refreshShares().catch(() => {}); refresh().catch(() => {}) },
+        peers: () => { refresh().catch(() => {}) }
+      }, setLive)
+    }).catch(() => {})
+    const timer = setInterval(() => { refresh().catch(() => {}) }, POLL_MS)
+    return () => { clearInterval(timer); stop?.() }
+  }, [])
+
+  if (signedOut) {
+    return html`<main class="signed-out">
+      <h1>fsnode</h1>
+      <p role="alert">Not signed in. Run <code>fsnode ui</code> on this machine: it opens this page with a one-time login code.</p>
+    </main>`
+  }
+
+  const startGet = async target => {
+    const d = await guard(() => api.get(target))
+    upsert(d)
+    return d
+  }
+  const cancel = async id => { upsert(await guard(() => api.cancel(id))) }
+
+  return html`
+    <header>
+      <h1>fsnode</h1>
+      <${StatusView} status=${status} live=${live} />
+    </header>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    <main>
+      <${FilesView} guard=${guard} onGet=${startGet} />
+      <${DownloadsView} downloads=${downloads} onCancel=${cancel} onGet=${startGet} />
+      <${SharesView} shares=${shares} share=${status?.share} guard=${guard} onChange=${() => { refreshShares().catch(() => {}); refresh().catch(() => {}) }} />
+      <${PeersView} peers=${peers} status=${status} />
+      <${LimitsView} limits=${limits} guard=${guard} onChange=${setLimits} />
+    </main>`
+}
+
+const ORDER = { running: 0, done: 1, failed: 1, cancelled: 1 }
+function sortDownloads (list) {
+  return [...list].sort((a, b) => (ORDER[a.state] - ORDER[b.state]) || ((b.endedAt ?? b.startedAt) - (a.endedAt ?? a.startedAt)))
+}
+
+render(html`<${App} />`, document.getElementById('app'))
