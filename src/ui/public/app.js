@@ -100,4 +100,6 @@ function sortDownloads (list) {
   return [...list].sort((a, b) => (ORDER[a.state] - ORDER[b.state]) || ((b.endedAt ?? b.startedAt) - (a.endedAt ?? a.startedAt)))
 }
 
-render(html`<${App} />`, document.getElementById('app'))
+const root = document.getElementById('app')
+root.textContent = '' // the static "Loading…" line
+render(html`<${App} />`, root)

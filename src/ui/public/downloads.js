@@ -7,10 +7,13 @@ function Progress ({ d }) {
   const pct = d.bytesTotal > 0 ? Math.floor(d.bytesDone / d.bytesTotal * 100) : 0
   return html`<div class="progress">
     <progress max=${d.bytesTotal || 1} value=${d.bytesDone} aria-label=${`Progress of ${d.name}`}>${pct}%</progress>
-    <span class="figures" data-testid="progress">${bytes(d.bytesDone)} of ${bytes(d.bytesTotal)} (${pct}%)
-      · ${rate(d.rate)} · ETA ${d.etaSeconds == null ? '?' : duration(d.etaSeconds)}
-      · ${d.peers} peer${d.peers === 1 ? '' : 's'}
-      ${d.filesTotal != null && ` · ${d.filesDone ?? 0} of ${d.filesTotal} files`}</span>
+    <span class="figures" data-testid="progress">${[
+      `${bytes(d.bytesDone)} of ${bytes(d.bytesTotal)} (${pct}%)`,
+      rate(d.rate),
+      `ETA ${d.etaSeconds == null ? '?' : duration(d.etaSeconds)}`,
+      `${d.peers} peer${d.peers === 1 ? '' : 's'}`,
+      d.filesTotal != null ? `${d.filesDone ?? 0} of ${d.filesTotal} files` : ''
+    ].filter(Boolean).join(' · ')}</span>
   </div>`
 }
 
@@ -18,12 +21,12 @@ function Result ({ d }) {
   const r = d.result
   if (r == null) return null
   const files = r.files?.length
-  return html`<div class="result" data-testid="result">
-    Saved to <code>${r.path}</code>: ${bytes(r.size)}${files != null ? ` in ${files} files` : ''}
-    in ${duration(r.seconds)} (${rate(r.bytesPerSecond)})
-    ${r.fromLocalShare ? ' · copied from this node\u2019s own share' : ` · from ${r.providers.length} peer${r.providers.length === 1 ? '' : 's'}`}
-    ${r.resumedChunks ? ` · ${r.resumedChunks} chunks resumed` : ''}
-  </div>`
+  const parts = [
+    `${bytes(r.size)}${files != null ? ` in ${files} files` : ''} in ${duration(r.seconds)} (${rate(r.bytesPerSecond)})`,
+    r.fromLocalShare ? 'copied from this node\u2019s own share' : `from ${r.providers.length} peer${r.providers.length === 1 ? '' : 's'}`,
+    r.resumedChunks ? `${r.resumedChunks} chunks resumed` : ''
+  ]
+  return html`<div class="result" data-testid="result">Saved to <code>${r.path}</code>: ${parts.filter(Boolean).join(' · ')}</div>`
 }
 
 const LABEL = { running: 'Downloading', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' }

@@ -85,8 +85,7 @@ export function LimitsView ({ limits, guard, onChange }) {
   return html`
     <section aria-labelledby="limits-h" class="limits">
       <h2 id="limits-h">Bandwidth limits</h2>
-      ${limits && html`<p data-testid="limits">In force: upload ${show(limits.upload)}, download ${show(limits.download)}
-        · ${limits.limitLan ? 'local network limited too' : 'local network not limited'}</p>`}
+      ${limits && html`<p data-testid="limits">${`In force: upload ${show(limits.upload)}, download ${show(limits.download)} · ${limits.limitLan ? 'local network limited too' : 'local network not limited'}`}</p>`}
       <form class="grid" onSubmit=${save}>
         <label for="limit-up">Upload limit</label>
         <input id="limit-up" type="text" inputmode="text" aria-describedby="limit-help" value=${up} onInput=${e => setUp(e.currentTarget.value)} />

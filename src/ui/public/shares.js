@@ -37,8 +37,7 @@ export function SharesView ({ shares, share, guard, onChange }) {
   return html`
     <section aria-labelledby="shares-h" class="shares">
       <h2 id="shares-h">Shared by this node</h2>
-      ${share && html`<p data-testid="indexed">Indexed: ${share.files} file${share.files === 1 ? '' : 's'}, ${bytes(share.bytes)}
-        ${share.hashing > 0 ? ` · hashing ${share.hashing}` : ''}${share.watching ? ` · watching: ${share.watching}` : ''}</p>`}
+      ${share && html`<p data-testid="indexed">${`Indexed: ${share.files} file${share.files === 1 ? '' : 's'}, ${bytes(share.bytes)}${share.hashing > 0 ? ` · hashing ${share.hashing}` : ''}${share.watching ? ` · watching: ${share.watching}` : ''}`}</p>`}
       ${share?.lastError && html`<p class="error">${share.lastError}</p>`}
       <form class="row" onSubmit=${add}>
         <label for="share-path">Folder or file path</label>
