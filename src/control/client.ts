@@ -4,11 +4,17 @@ import { onLines } from './lines.js'
 import { CONTROL_CONNECT_TIMEOUT, ControlError, RemoteError } from './protocol.js'
 import type { Socket } from 'node:net'
 import type { ControlReply } from './protocol.js'
+import type { MethodName, ParamsIn, Progress, Result } from './methods.js'
 
-export interface CallOptions {
+export interface CallOptions<E = any> {
   signal?: AbortSignal
-  onProgress?: (data: any) => void
+  onProgress?: (data: E) => void
 }
+
+/** Params may be left out when the method needs none. */
+type CallArgs<K extends MethodName> = {} extends ParamsIn<K>
+  ? [params?: ParamsIn<K>, options?: CallOptions<Progress<K>>]
+  : [params: ParamsIn<K>, options?: CallOptions<Progress<K>>]
 
 /** The CLI's end: finds the node running on a data dir, if there is one. */
 export class ControlClient {
@@ -41,8 +47,16 @@ export class ControlClient {
     })
   }
 
-  /** Send one request; resolves with its result. Aborting the signal cancels it in the node. */
-  async call<T = any> (method: string, params: Record<string, unknown> = {}, options: CallOptions = {}): Promise<T> {
+  /** One method of the map, typed by it; resolves with its result. Aborting the signal cancels
+   * it in the node. A daemon's error comes back as a RemoteError with the same name, message
+   * and exit code. */
+  async call<K extends MethodName> (method: K, ...args: CallArgs<K>): Promise<Result<K>> {
+    const [params, options] = args
+    return await this.callUnchecked(method, params ?? {}, options ?? {})
+  }
+
+  /** Any method name and params, unchecked here (the node checks them): for tests and tools. */
+  async callUnchecked<T = any> (method: string, params: unknown = {}, options: CallOptions = {}): Promise<T> {
     const socket = await this.connect()
     return await new Promise<T>((resolve, reject) => {
       let settled = false
@@ -61,7 +75,7 @@ export class ControlClient {
         try { reply = JSON.parse(line) } catch { finish(new ControlError('the node sent a malformed reply')); return }
         if ('progress' in reply) options.onProgress?.(reply.progress)
         else if ('result' in reply) finish(undefined, reply.result as T)
-        else if ('error' in reply) finish(new RemoteError(reply.error.name, reply.error.message))
+        else if ('error' in reply) finish(new RemoteError(reply.error.name, reply.error.message, reply.error.exitCode))
       }, err => finish(err))
       socket.on('error', err => finish(new ControlError(`control socket: ${err.message}`)))
       socket.on('close', () => finish(new ControlError('the node closed the control connection without an answer')))

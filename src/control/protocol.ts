@@ -16,19 +16,37 @@ export interface ControlRequest {
 export type ControlReply =
   | { progress: unknown }
   | { result: unknown }
-  | { error: { name: string, message: string } }
+  | { error: WireError }
+
+/** An error as it travels: the class name is its code; exitCode as the CLI would exit on it. */
+export interface WireError {
+  name: string
+  message: string
+  exitCode?: number
+}
+
+export function toWireError (err: any): WireError {
+  const e: WireError = { name: typeof err?.name === 'string' ? err.name : 'Error', message: String(err?.message ?? err) }
+  if (typeof err?.exitCode === 'number') e.exitCode = err.exitCode
+  return e
+}
 
 export class ControlError extends Error {
   static readonly code = 'ControlError'
   override name = 'ControlError'
 }
 
-/** An error that happened in the daemon, carried back with its name. */
+/** An error that happened in the daemon, carried back with its name (its code) and exit code,
+ * so the CLI reports and exits on it as if it had happened in-process. */
 export class RemoteError extends Error {
   static readonly code = 'RemoteError'
   override name: string
-  constructor (name: string, message: string) {
+  readonly code: string
+  readonly exitCode?: number
+  constructor (name: string, message: string, exitCode?: number) {
     super(message)
     this.name = name
+    this.code = name
+    if (typeof exitCode === 'number' && Number.isInteger(exitCode) && exitCode > 0 && exitCode < 126) this.exitCode = exitCode
   }
 }

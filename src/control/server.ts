@@ -4,7 +4,7 @@ import { dirname } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { controlSocketPath, ensureRunDir, inRunDir } from './paths.js'
 import { onLines } from './lines.js'
-import { CONTROL_IDLE_TIMEOUT, ControlError } from './protocol.js'
+import { CONTROL_IDLE_TIMEOUT, ControlError, toWireError } from './protocol.js'
 import type { Server, Socket } from 'node:net'
 import type { ControlRequest } from './protocol.js'
 
@@ -15,7 +15,8 @@ export interface HandlerContext {
   progress: (data: unknown) => void
 }
 
-export type Handler = (params: Record<string, unknown>, ctx: HandlerContext) => Promise<unknown>
+/** Gets the request's params as sent (a method map handler checks them: see checkedHandlers). */
+export type Handler = (params: any, ctx: HandlerContext) => Promise<unknown>
 
 export interface ControlServerOptions {
   /** Close a connection that sent no complete request line for this long. @default CONTROL_IDLE_TIMEOUT */
@@ -122,7 +123,7 @@ export class ControlServer {
       send({ result: result ?? null })
     } catch (err: any) {
       log('control %s failed: %s', req.method, err?.message)
-      send({ error: { name: err?.name ?? 'Error', message: err?.message ?? String(err) } })
+      send({ error: toWireError(err) })
     }
   }
 }

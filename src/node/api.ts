@@ -31,6 +31,8 @@ export interface StatusInfo {
   embeddedCoordinatorAddrs?: string[]
   /** Where GET /metrics is served, when it is. */
   apiUrl?: string
+  /** The HTTP API: its base URL and the file holding its bearer token. */
+  api?: { url: string, tokenFile: string }
   /** Bandwidth limits in force (bytes/s, 0 = none). */
   limits?: BandwidthLimits
   share?: {
@@ -49,7 +51,7 @@ export interface StatusInfo {
   shares?: Array<{ path: string, name?: string, kind: string }>
   peers: number
   /** Open connections (at most MAX_STATUS_CONNECTIONS): relayed ones go through a relay. */
-  connections?: Array<{ peerId: string, addr: string, direction: string, relayed: boolean }>
+  connections?: PeerInfo[]
   /** The DHT: routing table size, provide upkeep and traffic counters. */
   dht?: Record<string, unknown>
   downloads: Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }>
@@ -98,9 +100,14 @@ export interface GetResult extends GetFileResult {
   files?: GetFileResult[]
 }
 
-export interface GetOptions {
-  out?: string
+/** Every NodeApi method takes one: aborting it cancels the work (a closed control connection,
+ * an HTTP client gone, a timeout). */
+export interface CallOptions {
   signal?: AbortSignal
+}
+
+export interface GetOptions extends CallOptions {
+  out?: string
   onProgress?: (e: ProgressEvent) => void
 }
 
@@ -115,15 +122,78 @@ export interface BandwidthLimits {
   limitLan: boolean
 }
 
+export interface ShareChange {
+  path: string
+  files: number
+}
+
+/** A shared path: the share folder first, then what `fsnode share` added and seeded downloads. */
+export interface ShareEntry {
+  path: string
+  name?: string
+  kind: string
+}
+
+export interface PeerInfo {
+  peerId: string
+  addr: string
+  direction: string
+  relayed: boolean
+}
+
+/** A get running in the background in the daemon (POST /downloads, control method download). */
+export interface Download {
+  id: string
+  target: string
+  name: string
+  fileId?: string
+  state: 'running' | 'done' | 'failed' | 'cancelled'
+  bytesDone: number
+  bytesTotal: number
+  /** Bytes per second. */
+  rate: number
+  peers: number
+  etaSeconds?: number
+  filesDone?: number
+  filesTotal?: number
+  /** ms since the epoch */
+  startedAt: number
+  endedAt?: number
+  result?: GetResult
+  error?: { code: string, message: string }
+}
+
+/** Where the browser UI logs in: a one-time code in a URL. */
+export interface UiLogin {
+  url: string
+  code: string
+  /** ms since the epoch */
+  expiresAt: number
+}
+
+/** What every command needs of a node, daemon or short-lived. */
 export interface NodeApi {
-  status (): Promise<StatusInfo>
-  ls (options?: { path?: string }): Promise<NetworkFile[]>
-  search (text: string): Promise<NetworkFile[]>
+  status (options?: CallOptions): Promise<StatusInfo>
+  ls (options?: { path?: string } & CallOptions): Promise<NetworkFile[]>
+  search (text: string, options?: CallOptions): Promise<NetworkFile[]>
   get (target: string, options?: GetOptions): Promise<GetResult>
-  share (path: string): Promise<{ path: string, files: number }>
-  unshare (path: string): Promise<{ path: string, files: number }>
+  share (path: string, options?: CallOptions): Promise<ShareChange>
+  unshare (path: string, options?: CallOptions): Promise<ShareChange>
   /** Change the bandwidth limits (bytes/s, 0 = none) at runtime; what is not given stays.
    * Returns the limits now in force. Optional: only a node that moves bytes has limits. */
-  limit?: (change: LimitChange) => Promise<BandwidthLimits>
+  limit?: (change: LimitChange, options?: CallOptions) => Promise<BandwidthLimits>
   close (): Promise<void>
+}
+
+/** What a running daemon also offers (the control socket and the HTTP API). */
+export interface DaemonApi extends NodeApi {
+  /** Start a get in the background; the same target and out while one runs gives that one. */
+  download (target: string, options?: { out?: string } & CallOptions): Promise<Download>
+  downloads (options?: CallOptions): Promise<Download[]>
+  cancel (id: string, options?: CallOptions): Promise<Download>
+  shares (options?: CallOptions): Promise<ShareEntry[]>
+  peers (options?: CallOptions): Promise<PeerInfo[]>
+  limits (options?: CallOptions): Promise<BandwidthLimits>
+  limit (change: LimitChange, options?: CallOptions): Promise<BandwidthLimits>
+  uiLogin (options?: CallOptions): Promise<UiLogin>
 }

@@ -23,11 +23,17 @@ import type { ProviderRecords } from '../host/dht.js'
 import type { NodeConfig } from '../config/load.js'
 import type { SharedFile } from '../share/types.js'
 import type { AnnounceFile } from '../index/client.js'
-import type { BandwidthLimits, GetOptions, GetResult, LimitChange, NetworkFile, NodeApi, StatusInfo } from './api.js'
+import type { BandwidthLimits, CallOptions, DaemonApi, Download, GetOptions, GetResult, LimitChange, NetworkFile, PeerInfo, ShareEntry, StatusInfo, UiLogin } from './api.js'
 import { Bandwidth } from '../bandwidth/bandwidth.js'
 import { NodeMetrics } from '../metrics/metrics.js'
-import { ApiServer } from '../api/server.js'
 import { formatListenAddress, isLoopbackHost } from '../api/address.js'
+import { ApiAuth, loadOrCreateToken, tokenFilePath } from '../api/auth.js'
+import { createHttpApi } from '../api/http-api.js'
+import { DownloadRegistry } from './download-registry.js'
+import { NodeEvents, debounced } from './events.js'
+import { NODE_EVENT_DEBOUNCE_MS } from './constants.js'
+import type { ApiServer } from '../api/server.js'
+import type { EventStreams } from '../api/events.js'
 
 const log = logger('fsnode:node')
 /** Changes to the share within this window reach the DHT provide upkeep as one diff. */
@@ -50,6 +56,8 @@ interface Parts {
   shareList?: ShareList
   relays?: RelayKeeper
   api?: ApiServer
+  apiAuth?: ApiAuth
+  streams?: EventStreams
 }
 
 /**
@@ -57,13 +65,18 @@ interface Parts {
  * it fetches (finder, downloads). `daemon()` is `fsnode start`; `ephemeral()` is the
  * short-lived node a command runs when no daemon is running on its data dir.
  */
-export class FsNode implements NodeApi {
+export class FsNode implements DaemonApi {
   readonly finder: Finder
-  readonly downloads: Downloads
+  readonly transfers: Downloads
+  /** What a daemon tells its watchers (GET /events). */
+  readonly events = new NodeEvents()
+  /** Gets running in the background (POST /downloads). */
+  readonly registry: DownloadRegistry
   readonly records: ProviderRecords
   readonly bandwidth: Bandwidth
   readonly metrics: NodeMetrics
   private stopped = false
+  private readonly unwatch: Array<() => void> = []
 
   private constructor (
     readonly config: NodeConfig,
@@ -75,11 +88,12 @@ export class FsNode implements NodeApi {
     this.records = providerRecords(host)
     this.bandwidth = new Bandwidth(config.limits)
     this.metrics = new NodeMetrics({
-      downloadsActive: () => this.downloads.active().length,
+      downloadsActive: () => this.transfers.active().length,
       share: () => parts.share?.stats(),
       peersConnected: () => host.getPeers().length
     })
-    this.downloads = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList, bandwidth: this.bandwidth, metrics: this.metrics })
+    this.transfers = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList, bandwidth: this.bandwidth, metrics: this.metrics })
+    this.registry = new DownloadRegistry({ run: async (target, options) => await this.get(target, options), defaultOut: config.downloadsDir, events: this.events })
   }
 
   static async daemon (config: NodeConfig, options: DaemonOptions = {}): Promise<FsNode> {
@@ -161,8 +175,8 @@ export class FsNode implements NodeApi {
         syncTimer ??= setTimeout(() => { syncTimer = undefined; upkeep.sync() }, PROVIDE_SYNC_DELAY_MS).unref()
       })
       cleanup.push(async () => { await upkeep.stop() })
-      await node.downloads.startServing()
-      cleanup.push(async () => { await node.downloads.stopServing() })
+      await node.transfers.startServing()
+      cleanup.push(async () => { await node.transfers.stopServing() })
 
       if (coordinators.length > 0) {
         const announcer = new Announcer({
@@ -179,10 +193,11 @@ export class FsNode implements NodeApi {
         cleanup.push(async () => { await announcer.stop() })
       }
 
+      node.watch()
       parts.control = new ControlServer(config.dataDir, controlHandlers(node))
       await parts.control.start()
       cleanup.push(async () => { await parts.control?.stop() })
-      parts.api = await startApi(config, node.metrics, say)
+      await startApi(config, node, parts, say)
       // ready: answers on the control socket and serves chunks. Providing every file id on the
       // DHT (a diff over all of them, then network work) starts after, not before, that
       upkeep.start()
@@ -227,7 +242,8 @@ export class FsNode implements NodeApi {
       embeddedCoordinator: this.parts.coordinator != null,
       embeddedCoordinatorAddrs: this.parts.coordinator?.addrs(),
       limits: this.bandwidth.limits,
-      apiUrl: this.parts.api?.address == null ? undefined : `http://${formatListenAddress(this.parts.api.address)}`,
+      apiUrl: this.parts.api?.url,
+      api: this.parts.api?.url == null ? undefined : { url: this.parts.api.url, tokenFile: tokenFilePath(this.config.dataDir) },
       share: share == null || stats == null
         ? undefined
         : {
@@ -244,15 +260,13 @@ export class FsNode implements NodeApi {
           },
       shares: this.parts.shareList?.list(),
       peers: this.host.getPeers().length,
-      connections: this.host.getConnections().slice(0, MAX_STATUS_CONNECTIONS).map(c => ({
-        peerId: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direction: c.direction, relayed: c.remoteAddr.getComponents().some(x => x.name === 'p2p-circuit')
-      })),
+      connections: this.connections(),
       dht: {
         routingTable: this.records.peers,
         ...(this.parts.upkeep?.stats() ?? {}),
         traffic: this.host.services.dhtTraffic?.stats()
       },
-      downloads: this.downloads.active()
+      downloads: this.transfers.active()
     }
   }
 
@@ -269,7 +283,7 @@ export class FsNode implements NodeApi {
   }
 
   async get (target: string, options: GetOptions = {}): Promise<GetResult> {
-    return await this.downloads.get(target, options)
+    return await this.transfers.get(target, options)
   }
 
   async share (path: string): Promise<{ path: string, files: number }> {
@@ -287,8 +301,86 @@ export class FsNode implements NodeApi {
     return { path: info.path, files: info.files }
   }
 
-  async limit (change: LimitChange): Promise<BandwidthLimits> {
-    return this.bandwidth.set(change)
+  async limit (change: LimitChange, _options?: CallOptions): Promise<BandwidthLimits> {
+    const limits = this.bandwidth.set(change)
+    this.events.emit('limits', limits)
+    return limits
+  }
+
+  async limits (_options?: CallOptions): Promise<BandwidthLimits> {
+    return this.bandwidth.limits
+  }
+
+  async download (target: string, options: { out?: string } & CallOptions = {}): Promise<Download> {
+    return this.registry.start(target, options.out)
+  }
+
+  async downloads (_options?: CallOptions): Promise<Download[]> {
+    return this.registry.list()
+  }
+
+  async cancel (id: string, _options?: CallOptions): Promise<Download> {
+    return this.registry.cancel(id)
+  }
+
+  async peers (_options?: CallOptions): Promise<PeerInfo[]> {
+    return this.connections()
+  }
+
+  /** The share folder first, then the paths added with fsnode share, then seeded downloads. */
+  async shares (_options?: CallOptions): Promise<ShareEntry[]> {
+    const seeds = new Set((this.parts.shareList?.list() ?? []).filter(s => s.kind === 'seed').map(s => resolve(s.path)))
+    const roots = this.parts.share?.roots() ?? []
+    const entry = (r: { path: string, name: string, kind: string }): ShareEntry => {
+      const kind = seeds.has(resolve(r.path)) ? 'seed' : r.kind === 'dir' ? 'folder' : 'file'
+      return r.name === '' ? { path: r.path, kind } : { path: r.path, name: r.name, kind }
+    }
+    const main = roots.filter(r => r.name === '' && r.kind === 'dir')
+    return [...main, ...roots.filter(r => !main.includes(r))].map(entry)
+  }
+
+  /** A one-time code for the browser UI, and the URL that uses it. */
+  async uiLogin (_options?: CallOptions): Promise<UiLogin> {
+    const api = this.parts.api
+    const auth = this.parts.apiAuth
+    if (api?.address == null || auth == null) throw new ApiUnavailableError('this node serves no HTTP API (node.api.listen or --api-listen is false, or its address was taken)')
+    const { code, expiresAt } = auth.newLoginCode()
+    // a wildcard listen address is no place to point a browser at: this machine's loopback is
+    const host = api.address.host === '0.0.0.0' || api.address.host === '::' ? '127.0.0.1' : api.address.host
+    return { url: `http://${formatListenAddress({ host, port: api.address.port })}/ui/login?code=${code}`, code, expiresAt }
+  }
+
+  private connections (): PeerInfo[] {
+    return this.host.getConnections().slice(0, MAX_STATUS_CONNECTIONS).map(c => ({
+      peerId: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direction: c.direction, relayed: c.remoteAddr.getComponents().some(x => x.name === 'p2p-circuit')
+    }))
+  }
+
+  /** Share and peer changes as events (debounced: a scan's burst of changes is one event). */
+  private watch (): void {
+    const share = this.parts.share
+    if (share != null) {
+      const shares = debounced(NODE_EVENT_DEBOUNCE_MS, () => {
+        const st = share.stats()
+        this.events.emit('shares', { files: st.files, bytes: st.bytes, roots: share.roots().map(r => r.path) })
+      })
+      share.addEventListener('change', () => shares())
+      this.unwatch.push(shares.cancel)
+    }
+    let last = -1
+    const peers = debounced(NODE_EVENT_DEBOUNCE_MS, () => {
+      const n = this.host.getPeers().length
+      if (n !== last) this.events.emit('peers', { peers: n })
+      last = n
+    })
+    const onPeer = (): void => peers()
+    this.host.addEventListener('peer:connect', onPeer)
+    this.host.addEventListener('peer:disconnect', onPeer)
+    this.unwatch.push(() => {
+      peers.cancel()
+      this.host.removeEventListener('peer:connect', onPeer)
+      this.host.removeEventListener('peer:disconnect', onPeer)
+    })
   }
 
   private requireShare (): ShareIndex {
@@ -305,8 +397,11 @@ export class FsNode implements NodeApi {
     if (this.stopped) return
     this.stopped = true
     await this.parts.control?.stop()
+    this.parts.streams?.close()
     await this.parts.api?.stop()
-    await this.downloads.stopServing()
+    this.registry.stop()
+    for (const fn of this.unwatch) fn()
+    await this.transfers.stopServing()
     await this.parts.announcer?.stop()
     await this.parts.upkeep?.stop()
     this.parts.relays?.stop()
@@ -318,22 +413,35 @@ export class FsNode implements NodeApi {
   }
 }
 
-/** The HTTP listener with GET /metrics, when configured. The default address is only tried:
+/** The HTTP API (and GET /metrics), when configured. The default address is only tried:
  * when it is taken (another node on this machine) the node runs without it, with a warning. */
-async function startApi (config: NodeConfig, metrics: NodeMetrics, say: (line: string) => void): Promise<ApiServer | undefined> {
-  if (config.apiListen == null) return undefined
+async function startApi (config: NodeConfig, node: FsNode, parts: Parts, say: (line: string) => void): Promise<void> {
+  if (config.apiListen == null) return
   const where = formatListenAddress(config.apiListen)
-  if (!isLoopbackHost(config.apiListen.host)) say(`warning: metrics served on ${where}, reachable from other machines`)
-  const api = new ApiServer(config.apiListen, { '/metrics': async () => await metrics.scrape() })
+  if (!isLoopbackHost(config.apiListen.host)) say(`warning: the HTTP API is served on ${where}, reachable from other machines (it needs the token, sent in clear over plain HTTP)`)
+  const auth = new ApiAuth(await loadOrCreateToken(config.dataDir, say))
+  const { server, streams } = createHttpApi({
+    listen: config.apiListen,
+    handlers: controlHandlers(node),
+    events: node.events,
+    auth,
+    metrics: async () => await node.metrics.scrape()
+  })
   try {
-    await api.start()
-    metrics.withProcessMetrics()
-    return api
+    await server.start()
+    node.metrics.withProcessMetrics()
+    parts.api = server
+    parts.apiAuth = auth
+    parts.streams = streams
   } catch (err: any) {
     if (config.apiListenConfigured) throw new ApiListenError(`cannot serve the HTTP API on ${where}: ${err.code ?? err.message}`)
-    say(`warning: no metrics: cannot listen on ${where} (${err.code ?? err.message}); set node.api.listen or --api-listen`)
-    return undefined
+    say(`warning: no HTTP API: cannot listen on ${where} (${err.code ?? err.message}); set node.api.listen or --api-listen`)
   }
+}
+
+export class ApiUnavailableError extends Error {
+  static readonly code = 'ApiUnavailableError'
+  override name = 'ApiUnavailableError'
 }
 
 export class ApiListenError extends Error {

@@ -1,45 +1,42 @@
-import type { Handler } from '../control/server.js'
-import type { NodeApi } from './api.js'
-import { MAX_RATE } from '../bandwidth/rate.js'
+import { checkedHandlers } from '../control/methods.js'
+import { UnsupportedMethodError } from '../control/errors.js'
+import type { CheckedHandler, Implementations, MethodName } from '../control/methods.js'
+import type { DaemonApi, NodeApi } from './api.js'
 
-/** The control socket's methods: the daemon's NodeApi, with params checked. */
-export function controlHandlers (node: NodeApi): Record<string, Handler> {
+export { BadParamsError } from '../control/errors.js'
+
+/**
+ * The methods of the map carried out by a node: the same table serves the control socket and
+ * the HTTP API. Params arrive checked against the map's schemas (checkedHandlers).
+ */
+export function nodeImplementations (node: NodeApi & Partial<DaemonApi>): Implementations {
+  const need = <K extends keyof DaemonApi>(name: K): NonNullable<DaemonApi[K]> => {
+    const fn = node[name]
+    if (typeof fn !== 'function') throw new UnsupportedMethodError(`this node has no ${name}`)
+    return (fn as Function).bind(node)
+  }
   return {
-    status: async () => await node.status(),
-    ls: async p => await node.ls({ path: optionalString(p.path, 'path') }),
-    search: async p => await node.search(requiredString(p.text, 'text')),
-    get: async (p, ctx) => await node.get(requiredString(p.target, 'target'), {
-      out: optionalString(p.out, 'out'),
-      signal: ctx.signal,
-      onProgress: e => ctx.progress(e)
-    }),
-    share: async p => await node.share(requiredString(p.path, 'path')),
-    unshare: async p => await node.unshare(requiredString(p.path, 'path')),
-    limit: async p => {
-      if (node.limit == null) throw new BadParamsError('this node has no bandwidth limits')
-      return await node.limit({ upload: optionalRate(p.upload, 'upload'), download: optionalRate(p.download, 'download') })
-    }
+    status: async (_p, { signal }) => await node.status({ signal }),
+    ls: async (p, { signal }) => await node.ls({ path: p.path, signal }),
+    search: async (p, { signal }) => await node.search(p.text, { signal }),
+    get: async (p, ctx) => await node.get(p.target, { out: p.out, signal: ctx.signal, onProgress: e => ctx.progress(e) }),
+    download: async (p, { signal }) => await need('download')(p.target, { out: p.out, signal }),
+    downloads: async (_p, { signal }) => await need('downloads')({ signal }),
+    cancel: async (p, { signal }) => await need('cancel')(p.id, { signal }),
+    shares: async (_p, { signal }) => await need('shares')({ signal }),
+    share: async (p, { signal }) => await node.share(p.path, { signal }),
+    unshare: async (p, { signal }) => await node.unshare(p.path, { signal }),
+    peers: async (_p, { signal }) => await need('peers')({ signal }),
+    limits: async (_p, { signal }) => await need('limits')({ signal }),
+    limit: async (p, { signal }) => {
+      if (node.limit == null) throw new UnsupportedMethodError('this node has no bandwidth limits')
+      return await node.limit({ upload: p.upload, download: p.download }, { signal })
+    },
+    uiLogin: async (_p, { signal }) => await need('uiLogin')({ signal })
   }
 }
 
-export class BadParamsError extends Error {
-  static readonly code = 'BadParamsError'
-  override name = 'BadParamsError'
-}
-
-function requiredString (v: unknown, what: string): string {
-  if (typeof v !== 'string' || v === '') throw new BadParamsError(`${what} must be a non-empty string`)
-  return v
-}
-
-/** Bytes per second as the CLI sends it (it parses RATE text): a whole number, 0 = none. */
-function optionalRate (v: unknown, what: string): number | undefined {
-  if (v == null) return undefined
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > MAX_RATE) throw new BadParamsError(`${what} must be a whole number of bytes per second (0 = none)`)
-  return v
-}
-
-function optionalString (v: unknown, what: string): string | undefined {
-  if (v == null) return undefined
-  return requiredString(v, what)
+/** The control socket's methods: the node's, params checked against the method map. */
+export function controlHandlers (node: NodeApi & Partial<DaemonApi>): Record<MethodName, CheckedHandler> {
+  return checkedHandlers(nodeImplementations(node))
 }

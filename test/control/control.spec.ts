@@ -51,9 +51,9 @@ describe('control channel', () => {
   it('answers requests, carries progress and named errors', async () => {
     const client = ControlClient.forDataDir(dir)
     assert.equal(await client.available(), true)
-    assert.deepEqual(await client.call('echo', { a: 1 }), { a: 1 })
-    await assert.rejects(client.call('fail'), (err: any) => err.name === 'BrokenError' && err.message === 'it broke')
-    await assert.rejects(client.call('nope'), /unknown control method: nope/)
+    assert.deepEqual(await client.callUnchecked('echo', { a: 1 }), { a: 1 })
+    await assert.rejects(client.callUnchecked('fail'), (err: any) => err.name === 'BrokenError' && err.message === 'it broke')
+    await assert.rejects(client.callUnchecked('nope'), /unknown control method: nope/)
   })
 
   it('only the owner can reach it: socket 0600 in a 0700 folder', async () => {
@@ -66,7 +66,7 @@ describe('control channel', () => {
     const client = ControlClient.forDataDir(dir)
     const controller = new AbortController()
     const steps: unknown[] = []
-    const p = client.call('slow', {}, { signal: controller.signal, onProgress: e => { steps.push(e); if (steps.length === 3) controller.abort(new Error('stop')) } })
+    const p = client.callUnchecked('slow', {}, { signal: controller.signal, onProgress: e => { steps.push(e); if (steps.length === 3) controller.abort(new Error('stop')) } })
     await assert.rejects(p, (err: Error) => err.message === 'stop')
     for (let i = 0; i < 50 && !cancelled; i++) await new Promise(resolve => setTimeout(resolve, 20))
     assert.equal(cancelled, true)
@@ -80,7 +80,7 @@ describe('control channel', () => {
     assert.match((await raw(path, '{"method":"echo","params":[1]}\n'))[0].error.message, /params must be an object/)
     assert.match((await raw(path, '{"method":"__proto__"}\n'))[0].error.message, /unknown control method/)
     assert.match((await raw(path, Buffer.alloc(MAX_CONTROL_LINE + 10, 'a')))[0].error.message, /over/)
-    assert.deepEqual(await ControlClient.forDataDir(dir).call('echo', { ok: true }), { ok: true })
+    assert.deepEqual(await ControlClient.forDataDir(dir).callUnchecked('echo', { ok: true }), { ok: true })
   })
 
   it('a second node on the same data dir is refused; a stale socket is replaced', async () => {
@@ -92,6 +92,6 @@ describe('control channel', () => {
     await writeFile(controlSocketPath(dir), '')
     server = new ControlServer(dir, { echo: async p => p })
     await server.start()
-    assert.deepEqual(await ControlClient.forDataDir(dir).call('echo', { x: 2 }), { x: 2 })
+    assert.deepEqual(await ControlClient.forDataDir(dir).callUnchecked('echo', { x: 2 }), { x: 2 })
   })
 })
