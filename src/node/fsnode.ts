@@ -29,6 +29,8 @@ import { NodeMetrics } from '../metrics/metrics.js'
 import { formatListenAddress, isLoopbackHost } from '../api/address.js'
 import { ApiAuth, loadOrCreateToken, tokenFilePath } from '../api/auth.js'
 import { createHttpApi } from '../api/http-api.js'
+import { uiRoute } from '../ui/assets.js'
+import { UI_PREFIX } from '../ui/constants.js'
 import { DownloadRegistry } from './download-registry.js'
 import { NodeEvents, debounced } from './events.js'
 import { NODE_EVENT_DEBOUNCE_MS } from './constants.js'
@@ -425,7 +427,8 @@ async function startApi (config: NodeConfig, node: FsNode, parts: Parts, say: (l
     handlers: controlHandlers(node),
     events: node.events,
     auth,
-    metrics: async () => await node.metrics.scrape()
+    metrics: async () => await node.metrics.scrape(),
+    mount: { [UI_PREFIX]: uiRoute }
   })
   try {
     await server.start()

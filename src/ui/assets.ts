@@ -3,6 +3,7 @@ import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
 import { CONTENT_TYPES, UI_HEADERS, UI_PREFIX } from './constants.js'
+import { NotFoundError } from '../api/errors.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 const log = logger('fsnode:ui')
@@ -77,6 +78,12 @@ export async function serveUi (req: IncomingMessage, res: ServerResponse): Promi
   res.writeHead(200, { ...UI_HEADERS, 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length })
   res.end(req.method === 'HEAD' ? undefined : body)
   return true
+}
+
+/** The API server's handler for paths under /ui/ (mounted next to /api/v1/): unknown paths are
+ * the server's JSON 404. `/ui/login` is an exact route of the API and never reaches here. */
+export async function uiRoute (req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!await serveUi(req, res)) throw new NotFoundError(`no such UI file: ${(req.url ?? '').split('?')[0].slice(0, 100)}`)
 }
 
 /** A file's bytes; preact's hooks import 'preact' by its bare name, which a browser cannot
