@@ -21,6 +21,8 @@ function App () {
   const [shares, setShares] = useState([])
   const [downloads, setDownloads] = useState([])
   const [error, setError] = useState()
+  /** target → the name the user clicked: a get by file id is named by its id until it ends. */
+  const [labels, setLabels] = useState({})
 
   /** Runs an API call; a 401 means the session is gone, anything else is shown in the banner. */
   const guard = useCallback(async (fn) => {
@@ -73,7 +75,8 @@ function App () {
     </main>`
   }
 
-  const startGet = async target => {
+  const startGet = async (target, label) => {
+    if (label != null) setLabels(l => ({ ...l, [target]: label }))
     const d = await guard(() => api.get(target))
     upsert(d)
     return d
@@ -88,7 +91,7 @@ function App () {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     <main>
       <${FilesView} guard=${guard} onGet=${startGet} />
-      <${DownloadsView} downloads=${downloads} onCancel=${cancel} onGet=${startGet} />
+      <${DownloadsView} downloads=${downloads} labels=${labels} onCancel=${cancel} onGet=${startGet} />
       <${SharesView} shares=${shares} share=${status?.share} guard=${guard} onChange=${() => { refreshShares().catch(() => {}); refresh().catch(() => {}) }} />
       <${PeersView} peers=${peers} status=${status} />
       <${LimitsView} limits=${limits} guard=${guard} onChange=${setLimits} />

@@ -31,20 +31,20 @@ function Result ({ d }) {
 
 const LABEL = { running: 'Downloading', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' }
 
-export function DownloadsView ({ downloads, onCancel, onGet }) {
+export function DownloadsView ({ downloads, labels, onCancel, onGet }) {
   return html`
     <section aria-labelledby="downloads-h" class="downloads">
       <h2 id="downloads-h">Downloads</h2>
       ${downloads.length === 0 && html`<p class="muted">Nothing downloaded yet: press Get next to a file.</p>`}
       <ul class="cards" aria-label="Downloads">
-        ${downloads.map(d => html`<li key=${d.id} class=${'download ' + d.state} data-state=${d.state} aria-label=${`${d.name}: ${LABEL[d.state] ?? d.state}`}>
+        ${downloads.map(dl => ({ ...dl, name: labels[dl.target] ?? dl.name })).map(d => html`<li key=${d.id} class=${'download ' + d.state} data-state=${d.state} aria-label=${`${d.name}: ${LABEL[d.state] ?? d.state}`}>
           <div class="row">
             <strong class="name" title=${d.fileId ?? d.target}>${d.name}</strong>
             <span class="badge">${LABEL[d.state] ?? d.state}</span>
             <span class="spacer"></span>
             ${d.state === 'running'
               ? html`<button type="button" aria-label=${`Cancel ${d.name}`} onClick=${() => onCancel(d.id).catch(() => {})}>Cancel</button>`
-              : d.state !== 'done' && html`<button type="button" aria-label=${`Resume ${d.name}`} onClick=${() => onGet(d.target).catch(() => {})}>Resume</button>`}
+              : d.state !== 'done' && html`<button type="button" aria-label=${`Resume ${d.name}`} onClick=${() => onGet(d.target, d.name).catch(() => {})}>Resume</button>`}
           </div>
           ${d.state !== 'done' && html`<${Progress} d=${d} />`}
           ${d.state === 'done' && html`<${Result} d=${d} />`}

@@ -90,13 +90,13 @@ export function FilesView ({ guard, onGet }) {
             <td><button type="button" class="link" aria-label=${`Open folder ${f.name}`} onClick=${() => setPath(path + f.name + '/')}>${f.name}/</button></td>
             <td>${bytes(f.size)} <span class="muted">(${f.files} file${f.files === 1 ? '' : 's'})</span></td>
             <td></td>
-            <td class="actions"><button type="button" aria-label=${`Get folder ${f.name}`} onClick=${() => onGet(path + f.name + '/').catch(() => {})}>Get folder</button></td>
+            <td class="actions"><button type="button" aria-label=${`Get folder ${f.name}`} onClick=${() => onGet(path + f.name + '/', path + f.name + '/').catch(() => {})}>Get folder</button></td>
           </tr>`)}
           ${view.files.map(f => html`<tr key=${f.fileId}>
             <td title=${f.fileId}>${searching ? f.name : f.name.slice(path.length)}</td>
             <td>${bytes(f.size)}</td>
             <td>${online(f)} of ${f.providers.length}</td>
-            <td class="actions"><button type="button" aria-label=${`Get ${f.name}`} onClick=${() => onGet(f.fileId).catch(() => {})}>Get</button></td>
+            <td class="actions"><button type="button" aria-label=${`Get ${f.name}`} onClick=${() => onGet(f.fileId, f.name).catch(() => {})}>Get</button></td>
           </tr>`)}
           ${view.folders.length + view.files.length === 0 && html`<tr><td colspan="4" class="muted">${searching ? 'No file matches.' : 'No files here yet.'}</td></tr>`}
         </tbody>

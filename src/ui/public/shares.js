@@ -5,7 +5,10 @@ import { html } from './html.js'
 import { api } from './api.js'
 import { bytes } from './format.js'
 
-const KIND = { folder: 'share folder', share: 'added', file: 'file', seed: 'seed (downloaded)' }
+const KIND = { folder: 'folder', file: 'file', seed: 'seed (downloaded)' }
+
+/** The share folder (first, no name of its own) is the node's; the others can be removed. */
+const isShareFolder = (s, i) => i === 0 && s.name == null && s.kind === 'folder'
 
 export function SharesView ({ shares, share, guard, onChange }) {
   const [path, setPath] = useState('')
@@ -47,11 +50,12 @@ export function SharesView ({ shares, share, guard, onChange }) {
       </form>
       ${note && html`<p class="note" role="status">${note}</p>`}
       <ul class="plain" aria-label="Shares">
-        ${shares.map(s => html`<li key=${s.path} class="row">
+        ${shares.map((s, i) => html`<li key=${s.path} class="row">
           <code class="path">${s.path}</code>
-          <span class="badge">${KIND[s.kind] ?? s.kind}</span>
+          <span class="badge">${isShareFolder(s, i) ? 'share folder' : KIND[s.kind] ?? s.kind}</span>
+          ${s.name != null && html`<span class="muted">shared as ${s.name}</span>`}
           <span class="spacer"></span>
-          ${s.kind !== 'folder' && html`<button type="button" disabled=${busy} aria-label=${`Remove share ${s.path}`}
+          ${!isShareFolder(s, i) && html`<button type="button" disabled=${busy} aria-label=${`Remove share ${s.path}`}
             onClick=${() => run(() => api.unshare(s.path), r => `Removed ${r.path}`)}>Remove</button>`}
         </li>`)}
       </ul>
