@@ -70,6 +70,7 @@ const STATUS: Record<string, number> = {
   NotSharedError: 404,
   NoProvidersError: 404,
   AmbiguousNameError: 409,
+  NoCoordinatorError: 409,
   DownloadNotRunningError: 409,
   TooManyDownloadsError: 409,
   ShareFolderError: 400,

@@ -12,6 +12,7 @@ import { runShell } from './commands/shell.js'
 import { runNetworkKey } from './commands/network-key.js'
 import { exitQuietlyOnClosedPipe, flushAndExit } from './shutdown.js'
 import { runLimit } from './commands/limit.js'
+import { runUi } from './commands/ui.js'
 import { terminalText } from '../util/terminal-text.js'
 import { MAX_ERROR_LINE } from '../util/constants.js'
 
@@ -49,7 +50,7 @@ export function buildProgram (): Command {
     .option('--downloads <dir>', 'folder downloads go to')
     .option('--max-upload <rate>', 'upload limit, e.g. 4MiB or 500KiB per second (0 = none)')
     .option('--max-download <rate>', 'download limit, e.g. 4MiB or 500KiB per second (0 = none)')
-    .option('--api-listen <host:port>', 'serve GET /metrics here (default 127.0.0.1:7880; port 0 = any; false = off)')
+    .option('--api-listen <host:port>', 'serve the HTTP API and /metrics here (default 127.0.0.1:7880; port 0 = any; false = off)')
     .option('--json', 'print the peer id and addresses as JSON')
     .action(runStart)
 
@@ -110,6 +111,12 @@ export function buildProgram (): Command {
     .argument('<path>', 'file or folder')
     .option('--json', 'machine-readable output')
     .action(runUnshare)
+
+  networkOptions(program.command('ui'))
+    .description('open the web UI of the running node in a browser (a one-time login link)')
+    .option('--print', 'only print the login URL')
+    .option('--json', 'machine-readable output')
+    .action(runUi)
 
   networkOptions(program.command('shell', { isDefault: true }))
     .description('interactive prompt (the default on a terminal)')

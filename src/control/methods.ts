@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import { MAX_RATE } from '../bandwidth/rate.js'
-import { describeIssue } from '../config/schema.js'
 import { BadParamsError } from './errors.js'
 import type {
   BandwidthLimits, Download, GetResult, NetworkFile, PeerInfo, ProgressEvent, ShareChange, ShareEntry, StatusInfo, UiLogin
@@ -83,9 +82,19 @@ export function isMethod (name: string): name is MethodName {
 
 /** The params checked against the method's schema, or a one-line BadParamsError. */
 export function checkParams<K extends MethodName> (name: K, raw: unknown): Params<K> {
-  const r = methods[name].params.safeParse(raw ?? {})
-  if (!r.success) throw new BadParamsError(`${name}: ${describeIssue(r.error)}`)
+  if (typeof raw !== 'object' || raw == null || Array.isArray(raw)) throw new BadParamsError(`${name}: params must be an object`)
+  const r = methods[name].params.safeParse(raw)
+  if (!r.success) throw new BadParamsError(`${name}: ${describe(r.error)}`)
   return r.data as Params<K>
+}
+
+/** The first problem, one line: `unknown param x`, `text must be a non-empty string`. */
+function describe (error: z.ZodError): string {
+  const issue = error.issues[0]
+  if (issue == null) return 'invalid params'
+  if (issue.code === 'unrecognized_keys') return `unknown param ${String(issue.keys[0]).slice(0, 40)}`
+  const path = issue.path.map(String).join('.')
+  return path === '' || issue.message.startsWith(path) ? issue.message : `${path}: ${issue.message}`
 }
 
 export interface CallContext<E = unknown> {

@@ -108,7 +108,7 @@ export class DownloadRegistry {
   list (): Download[] {
     const all = [...this.entries.values()].map(e => e.d)
     const running = all.filter(d => d.state === 'running')
-    const finished = all.filter(d => d.state !== 'running').sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
+    const finished = all.filter(d => d.state !== 'running').reverse().sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
     return [...running, ...finished].map(copy)
   }
 
