@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { chromium } from 'playwright-core'
 import { Sandbox, waitFor } from '../e2e/harness.js'
-import { ControlClient } from '../../src/control/client.js'
 import { sha256File, writeRandom, writeText } from '../e2e/files.js'
 import type { Browser, Locator, Page } from 'playwright-core'
 import type { Daemon } from '../e2e/harness.js'
@@ -84,10 +83,8 @@ describe('ui: the web UI in a real browser (Chromium headless shell)', function 
 
     // log in the way a user does: fsnode ui --print gives a one-time URL
     const ui = await sb.run(['ui', '--print', '--data-dir', sb.path('n')])
-    // TODO(web-ui): drop this fallback once control-api's `fsnode ui` is merged
-    const loginUrl = ui.code !== 0
-      ? (await ControlClient.forDataDir(sb.path('n')).call('uiLogin')).url
-      : ui.stdout.trim()
+    assert.equal(ui.code, 0, ui.stderr)
+    const loginUrl = ui.stdout.trim()
     assert.match(loginUrl, new RegExp(`^${st.api.url as string}/ui/login\\?code=`))
 
     browser = await chromium.launch({ executablePath, timeout: 30_000 })
