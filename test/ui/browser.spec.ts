@@ -156,7 +156,6 @@ describe('ui: the web UI in a real browser (Chromium headless shell)', function 
     assert.match(result, /^Saved to .*big\.bin: 3\.00 MiB in \d+ s \([\d.]+ [KM]iB\/s\) · from 1 peer$/)
     const saved = await big.locator('code').textContent() ?? ''
     assert.equal(await sha256File(saved), await sha256File(sb.path('share-p', 'big.bin')), 'the file on disk is the provider\'s')
-    if (process.env.FSNODE_UI_SCREENSHOT != null) await page.screenshot({ path: process.env.FSNODE_UI_SCREENSHOT })
 
     // cancel a running get; its partial stays, and Resume finishes it
     await page.getByLabel('Download limit').fill('512KiB')
@@ -165,6 +164,11 @@ describe('ui: the web UI in a real browser (Chromium headless shell)', function 
     await files.getByRole('button', { name: 'Get slow.bin' }).click()
     const slow = page.getByRole('listitem', { name: 'slow.bin: Downloading' })
     await waitText(slow.getByTestId('progress'), /^[1-9][\d.]* [KM]iB of 6\.00 MiB/, 'slow.bin under way')
+    // the README's picture (src/ui/screenshot.png): FSNODE_UI_SCREENSHOT=src/ui/screenshot.png npx mocha dist/test/ui/browser.spec.js
+    if (process.env.FSNODE_UI_SCREENSHOT != null) {
+      await page.mouse.wheel(0, -10_000)
+      await page.screenshot({ path: process.env.FSNODE_UI_SCREENSHOT })
+    }
     await slow.getByRole('button', { name: 'Cancel slow.bin' }).click()
     const cancelled = page.getByRole('listitem', { name: 'slow.bin: Cancelled' })
     await cancelled.waitFor()

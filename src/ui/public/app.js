@@ -90,11 +90,15 @@ function App () {
     </header>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     <main>
-      <${FilesView} guard=${guard} onGet=${startGet} />
-      <${DownloadsView} downloads=${downloads} labels=${labels} onCancel=${cancel} onGet=${startGet} />
-      <${SharesView} shares=${shares} share=${status?.share} guard=${guard} onChange=${() => { refreshShares().catch(() => {}); refresh().catch(() => {}) }} />
-      <${PeersView} peers=${peers} status=${status} />
-      <${LimitsView} limits=${limits} guard=${guard} onChange=${setLimits} />
+      <div class="col">
+        <${FilesView} guard=${guard} onGet=${startGet} />
+        <${SharesView} shares=${shares} share=${status?.share} guard=${guard} onChange=${() => { refreshShares().catch(() => {}); refresh().catch(() => {}) }} />
+        <${LimitsView} limits=${limits} guard=${guard} onChange=${setLimits} />
+      </div>
+      <div class="col">
+        <${DownloadsView} downloads=${downloads} labels=${labels} onCancel=${cancel} onGet=${startGet} />
+        <${PeersView} peers=${peers} status=${status} />
+      </div>
     </main>`
 }
 

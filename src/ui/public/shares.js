@@ -53,7 +53,7 @@ export function SharesView ({ shares, share, guard, onChange }) {
         ${shares.map((s, i) => html`<li key=${s.path} class="row">
           <code class="path">${s.path}</code>
           <span class="badge">${isShareFolder(s, i) ? 'share folder' : KIND[s.kind] ?? s.kind}</span>
-          ${s.name != null && html`<span class="muted">shared as ${s.name}</span>`}
+          ${s.name != null && s.name !== s.path.split(/[\\/]/).pop() && html`<span class="muted">shared as ${s.name}</span>`}
           <span class="spacer"></span>
           ${!isShareFolder(s, i) && html`<button type="button" disabled=${busy} aria-label=${`Remove share ${s.path}`}
             onClick=${() => run(() => api.unshare(s.path), r => `Removed ${r.path}`)}>Remove</button>`}
