@@ -40,6 +40,7 @@ export function buildProgram (): Command {
     .option('--config <file>', 'config file')
     .option('--data-dir <dir>', 'data directory (key and index database)')
     .option('--listen <multiaddr>', 'address to listen on (repeatable)', collect)
+    .option('--api-listen <host:port>', 'serve GET /metrics here (default: off; port 0 = any)')
     .option('--json', 'print the peer id and addresses as JSON')
     .action(runCoordinator)
 

@@ -78,6 +78,8 @@ export interface CoordinatorConfig {
   /** Peers allowed to announce (and to use the relay); undefined: everyone on the network. */
   allowPeers?: string[]
   relay: RelayConfig
+  /** Where a standalone coordinator serves GET /metrics (coordinator.api.listen, --api-listen); none when absent. */
+  apiListen?: ListenAddress
 }
 
 function relayConfig (section: ConfigFile['coordinator']): RelayConfig {
@@ -284,7 +286,19 @@ export function loadCoordinatorConfig (flags: Flags, env: Env = process.env, cwd
     graceSeconds: envGrace ?? file.graceSeconds ?? DEFAULT_GRACE_SECONDS,
     networkKey,
     allowPeers: file.allowPeers,
-    relay: relayConfig({ relay: file.relay })
+    relay: relayConfig({ relay: file.relay }),
+    apiListen: coordinatorApiListen(flags.apiListen, file.api?.listen, configFile)
+  }
+}
+
+/** --api-listen, else coordinator.api.listen; unlike a node's, off unless one is given. */
+function coordinatorApiListen (flag: string | undefined, fromFile: string | false | undefined, configFile: string | undefined): ListenAddress | undefined {
+  const [value, where] = flag !== undefined ? [flag, '--api-listen'] : [fromFile, `${configFile ?? 'config'}: coordinator.api.listen`]
+  if (value === undefined || value === false || /^(false|off|none)$/i.test(value)) return undefined
+  try {
+    return parseListenAddress(value)
+  } catch (err: any) {
+    throw new ConfigError(`${where}: ${err.message}`)
   }
 }
 

@@ -112,7 +112,9 @@ export const coordinatorSchema = z.object({
   networkKey: networkKey.optional(),
   /** Only these peers may announce; everyone on the network may still list and look up. */
   allowPeers: z.array(peerId).optional(),
-  relay: relaySchema.optional()
+  relay: relaySchema.optional(),
+  /** GET /metrics of a standalone coordinator: HOST:PORT (port 0 = any), false or absent = none. */
+  api: z.object({ listen: apiListen.optional() }).strict().optional()
 }).strict()
 
 export const configSchema = z.object({

@@ -18,7 +18,11 @@ export interface HandlerContext {
   log: Logger
   /** Peers allowed to announce and withdraw; undefined: every peer. */
   allowPeers?: ReadonlySet<string>
+  /** Told of each request served: its type, how long it took and whether it was refused (metrics). */
+  observe?: QueryObserver
 }
+
+export type QueryObserver = (type: string, seconds: number, result: 'ok' | 'error') => void
 
 /** Requests that change the index, which an allow-list restricts. */
 const WRITES = new Set<IndexRequest.Type>([IndexRequest.Type.ANNOUNCE, IndexRequest.Type.WITHDRAW])

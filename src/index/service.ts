@@ -7,7 +7,7 @@ import {
 import { NotStartedError } from './errors.js'
 import { serveStream } from './session.js'
 import { IndexStore } from './store.js'
-import type { HandlerContext } from './rpc.js'
+import type { HandlerContext, QueryObserver } from './rpc.js'
 import type {
   ComponentLogger, Connection, Libp2p, Libp2pEvents, Logger, PeerId, Startable, Stream, StreamHandler,
   StreamHandlerOptions, TypedEventTarget
@@ -43,6 +43,8 @@ export interface CoordinatorInit {
   /** Only these peers may announce and withdraw (others get FORBIDDEN); every peer on the
    * network may still list, search and look up. @default every peer */
   allowPeers?: string[]
+  /** Told of each request served (the coordinator's Prometheus metrics). */
+  observe?: QueryObserver
 }
 
 /** The libp2p internals the coordinator needs, and nothing else. */
@@ -199,7 +201,8 @@ export class CoordinatorService implements Coordinator {
       defaultPageSize: this.init.defaultPageSize ?? DEFAULT_PAGE_SIZE,
       maxPageSize: this.init.maxPageSize ?? MAX_PAGE_SIZE,
       log: this.log,
-      allowPeers: this.allowPeers
+      allowPeers: this.allowPeers,
+      observe: this.init.observe
     }
     this.streams.add(stream)
     // serveStream never rejects; the catch is a last guard against an unhandled rejection

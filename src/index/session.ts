@@ -50,7 +50,9 @@ export async function serveStream (stream: Stream, ctx: HandlerContext, opts: Se
       } catch (err: any) {
         return await refuse(stream, new IndexError(ErrorCode.BAD_REQUEST, `malformed request: ${err.message}`), opts)
       }
+      const t0 = performance.now()
       const res = dispatch(req, ctx)
+      ctx.observe?.(String(req.type), (performance.now() - t0) / 1000, res.error != null && res.error !== '' ? 'error' : 'ok')
       await sendLp(stream, IndexResponse.encode(res), AbortSignal.timeout(opts.responseTimeout))
     }
   } catch (err: any) {

@@ -7,6 +7,10 @@ import type { CoordinatorService } from '../index/service.js'
 import type { CoordinatorConfig, RelayConfig } from '../config/load.js'
 import { DEFAULT_RELAY_LIMITS } from '../relay/server.js'
 import type { ThrottleStats } from '../relay/throttle.js'
+import { CoordinatorMetrics } from '../metrics/coordinator.js'
+import { ApiServer, getRoute } from '../api/server.js'
+import { formatListenAddress, isLoopbackHost } from '../api/address.js'
+import type { ListenAddress } from '../api/address.js'
 
 /**
  * A coordinator: its own libp2p host (own key, own port) serving the index. `fsnode coordinator`
@@ -14,9 +18,13 @@ import type { ThrottleStats } from '../relay/throttle.js'
  * node then uses like any other coordinator, so there is a single code path.
  */
 export class CoordinatorNode {
+  private api?: ApiServer
+
   private constructor (readonly host: Host, readonly service: CoordinatorService) {}
 
-  static async start (config: Pick<CoordinatorConfig, 'dataDir' | 'listen' | 'graceSeconds' | 'networkKey' | 'allowPeers'> & { relay?: RelayConfig }): Promise<CoordinatorNode> {
+  /** `apiListen`: serve GET /metrics there (a standalone coordinator; an embedded one is in the
+   * node's metrics). `warn` hears a non-loopback address. */
+  static async start (config: Pick<CoordinatorConfig, 'dataDir' | 'listen' | 'graceSeconds' | 'networkKey' | 'allowPeers'> & { relay?: RelayConfig, apiListen?: ListenAddress }, warn: (line: string) => void = () => {}): Promise<CoordinatorNode> {
     const { privateKey } = await loadOrCreateKey(config.dataDir)
     const relay = config.relay ?? { enabled: true, ...DEFAULT_RELAY_LIMITS }
     // the coordinator is also the DHT's natural entry point: nodes that join through it learn
@@ -30,14 +38,34 @@ export class CoordinatorNode {
       dataDir: config.dataDir,
       relayServer: relay.enabled ? { ...relay, allowPeers: config.allowPeers == null ? undefined : new Set(config.allowPeers) } : undefined
     })
-    const service = createCoordinator(host, { dataDir: config.dataDir, graceMs: config.graceSeconds * 1000, allowPeers: config.allowPeers })
+    let metrics: CoordinatorMetrics | undefined
+    const service = createCoordinator(host, {
+      dataDir: config.dataDir,
+      graceMs: config.graceSeconds * 1000,
+      allowPeers: config.allowPeers,
+      observe: (type, seconds, result) => metrics?.query(type, seconds, result)
+    })
+    const node = new CoordinatorNode(host, service)
     try {
       await service.start()
+      if (config.apiListen != null) {
+        metrics = new CoordinatorMetrics({ index: () => service.isStarted() ? service.store.stats() : undefined, peersConnected: () => host.getPeers().length })
+        if (!isLoopbackHost(config.apiListen.host)) warn(`warning: metrics served on ${formatListenAddress(config.apiListen)}, reachable from other machines`)
+        const m = metrics
+        node.api = new ApiServer(config.apiListen, { exact: { '/metrics': getRoute(async () => await m.scrape()) } })
+        await node.api.start()
+      }
     } catch (err) {
+      await service.stop().catch(() => {})
       await host.stop()
       throw err
     }
-    return new CoordinatorNode(host, service)
+    return node
+  }
+
+  /** Where GET /metrics is served, when it is. */
+  get apiUrl (): string | undefined {
+    return this.api?.url
   }
 
   get peerId (): string {
@@ -60,6 +88,7 @@ export class CoordinatorNode {
   }
 
   async stop (): Promise<void> {
+    await this.api?.stop()
     await this.service.stop()
     await this.host.stop()
   }

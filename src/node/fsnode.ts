@@ -29,8 +29,7 @@ import { NodeMetrics } from '../metrics/metrics.js'
 import { formatListenAddress, isLoopbackHost } from '../api/address.js'
 import { ApiAuth, loadOrCreateToken, tokenFilePath } from '../api/auth.js'
 import { createHttpApi } from '../api/http-api.js'
-import { uiRoute } from '../ui/assets.js'
-import { UI_PREFIX } from '../ui/constants.js'
+import { uiMount } from '../api/ui-mount.js'
 import { DownloadRegistry } from './download-registry.js'
 import { NodeEvents, debounced } from './events.js'
 import { NODE_EVENT_DEBOUNCE_MS } from './constants.js'
@@ -272,16 +271,16 @@ export class FsNode implements DaemonApi {
     }
   }
 
-  async ls (options: { path?: string } = {}): Promise<NetworkFile[]> {
+  async ls (options: { path?: string } & CallOptions = {}): Promise<NetworkFile[]> {
     const prefix = options.path == null || options.path === '' ? undefined : options.path.replace(/\/*$/, '/')
-    const files = await this.finder.list(prefix)
+    const files = await this.finder.list(prefix, options.signal)
     // a path naming a file rather than a folder lists that file
-    if (files.length === 0 && options.path != null) return await this.finder.list(options.path).then(f => f.filter(x => x.name === options.path))
+    if (files.length === 0 && options.path != null) return await this.finder.list(options.path, options.signal).then(f => f.filter(x => x.name === options.path))
     return files
   }
 
-  async search (text: string): Promise<NetworkFile[]> {
-    return await this.finder.search(text)
+  async search (text: string, options: CallOptions = {}): Promise<NetworkFile[]> {
+    return await this.finder.search(text, options.signal)
   }
 
   async get (target: string, options: GetOptions = {}): Promise<GetResult> {
@@ -427,8 +426,8 @@ async function startApi (config: NodeConfig, node: FsNode, parts: Parts, say: (l
     handlers: controlHandlers(node),
     events: node.events,
     auth,
-    metrics: async () => await node.metrics.scrape(),
-    mount: { [UI_PREFIX]: uiRoute }
+    mount: uiMount,
+    metrics: async () => await node.metrics.scrape()
   })
   try {
     await server.start()

@@ -20,12 +20,14 @@ describe('api: the HTTP API v1 on a real daemon', function () {
   before(async () => {
     sb = await Sandbox.create()
     coord = await sb.daemon(['coordinator', '--data-dir', sb.path('coord'), '--listen', LOCAL])
-    await writeRandom(sb.path('share-p', 'big.bin'), 3 * MiB + 7)
-    await writeRandom(sb.path('share-p', 'slow.bin'), 6 * MiB)
+    await writeRandom(sb.path('share-p', 'big.bin'), 8 * MiB + 7)
+    await writeRandom(sb.path('share-p', 'slow.bin'), 8 * MiB)
     await writeText(sb.path('share-p', 'docs', 'readme.txt'), 'hello api\n')
     await sb.mkdir('share-dl')
     // the provider's upload limit makes a get last seconds: time for progress and a cancel
-    await sb.daemon(['start', '--data-dir', sb.path('p'), '--share', sb.path('share-p'), '--listen', LOCAL, '--coordinator', coord.addr, '--api-listen', 'false', '--max-upload', '2MiB'])
+    // (every peer here is on loopback: without limitLan the limit would not apply)
+    await writeFile(sb.path('p.json'), JSON.stringify({ node: { limits: { limitLan: true } } }))
+    await sb.daemon(['start', '--config', sb.path('p.json'), '--data-dir', sb.path('p'), '--share', sb.path('share-p'), '--listen', LOCAL, '--coordinator', coord.addr, '--api-listen', 'false', '--max-upload', '2MiB'])
     dl = await sb.daemon(['start', '--data-dir', sb.path('dl'), '--share', sb.path('share-dl'), '--listen', LOCAL, '--coordinator', coord.addr, '--api-listen', '127.0.0.1:0'])
     const status = await sb.json(['status', '--data-dir', sb.path('dl')])
     assert.equal(status.api.url, dl.info.apiUrl)
@@ -78,9 +80,9 @@ describe('api: the HTTP API v1 on a real daemon', function () {
       const done = await sse.next(e => e.event === 'download' && e.data.id === id && e.data.state !== 'running', 120_000)
       assert.equal(done.data.state, 'done', JSON.stringify(done.data))
       const progress = sse.events.filter(e => e.event === 'download' && e.data.id === id && e.data.state === 'running' && e.data.bytesDone > 0)
-      assert.ok(progress.length >= 2, `progress events: ${progress.length}`)
-      assert.ok(progress.some(e => e.data.rate > 0 && e.data.peers >= 1 && e.data.bytesTotal === 3 * MiB + 7), JSON.stringify(progress.at(-1)?.data))
-      assert.equal(done.data.bytesDone, 3 * MiB + 7)
+      assert.ok(progress.length >= 2, `progress events: ${JSON.stringify(sse.events.filter(e => e.event === "download"))}`)
+      assert.ok(progress.some(e => e.data.rate > 0 && e.data.peers >= 1 && e.data.bytesTotal === 8 * MiB + 7), JSON.stringify(progress.at(-1)?.data))
+      assert.equal(done.data.bytesDone, 8 * MiB + 7)
       assert.equal(await sha256File(done.data.result.path), await sha256File(sb.path('share-p', 'big.bin')))
       const list = await api('GET', '/downloads')
       assert.equal(list.json[0].id, id)
@@ -149,6 +151,20 @@ describe('api: the HTTP API v1 on a real daemon', function () {
       assert.equal(bad.status, 400)
       assert.deepEqual(bad.json.error, { code: 'BadParamsError', message: 'limit: upload must be a whole number of bytes per second (0 = none)' })
       assert.deepEqual((await api('PUT', '/limits', { upload: 0 })).json.upload, 0)
+    } finally {
+      await sse.close()
+    }
+  })
+
+  it('a peer connecting shows as a peers event', async () => {
+    const sse = await openEvents(`${base}/api/v1/events`, auth)
+    try {
+      const before = (await api('GET', '/peers')).json.length
+      // a node that bootstraps from this one connects to it
+      await sb.mkdir('share-x')
+      await sb.daemon(['start', '--data-dir', sb.path('x'), '--share', sb.path('share-x'), '--listen', LOCAL, '--coordinator', dl.addr, '--api-listen', 'false'])
+      const ev = await sse.next(e => e.event === 'peers' && e.data.peers > before)
+      assert.ok(ev.data.peers > before)
     } finally {
       await sse.close()
     }

@@ -7,20 +7,22 @@ export interface CoordinatorOptions {
   config?: string
   dataDir?: string
   listen?: string[]
+  apiListen?: string
   json?: boolean
 }
 
 export async function runCoordinator (opts: CoordinatorOptions): Promise<void> {
-  const config = loadCoordinatorConfig({ config: opts.config, dataDir: opts.dataDir, listen: opts.listen })
-  const node = await CoordinatorNode.start(config)
+  const config = loadCoordinatorConfig({ config: opts.config, dataDir: opts.dataDir, listen: opts.listen, apiListen: opts.apiListen })
+  const node = await CoordinatorNode.start(config, line => { if (opts.json !== true) process.stdout.write(line + '\n') })
   if (opts.json === true) {
-    printJson({ peerId: node.peerId, addrs: node.addrs(), dataDir: config.dataDir })
+    printJson({ peerId: node.peerId, addrs: node.addrs(), dataDir: config.dataDir, apiUrl: node.apiUrl })
   } else {
     process.stdout.write([
       `fsnode coordinator ${node.peerId}`,
       'listening on (nodes put one of these in node.coordinators):',
       ...node.addrs().map(a => `  ${a}`),
       `index: ${config.dataDir}`,
+      ...(node.apiUrl != null ? [`metrics at ${node.apiUrl}/metrics`] : []),
       config.relay.enabled
         ? `relay: on for the network's peers${config.allowPeers != null ? ' in allowPeers' : ''} (${config.relay.maxReservations} reservations, ${rate(config.relay.peerBytesPerSecond)} per peer, ${rate(config.relay.totalBytesPerSecond)} in all)`
         : 'relay: off',
