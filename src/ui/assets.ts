@@ -14,7 +14,7 @@ const log = logger('fsnode:ui')
  */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../../src/ui/public/', import.meta.url))
 
-const PAGE_FILES = ['app.js', 'api.js', 'html.js', 'format.js', 'files.js', 'downloads.js', 'shares.js', 'node.js', 'style.css']
+const PAGE_FILES = ['app.js', 'api.js', 'html.js', 'format.js', 'listing.js', 'files.js', 'downloads.js', 'shares.js', 'node.js', 'style.css']
 
 /** preact and htm, from node_modules (wherever npm put them), as plain ES modules. */
 const VENDOR: Record<string, string> = {

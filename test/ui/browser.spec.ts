@@ -110,6 +110,15 @@ describe('ui: the web UI in a real browser (Chromium headless shell)', function 
     page.on('console', m => { if (m.type() === 'error') problems.push(m.text()) })
     page.on('pageerror', e => problems.push(String(e)))
     page.on('dialog', d => { problems.push(`a dialog opened: ${d.message()}`); void d.dismiss() })
+    // the page itself needs no login (it holds no data), an unknown UI path is the API's 404,
+    // and without the cookie the page says how to get in
+    const unknown = await fetch(`${apiUrl}/ui/secret.js`, { signal: AbortSignal.timeout(10_000) })
+    assert.equal(unknown.status, 404)
+    assert.equal((await unknown.json()).error.code, 'NotFoundError')
+    await page.goto(`${apiUrl}/ui/`)
+    await waitText(page.getByRole('alert'), /^Not signed in\. Run fsnode ui on this machine/, 'the signed-out notice')
+
+    problems.length = 0 // the signed-out page's 401s, expected
     await page.goto(loginUrl)
     assert.equal(page.url(), `${apiUrl}/ui/`, 'the login code became a cookie and a redirect to the page')
     const cookies = await context.cookies()
@@ -133,6 +142,11 @@ describe('ui: the web UI in a real browser (Chromium headless shell)', function 
     const search = page.getByLabel('Search', { exact: true })
     await search.focus()
     await page.keyboard.type('tod')
+    // Tab moves to the next button, whose focus ring shows
+    await page.keyboard.press('Tab')
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Search')
+    assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle), 'solid')
+    await search.focus()
     await files.getByRole('cell', { name: 'docs/notes/todo.txt', exact: true }).waitFor()
     await waitFor(async () => await files.getByRole('button', { name: 'Get big.bin' }).count() === 0, 'big.bin filtered out')
     await search.fill('')

@@ -4,30 +4,10 @@ import { useEffect, useRef, useState } from './vendor/hooks.js'
 import { html } from './html.js'
 import { api } from './api.js'
 import { bytes } from './format.js'
+import { entries } from './listing.js'
 
 /** Wait this long after the last key before searching. */
 const SEARCH_DELAY_MS = 250
-
-/** Folders and files directly under `path` ('' or 'docs/'), from every file below it. */
-export function entries (files, path) {
-  const folders = new Map()
-  const direct = []
-  for (const f of files) {
-    if (!f.name.startsWith(path)) continue
-    const rest = f.name.slice(path.length)
-    const slash = rest.indexOf('/')
-    if (slash === -1) { direct.push(f); continue }
-    const name = rest.slice(0, slash)
-    const e = folders.get(name) ?? { name, files: 0, size: 0 }
-    e.files++
-    e.size += f.size
-    folders.set(name, e)
-  }
-  return {
-    folders: [...folders.values()].sort((a, b) => a.name.localeCompare(b.name)),
-    files: direct.sort((a, b) => a.name.localeCompare(b.name))
-  }
-}
 
 function online (f) {
   return f.providers.filter(p => p.online).length
