@@ -64,7 +64,10 @@ function App () {
         peers: () => { refresh().catch(() => {}) }
       }, setLive)
     }).catch(() => {})
-    const timer = setInterval(() => { refresh().catch(() => {}) }, POLL_MS)
+    // polling stops once the session is gone (the page then only says how to sign in)
+    const timer = setInterval(() => {
+      refresh().catch(err => { if (err.status === 401) { clearInterval(timer); stop?.(); setSignedOut(true) } })
+    }, POLL_MS)
     return () => { clearInterval(timer); stop?.() }
   }, [])
 
