@@ -70,4 +70,5 @@ export class RemoteNode implements DaemonApi {
 
 /** Every method of the map is a DaemonApi method of the same name (a compile error otherwise). */
 type EveryMethodOnTheApi = Exclude<MethodName, keyof DaemonApi> extends never ? true : never
-export const everyMethodOnTheApi: EveryMethodOnTheApi = true
+const everyMethodOnTheApi: EveryMethodOnTheApi = true
+void everyMethodOnTheApi
