@@ -1,5 +1,5 @@
 import { API_CALL_TIMEOUT, API_PREFIX } from './constants.js'
-import { ApiServer, getRoute, sendError, sendJson } from './server.js'
+import { ApiServer, getRoute, sendJson } from './server.js'
 import { readJson } from './body.js'
 import { EventStreams } from './events.js'
 import { sessionCookie } from './auth.js'
@@ -135,4 +135,3 @@ async function paramsOf (req: IncomingMessage, url: URL, route: CompiledRoute): 
   return params
 }
 
-export { sendError }

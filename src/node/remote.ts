@@ -1,4 +1,5 @@
 import type { ControlClient } from '../control/client.js'
+import type { MethodName } from '../control/methods.js'
 import type {
   BandwidthLimits, CallOptions, DaemonApi, Download, GetOptions, GetResult, LimitChange, NetworkFile, PeerInfo, ShareChange, ShareEntry, StatusInfo, UiLogin
 } from './api.js'
@@ -66,3 +67,8 @@ export class RemoteNode implements DaemonApi {
 
   async close (): Promise<void> {}
 }
+
+/** Every method of the map is a DaemonApi method of the same name (a compile error otherwise). */
+type EveryMethodOnTheApi = Exclude<MethodName, keyof DaemonApi> extends never ? true : never
+const everyMethodOnTheApi: EveryMethodOnTheApi = true
+void everyMethodOnTheApi
