@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { Sandbox, waitFor } from '../e2e/harness.js'
 import { sha256File, writeRandom, writeText } from '../e2e/files.js'
@@ -94,7 +95,7 @@ describe('ui: the web UI in a real browser (Chromium headless shell)', function 
     return await api('/status')
   }
 
-  it('lists, opens a folder, searches, gets with progress, cancels and resumes, shares, sets a limit', async () => {
+  it('lists, opens a folder, searches, gets a file with progress and a folder, cancels and resumes, shares, sets a limit', async () => {
     assert.match(apiUrl, /^http:\/\/127\.0\.0\.1:\d+$/)
 
     // log in the way a user does: fsnode ui --print gives a one-time URL
@@ -201,6 +202,14 @@ describe('ui: the web UI in a real browser (Chromium headless shell)', function 
     assert.match(await resumed.getByTestId('result').textContent() ?? '', / · \d+ chunks resumed$/, 'it went on from the partial')
     const slowPath = await resumed.locator('code').textContent() ?? ''
     assert.equal(await sha256File(slowPath), await sha256File(sb.path('share-p', 'slow.bin')))
+
+    // a whole folder
+    await files.getByRole('button', { name: 'Get folder docs' }).click()
+    const folder = page.getByRole('listitem', { name: 'docs/: Done' })
+    await folder.waitFor({ timeout: 60_000 })
+    assert.match(await folder.getByTestId('result').textContent() ?? '', /^Saved to .*: 26 B in 3 files in \d+ s/)
+    const folderPath = await folder.locator('code').textContent() ?? ''
+    assert.equal(await readFile(join(folderPath, 'docs', 'notes', 'todo.txt'), 'utf8'), 'to do\n')
 
     // share a folder by its path (the form submitted with Enter), then remove it
     const indexed = indexedFiles(await page.getByTestId('indexed').textContent())
