@@ -35,6 +35,8 @@ export interface ProgramDeps {
   out?: Output
   /** The node a command talks to (default: the one running on the data dir, or a short-lived one). */
   open?: (opts: CommonOptions, command: NodeCommand) => Promise<NodeApi>
+  /** Where commander's usage errors and help for errors go (default: stderr). */
+  writeErr?: (text: string) => void
 }
 
 async function defaultOpen (opts: CommonOptions, command: NodeCommand): Promise<NodeApi> {
@@ -50,7 +52,7 @@ export function buildProgram (deps: ProgramDeps = {}): Command {
     .description('Peer-to-peer file sharing: verified chunks, many streams, every provider at once')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: s => process.stderr.write(s) })
+    .configureOutput({ writeErr: deps.writeErr ?? (s => process.stderr.write(s)) })
 
   program.command('coordinator')
     .description('run a coordinator (bootstrap node) that indexes who shares what')
