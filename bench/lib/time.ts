@@ -5,10 +5,6 @@ export function now (): number {
   return performance.now()
 }
 
-export function secondsSince (startMs: number): number {
-  return (now() - startMs) / 1000
-}
-
 export async function sleep (ms: number): Promise<void> {
   await new Promise(resolve => setTimeout(resolve, ms))
 }

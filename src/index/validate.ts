@@ -37,11 +37,6 @@ export function printable (text: string, max = 60): string {
   return terminalJson(text.length > max ? `${text.slice(0, max)}…` : text)
 }
 
-export function checkName (name: string): void {
-  const problem = nameProblem(name)
-  if (problem != null) throw new BadRequestError(`${problem}: ${printable(name)}`)
-}
-
 export interface EntryFields {
   name: string
   fileId: Uint8Array
