@@ -121,7 +121,7 @@ describe('shell: commands', () => {
     assert.doesNotMatch(text, /[\u001b\r\u0007\u202e]/u, JSON.stringify(text))
     assert.match(text, /^evilfdp\.exe\s/m)
     assert.match(text, /^wipe done\.txt\s/m)
-    assert.match(ctx.lines.at(-1) ?? '', /^error: ERROR:  done, 1 file verified OKZ+…$/)
+    assert.match(ctx.lines.at(-1) ?? '', /^error: ERROR: {2}done, 1 file verified OKZ+…$/)
     assert.ok((ctx.lines.at(-1) ?? '').length < 2100, 'capped')
     assert.deepEqual(complete('get ', node.files.map(f => f.name))[0], ['plain.txt '])
   })
