@@ -39,8 +39,6 @@ export default [
       'no-unreachable-loop': 'off',
       // loops that wait for a flag another callback sets (`while (!done) await sleep()`)
       'no-unmodified-loop-condition': 'off',
-      // stripping and testing for terminal control characters is what those regexes are for
-      'no-control-regex': 'off',
       // `const X = {...} as const` with `type X` of its values is the enum idiom; tsc reports real redeclarations
       '@typescript-eslint/no-redeclare': 'off',
       // `new Promise((resolvePromise, reject) => ...)` where `resolve` is path.resolve

@@ -118,7 +118,7 @@ describe('shell: commands', () => {
     node.get = async () => { throw new Error(`ERROR: \u001b]0;pwned\u0007\rdone, 1 file verified OK\u202e${'Z'.repeat(5000)}`) }
     await runLine('get plain.txt', ctx)
     const text = ctx.lines.join('\n')
-    assert.doesNotMatch(text, /[\u001b\r\u0007\u202e]/u, JSON.stringify(text))
+    assert.doesNotMatch(text, /[\u001b\r\u0007\u202e]/u, JSON.stringify(text)) // eslint-disable-line no-control-regex
     assert.match(text, /^evilfdp\.exe\s/m)
     assert.match(text, /^wipe done\.txt\s/m)
     assert.match(ctx.lines.at(-1) ?? '', /^error: ERROR: {2}done, 1 file verified OKZ+…$/)
