@@ -11,7 +11,6 @@ import { ProviderStore } from './provider-store.js'
 import type { ProviderStoreLimits } from './provider-store.js'
 
 export { ProviderRecords, providerRecords } from './provider-records.js'
-export type { ProviderDht } from './provider-records.js'
 export { ProvideUpkeep } from './provide-upkeep.js'
 export { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
 export { ProviderStore, DhtDatastore } from './provider-store.js'

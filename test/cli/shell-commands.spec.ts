@@ -8,6 +8,7 @@ import { complete } from '../../src/cli/shell/complete.js'
 import { Shell } from '../../src/cli/shell/repl.js'
 import { appendHistory, loadHistory } from '../../src/cli/shell/history.js'
 import { CapturedOutput, FakeNode, STATUS, file, untilCancelled } from './fakes.js'
+import { until as waitUntil } from '../../kit/wait.js'
 import type { ShellContext } from '../../src/cli/shell/commands.js'
 import type { NodeApi } from '../../src/node/api.js'
 
@@ -178,11 +179,7 @@ class FakeTty extends PassThrough {
 }
 
 async function until (what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
+  await waitUntil(check, what, timeoutMs, 5)
 }
 
 describe('shell: the prompt loop', () => {
