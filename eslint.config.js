@@ -46,7 +46,7 @@ export default [
     }
   },
   {
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'kit/**/*.ts'],
     rules: {
       // tests read commands' JSON output and libp2p internals as `any`
       '@typescript-eslint/strict-boolean-expressions': ['error', { allowString: false, allowNumber: false, allowNullableObject: false, allowNullableBoolean: true, allowNullableString: false, allowNullableNumber: false, allowAny: true }],

@@ -94,6 +94,7 @@ export function buildProgram (deps: ProgramDeps = {}): Command {
     cmd.action(async (...params: unknown[]) => {
       const parsed = params.at(-1) as Command
       const opts = parsed.opts()
+      command.check?.(parsed.processedArgs, opts)
       const node = await open(opts, command)
       try {
         await runCancellable(async signal => { await command.run({ node, out, signal, cwd: process.cwd() }, parsed.processedArgs, opts) })

@@ -103,3 +103,13 @@ describe('cli: the command line runs the same functions', () => {
     await assert.rejects(run(['peers']), (e: any) => e.code === 'commander.excessArguments')
   })
 })
+
+describe('cli: bad arguments are refused before a node is opened', () => {
+  it('limit with a bad rate and search with no words never open a node', async () => {
+    let opened = 0
+    const program = (): ReturnType<typeof buildProgram> => buildProgram({ out: new CapturedOutput(), writeErr: () => {}, open: async () => { opened++; return new FakeNode() } })
+    await assert.rejects(program().parseAsync(['limit', '--upload', '3 bananas'], { from: 'user' }), (e: any) => e instanceof UsageError && /^--upload: /.test(e.message))
+    await assert.rejects(program().parseAsync(['search', ''], { from: 'user' }), (e: any) => e instanceof UsageError && e.message === 'usage: search TEXT')
+    assert.equal(opened, 0)
+  })
+})

@@ -19,6 +19,8 @@ export interface NodeCommand {
   promptOnly?: boolean
   /** What Tab offers for its first argument at the prompt. */
   completes?: 'files' | 'folders'
+  /** Refuses bad arguments (a usage error) before any node is opened or asked. */
+  check?: (args: unknown[], opts: Record<string, unknown>) => void
   /** `args` are commander's processed arguments, in order; `opts` its parsed options. */
   run: (ctx: CommandContext, args: unknown[], opts: Record<string, unknown>) => Promise<void>
 }

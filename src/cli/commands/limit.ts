@@ -3,7 +3,7 @@ import { UsageError } from '../../config/errors.js'
 import { abortable } from './context.js'
 import type { CommandContext, JsonOption } from './context.js'
 import type { NodeCommand } from './command.js'
-import type { BandwidthLimits } from '../../node/api.js'
+import type { BandwidthLimits, LimitChange } from '../../node/api.js'
 
 export interface LimitOptions extends JsonOption {
   upload?: string
@@ -13,7 +13,7 @@ export interface LimitOptions extends JsonOption {
 /** `limit [--upload RATE] [--download RATE]`: change the running node's limits; with neither,
  * print them. */
 export async function limit ({ node, out, signal }: CommandContext, opts: LimitOptions): Promise<void> {
-  const change = { upload: rate(opts.upload, '--upload'), download: rate(opts.download, '--download') }
+  const change = limitChange(opts)
   if (node.limit == null) throw new UsageError('this node cannot change limits')
   const limits = await abortable(node.limit(change), signal)
   if (opts.json === true) out.json(limits)
@@ -28,7 +28,12 @@ export const limitCommand: NodeCommand = {
     .option('--upload <rate>', 'upload limit, e.g. 4MiB or 500KiB per second (0 = none)')
     .option('--download <rate>', 'download limit (0 = none)')
     .option('--json', 'machine-readable output'),
+  check: (_args, opts) => { limitChange(opts) },
   run: async (ctx, _args, opts) => { await limit(ctx, opts) }
+}
+
+function limitChange (opts: LimitOptions): LimitChange {
+  return { upload: rate(opts.upload, '--upload'), download: rate(opts.download, '--download') }
 }
 
 function rate (value: string | undefined, flag: string): number | undefined {

@@ -71,6 +71,7 @@ function promptProgram (ctx: ShellContext, signal: AbortSignal, exit: () => void
     command.define(program.command(command.name).description(command.description))
       .action(async (...params: unknown[]) => {
         const parsed = params.at(-1) as Command
+        command.check?.(parsed.processedArgs, parsed.opts())
         if (command.daemonOnly === true && !ctx.daemon) throw noNodeRunning(command.name, ctx.dataDir)
         await command.run({ node: ctx.node, out: ctx.out, signal, cwd: ctx.cwd }, parsed.processedArgs, parsed.opts())
       })
