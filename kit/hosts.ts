@@ -50,7 +50,6 @@ export class Scene extends Teardown {
     this.defer(async () => { await node.stop() })
     return node
   }
-
 }
 
 /** Run `fn` over `items`, `limit` at a time, keeping order. */

@@ -16,7 +16,6 @@ export { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
 export { ProviderStore, DhtDatastore } from './provider-store.js'
 export type { ProviderStoreLimits } from './provider-store.js'
 
-
 export interface DhtInit {
   /** Only ask, never answer: for a short-lived node with no listen address. Default false
    * (server): unset, kad-dht stays a client until it sees a public address, which a LAN never has. */

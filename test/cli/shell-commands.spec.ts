@@ -112,7 +112,7 @@ describe('shell: commands', () => {
     assert.equal(ctx.lines.at(-1), "error: unknown option '--bogus'")
   })
 
-  it("names and error text from the network print without escapes, \\r or bidi controls; Tab never offers such a name", async () => {
+  it('names and error text from the network print without escapes, \\r or bidi controls; Tab never offers such a name', async () => {
     node.files = [file('evil\u001b]0;pwned\u0007\u202efdp.exe'), file('wipe\u001b[2J\rdone.txt'), file('plain.txt')]
     await runLine('ls --flat', ctx)
     await runLine('search e', ctx)

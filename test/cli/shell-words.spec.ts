@@ -38,8 +38,8 @@ describe('shell: splitting a line into words', () => {
 
   it('handles escapes inside double quotes, quotes inside quotes, and joined pieces', () => {
     assert.deepEqual(splitArgs('get "say \\"hi\\" \\\\ \\n.txt"'), ['get', 'say "hi" \\ \\n.txt'])
-    assert.deepEqual(splitArgs(`get "it's here.txt"`), ['get', "it's here.txt"])
-    assert.deepEqual(splitArgs(`get 'it'"'"'s'`), ['get', "it's"])
+    assert.deepEqual(splitArgs('get "it\'s here.txt"'), ['get', "it's here.txt"])
+    assert.deepEqual(splitArgs('get \'it\'"\'"\'s\''), ['get', "it's"])
     assert.deepEqual(splitArgs('get pre"fix mid"post'), ['get', 'prefix midpost'])
     assert.deepEqual(splitArgs("get 'no \\escape'"), ['get', 'no \\escape'])
   })
