@@ -64,7 +64,7 @@ async function main (): Promise<number> {
     if (interrupted) return
     interrupted = true
     log('bench: interrupted, stopping children and removing temp data')
-    void stopAll().finally(() => rm(tmpRoot, { recursive: true, force: true }).finally(() => process.exit(130)))
+    void stopAll().finally(async () => await rm(tmpRoot, { recursive: true, force: true }).finally(() => process.exit(130)))
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)

@@ -1,8 +1,8 @@
 // The DHT without a coordinator (issue 6): in a network of libp2p hosts running fsnode's DHT
 // setup, how long a node takes to find a provider of a file id it never saw, and what keeping
 // provider records fresh costs. The hosts live in this process (50 full, 20 quick); the
-// measurement itself is shared with the tests (test/host/dht-measure.ts).
-import { measureDhtLookup } from '../../test/host/dht-measure.js'
+// measurement itself is shared with the tests (kit/dht-measure.ts).
+import { measureDhtLookup } from '../../kit/dht-measure.js'
 import type { BenchCase, RunResult } from '../lib/types.js'
 
 const FULL_HOSTS = 50

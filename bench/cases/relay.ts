@@ -1,6 +1,6 @@
 // Relayed against direct: the same-size file fetched by a NATed node (a) from a public node,
 // directly, and (b) from another NATed node, through the coordinator's circuit relay. Real NAT:
-// network namespaces with nftables masquerading routers (test/nat/netns.ts), so the case needs
+// network namespaces with nftables masquerading routers (kit/nat/netns.ts), so the case needs
 // root, `ip netns` and `nft`; without them it fails with that reason and the rest still runs.
 // Also what relaying costs the coordinator: CPU seconds and peak RSS per relayed GiB.
 import { readFileSync } from 'node:fs'
@@ -8,8 +8,8 @@ import { rm } from 'node:fs/promises'
 import { linkInto, sha256File, writeRandomFile } from '../lib/data.js'
 import { PeakRss, procStatusBytes } from '../lib/rss.js'
 import { GiB, MB, MiB, formatSize, mbps } from '../lib/units.js'
-import { netnsUnavailable } from '../../test/nat/netns.js'
-import { NatScenario } from '../../test/nat/scenario.js'
+import { netnsUnavailable } from '../../kit/nat/netns.js'
+import { NatScenario } from '../../kit/nat/scenario.js'
 import type { BenchCase, RunResult } from '../lib/types.js'
 
 /** The relayed file is at most this big (the full profile's 1 GiB through a relay on two

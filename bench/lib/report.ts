@@ -86,7 +86,7 @@ export function caseReport (o: CaseOutcome, refs: References): CaseReport {
 
 function note (r: MetricReport, error?: string): string {
   const parts: string[] = []
-  if (r.versus != null && r.versus.ratio != null) parts.push(`${formatRatio(r.versus.ratio)} ${REFERENCE_LABELS[r.versus.reference]}`)
+  if (r.versus?.ratio != null) parts.push(`${formatRatio(r.versus.ratio)} ${REFERENCE_LABELS[r.versus.reference]}`)
   if (r.target != null) {
     const verdict = r.target.met == null ? '?' : r.target.met ? 'met' : 'MISSED'
     parts.push(`target ${r.target.text}: ${verdict}`)

@@ -26,10 +26,6 @@ export function max (values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : Math.max(...values)
 }
 
-export function mean (values: readonly number[]): number {
-  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length
-}
-
 export interface Summary {
   median: number
   min: number

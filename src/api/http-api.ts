@@ -134,4 +134,3 @@ async function paramsOf (req: IncomingMessage, url: URL, route: CompiledRoute): 
   })
   return params
 }
-

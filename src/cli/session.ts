@@ -2,7 +2,6 @@ import { loadNodeConfig } from '../config/load.js'
 import { ControlClient } from '../control/client.js'
 import { RemoteNode } from '../node/remote.js'
 import { FsNode } from '../node/fsnode.js'
-import { terminalJson } from '../util/terminal-text.js'
 import type { Flags, NodeConfig } from '../config/load.js'
 import type { NodeApi } from '../node/api.js'
 
@@ -38,29 +37,20 @@ export async function openNode (opts: CommonOptions): Promise<NodeApi> {
   return await FsNode.ephemeral(config)
 }
 
-/** For commands that only make sense against a running node (share, unshare). */
-export async function openDaemon (opts: CommonOptions): Promise<NodeApi> {
+/** For commands that only make sense against a running node (share, unshare, limit). */
+export async function openDaemon (opts: CommonOptions, command: string): Promise<NodeApi> {
   const config = nodeConfigFrom(opts)
   const client = ControlClient.forDataDir(config.dataDir)
   if (await client.available()) return new RemoteNode(client)
-  throw new NoNodeRunningError(`no node is running on ${config.dataDir}; start one with: fsnode start --data-dir ${config.dataDir}`)
+  throw noNodeRunning(command, config.dataDir)
+}
+
+/** The same words on the command line and at the prompt. */
+export function noNodeRunning (command: string, dataDir: string): NoNodeRunningError {
+  return new NoNodeRunningError(`no node is running on ${dataDir} (${command} needs one); start one with: fsnode start --data-dir ${dataDir}`)
 }
 
 export class NoNodeRunningError extends Error {
   static readonly code = 'NoNodeRunningError'
   override name = 'NoNodeRunningError'
-}
-
-export async function withNode<T> (opts: CommonOptions, fn: (node: NodeApi) => Promise<T>, daemonOnly = false): Promise<T> {
-  const node = daemonOnly ? await openDaemon(opts) : await openNode(opts)
-  try {
-    return await fn(node)
-  } finally {
-    await node.close()
-  }
-}
-
-export function printJson (value: unknown): void {
-  // names from the network stay exact for a JSON reader, but C1 and bidi controls are escaped
-  process.stdout.write(terminalJson(value, 2) + '\n')
 }

@@ -1,5 +1,6 @@
 import envPaths from 'env-paths'
-import { MAX_IN_FLIGHT_CHUNKS, MAX_INBOUND_STREAMS, STREAMS_PER_PROVIDER } from '../transfer/constants.js'
+import { CONCURRENT_FILES, MAX_IN_FLIGHT_CHUNKS, MAX_INBOUND_STREAMS, STREAMS_PER_PROVIDER } from '../transfer/constants.js'
+import { OFFLINE_GRACE } from '../index/constants.js'
 
 const paths = envPaths('fsnode', { suffix: '' })
 
@@ -18,7 +19,7 @@ export const DEFAULT_SHARE_DIR = 'shared'
 export const DEFAULT_DOWNLOADS_DIR = 'downloads'
 
 /** How long a disconnected provider's entries stay listed. */
-export const DEFAULT_GRACE_SECONDS = 60
+export const DEFAULT_GRACE_SECONDS = OFFLINE_GRACE / 1000
 
 /** Defaults of `node.limits`, from the constants of the folders that use them. */
 export const DEFAULT_LIMITS = {
@@ -30,7 +31,7 @@ export const DEFAULT_LIMITS = {
   /** Inbound chunk streams accepted per connection. */
   maxInboundStreams: MAX_INBOUND_STREAMS,
   /** Files of a folder download fetched at once. */
-  concurrentFiles: 4,
+  concurrentFiles: CONCURRENT_FILES,
   /** Bytes per second sent, over all peers; 0 = no limit. */
   upload: 0,
   /** Bytes per second received, over all peers; 0 = no limit. */

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { isKeyText, MAX_KEY_FILE_BYTES, parseNetworkKey } from '../host/network-key.js'
-import { configSchema, describeIssue, isMultiaddr, nodeSchema, coordinatorSchema } from './schema.js'
+import { configSchema, describeIssue, nodeSchema, coordinatorSchema } from './schema.js'
 import type { ConfigFile, Limits } from './schema.js'
 import { ConfigError } from './errors.js'
 import { DEFAULT_RELAY_LIMITS } from '../relay/server.js'
@@ -115,6 +115,12 @@ export function readConfigFile (file: string | undefined): ConfigFile {
   return parsed.data
 }
 
+/** An unset or empty variable is no value. */
+function envText (env: Env, key: string): string | undefined {
+  const v = env[key]
+  return v == null || v === '' ? undefined : v
+}
+
 function envList (env: Env, key: string): string[] | undefined {
   const v = env[key]
   if (v == null || v.trim() === '') return undefined
@@ -173,16 +179,16 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
   const file = whole.node ?? {}
   const base = configFile != null ? dirname(configFile) : cwd
   const fromEnv = {
-    dataDir: env.FSNODE_DATA_DIR || undefined,
+    dataDir: envText(env, 'FSNODE_DATA_DIR'),
     listen: envList(env, 'FSNODE_LISTEN'),
     coordinators: envList(env, 'FSNODE_COORDINATOR'),
-    shareDir: env.FSNODE_SHARE || undefined,
-    downloadsDir: env.FSNODE_DOWNLOADS || undefined,
+    shareDir: envText(env, 'FSNODE_SHARE'),
+    downloadsDir: envText(env, 'FSNODE_DOWNLOADS'),
     embeddedCoordinator: envBool(env, 'FSNODE_EMBEDDED_COORDINATOR'),
     seed: envBool(env, 'FSNODE_SEED'),
     mdns: envBool(env, 'FSNODE_MDNS'),
     peers: envList(env, 'FSNODE_PEERS'),
-    networkKey: env.FSNODE_NETWORK_KEY || undefined,
+    networkKey: envText(env, 'FSNODE_NETWORK_KEY'),
     relay: envBool(env, 'FSNODE_RELAY'),
     upnp: envBool(env, 'FSNODE_UPNP')
   }
@@ -265,7 +271,7 @@ export function loadCoordinatorConfig (flags: Flags, env: Env = process.env, cwd
   const file = readConfigFile(configFile)?.coordinator ?? {}
   const base = configFile != null ? dirname(configFile) : cwd
   const envListen = envList(env, 'FSNODE_LISTEN')
-  const envDataDir = env.FSNODE_DATA_DIR || undefined
+  const envDataDir = envText(env, 'FSNODE_DATA_DIR')
   const envGrace = env.FSNODE_GRACE_SECONDS != null && env.FSNODE_GRACE_SECONDS !== '' ? Number(env.FSNODE_GRACE_SECONDS) : undefined
   if (envGrace !== undefined && !(Number.isInteger(envGrace) && envGrace > 0)) {
     throw new ConfigError(`FSNODE_GRACE_SECONDS: expected a positive whole number, got ${JSON.stringify(env.FSNODE_GRACE_SECONDS)}`)
@@ -275,7 +281,7 @@ export function loadCoordinatorConfig (flags: Flags, env: Env = process.env, cwd
   const dataDir = flags.dataDir != null
     ? resolve(cwd, flags.dataDir)
     : envDataDir != null ? resolve(cwd, envDataDir) : file.dataDir != null ? resolve(base, file.dataDir) : DEFAULT_COORDINATOR_DATA_DIR
-  const envKey = env.FSNODE_NETWORK_KEY || undefined
+  const envKey = envText(env, 'FSNODE_NETWORK_KEY')
   const networkKey = envKey != null
     ? loadNetworkKey(envKey, cwd, 'FSNODE_NETWORK_KEY')
     : loadNetworkKey(file.networkKey, base, `${configFile ?? 'config'}: coordinator.networkKey`)
@@ -300,9 +306,4 @@ function coordinatorApiListen (flag: string | undefined, fromFile: string | fals
   } catch (err: any) {
     throw new ConfigError(`${where}: ${err.message}`)
   }
-}
-
-/** For commands that only need the data dir (id, status, ls ...). */
-export function requireMultiaddrs (list: string[], what: string): void {
-  for (const a of list) if (!isMultiaddr(a)) throw new ConfigError(`${what}: not a valid multiaddr: ${a}`)
 }

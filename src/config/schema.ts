@@ -123,8 +123,6 @@ export const configSchema = z.object({
 }).strict()
 
 export type ConfigFile = z.infer<typeof configSchema>
-export type NodeSection = z.infer<typeof nodeSchema>
-export type CoordinatorSection = z.infer<typeof coordinatorSchema>
 export type Limits = Required<z.output<typeof limitsSchema>>
 
 /** The first problem as one line: `node.listen[0]: not a valid multiaddr`. */

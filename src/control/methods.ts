@@ -76,10 +76,6 @@ export type ParamsIn<K extends MethodName> = z.input<Methods[K]['params']>
 export type Result<K extends MethodName> = NonNullable<Methods[K]['_result']>
 export type Progress<K extends MethodName> = NonNullable<Methods[K]['_progress']>
 
-export function isMethod (name: string): name is MethodName {
-  return Object.hasOwn(methods, name)
-}
-
 /** The params checked against the method's schema, or a one-line BadParamsError. */
 export function checkParams<K extends MethodName> (name: K, raw: unknown): Params<K> {
   if (typeof raw !== 'object' || raw == null || Array.isArray(raw)) throw new BadParamsError(`${name}: params must be an object`)

@@ -10,15 +10,11 @@ import { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
 import { ProviderStore } from './provider-store.js'
 import type { ProviderStoreLimits } from './provider-store.js'
 
-export { ProvideError, DhtDisabledError, ProviderRecords, providerRecords } from './provider-records.js'
-export type { ProviderDht, DhtProvider, ProvideResult, FindProvidersOptions, ProviderRecordStats } from './provider-records.js'
+export { ProviderRecords, providerRecords } from './provider-records.js'
 export { ProvideUpkeep } from './provide-upkeep.js'
-export type { FileIdSource, ProvideUpkeepInit, ProvideUpkeepStats } from './provide-upkeep.js'
 export { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
-export type { TrafficStats } from './dht-traffic.js'
 export { ProviderStore, DhtDatastore } from './provider-store.js'
-export type { ProviderStoreLimits, ProviderStoreStats } from './provider-store.js'
-
+export type { ProviderStoreLimits } from './provider-store.js'
 
 export interface DhtInit {
   /** Only ask, never answer: for a short-lived node with no listen address. Default false

@@ -107,8 +107,15 @@ export class ProvideUpkeep {
 
   stats (): ProvideUpkeepStats {
     const stats: ProvideUpkeepStats = {
-      files: this.entries.size, provided: 0, queued: 0, running: 0, retrying: 0, withdrawn: this.counts.withdrawn,
-      failures: this.counts.failures, messages: this.counts.messages, lastError: this.counts.lastError
+      files: this.entries.size,
+      provided: 0,
+      queued: 0,
+      running: 0,
+      retrying: 0,
+      withdrawn: this.counts.withdrawn,
+      failures: this.counts.failures,
+      messages: this.counts.messages,
+      lastError: this.counts.lastError
     }
     for (const e of this.entries.values()) {
       if (e.state === 'provided') stats.provided++

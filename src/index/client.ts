@@ -16,7 +16,7 @@ import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
 
-export type { IndexEntry, IndexLookupResult, IndexPage, IndexProvider } from './decode.js'
+export type { IndexLookupResult, IndexPage } from './decode.js'
 
 export interface IndexClientInit {
   /** Open a new stream to the coordinator on INDEX_PROTOCOL. */

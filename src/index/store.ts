@@ -11,7 +11,7 @@ import { SQL } from './sql.js'
 import type { StatementSync } from 'node:sqlite'
 import type { AnnounceInput, LookupGroup, Page, ProviderInfo, StoreEntry } from './types.js'
 
-export type { AnnounceInput, ListedEntry, LookupGroup, Page, ProviderInfo, StoreEntry } from './types.js'
+export type { AnnounceInput, LookupGroup, Page, ProviderInfo, StoreEntry } from './types.js'
 
 export interface IndexStoreInit {
   /** Entries of a disconnected provider stay visible this long. @default OFFLINE_GRACE */

@@ -11,6 +11,7 @@ const FILE_ID_LENGTH = 36
 // C0, DEL and C1 controls, the line/paragraph separators that break one-line output, and the
 // bidi embeddings, overrides and isolates that make 'invoice\u202efdp.exe' show as
 // 'invoiceexe.pdf'
+// eslint-disable-next-line no-control-regex -- the control characters a name may not hold
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
 // zero-width characters and bidi marks (ZWSP, ZWNJ, ZWJ, LRM, RLM, the Arabic letter mark, the
 // BOM): invisible, so two names that print alike could be different files
@@ -35,11 +36,6 @@ export function nameProblem (name: string): string | undefined {
 /** A short, printable form of untrusted text for an error line. */
 export function printable (text: string, max = 60): string {
   return terminalJson(text.length > max ? `${text.slice(0, max)}…` : text)
-}
-
-export function checkName (name: string): void {
-  const problem = nameProblem(name)
-  if (problem != null) throw new BadRequestError(`${problem}: ${printable(name)}`)
 }
 
 export interface EntryFields {

@@ -171,6 +171,6 @@ export class DownloadRegistry {
 
 function copy (d: Download): Download {
   const c = { ...d }
-  for (const k of Object.keys(c) as Array<keyof Download>) if (c[k] === undefined) delete c[k] // eslint-disable-line @typescript-eslint/no-dynamic-delete
+  for (const k of Object.keys(c) as Array<keyof Download>) if (c[k] === undefined) delete c[k]
   return c
 }

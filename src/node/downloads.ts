@@ -299,4 +299,3 @@ function merge (fileId: string, results: IndexLookupResult[], self: string): Tar
   const providers = [...seen.values()].sort((a, b) => Number(b.online) - Number(a.online))
   return { fileId, name: mine[0].name, size: mine[0].size, providers: providers.map(p => ({ peerId: p.peerId, addrs: p.addrs })) }
 }
-

@@ -119,8 +119,12 @@ export class FsNode implements DaemonApi {
         // on the node's own network; the node itself may always announce to it
         const allowPeers = config.coordinatorAllowPeers == null ? undefined : [...config.coordinatorAllowPeers, peerIdFromPrivateKey(privateKey).toString()]
         parts.coordinator = await CoordinatorNode.start({
-          dataDir: join(config.dataDir, 'coordinator'), listen: config.coordinatorListen, graceSeconds: config.coordinatorGraceSeconds,
-          networkKey: config.networkKey, allowPeers, relay: config.coordinatorRelay
+          dataDir: join(config.dataDir, 'coordinator'),
+          listen: config.coordinatorListen,
+          graceSeconds: config.coordinatorGraceSeconds,
+          networkKey: config.networkKey,
+          allowPeers,
+          relay: config.coordinatorRelay
         })
         cleanup.push(async () => { await parts.coordinator?.stop() })
         coordinators.unshift(parts.coordinator.localAddr())

@@ -3,8 +3,6 @@ import { UnsupportedMethodError } from '../control/errors.js'
 import type { CheckedHandler, Implementations, MethodName } from '../control/methods.js'
 import type { DaemonApi, NodeApi } from './api.js'
 
-export { BadParamsError } from '../control/errors.js'
-
 /**
  * The methods of the map carried out by a node: the same table serves the control socket and
  * the HTTP API. Params arrive checked against the map's schemas (checkedHandlers).

@@ -43,4 +43,3 @@ export const HASH_DB_FILE = 'hashes.db'
 /** Names the node uses for its own files (downloads in progress live in `.fsnode-partial/`);
  * anything starting with this is never shared or watched. */
 export const INTERNAL_PREFIX = '.fsnode-'
-export const PARTIAL_DIR = '.fsnode-partial'

@@ -55,7 +55,7 @@ export class HashQueue {
   /** True when this exact file version is already waiting or being hashed under this name. */
   has (name: string, f: ScannedFile): boolean {
     const p = this.pending.get(name)
-    return p != null && p.path === f.path && sameKey(p, f)
+    return p?.path === f.path && sameKey(p, f)
   }
 
   /** Hash `f` for `name`; waits while too many files are queued (a scan must not run ahead). */

@@ -75,8 +75,8 @@ export async function hashFileStat (path: string, options: HashOptions = {}): Pr
     const chunkSize = chunkSizeFor(size)
     const hashes = new Uint8Array(chunkCount(size, chunkSize) * HASH_LENGTH)
 
-    const readAt = (buf: Buffer, pos: number): Promise<number> =>
-      fh.read(buf, 0, Math.min(buf.byteLength, size - pos), pos).then(r => r.bytesRead)
+    const readAt = async (buf: Buffer, pos: number): Promise<number> =>
+      await fh.read(buf, 0, Math.min(buf.byteLength, size - pos), pos).then(r => r.bytesRead)
 
     let pos = 0 // bytes read and hashed so far
     let chunk = 0

@@ -106,4 +106,3 @@ export function fileIdOf (manifestBytes: Uint8Array): CID {
 }
 
 /** Parse a file id given by a user or a peer; throws InvalidFileIdError. */
-export { parseFileId } from './file-id.js'

@@ -237,7 +237,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
    * opens another file): drop it at once, then scan and re-hash it. */
   revalidate (file: SharedFile): void {
     const entry = this.table.get(file.name)
-    if (!this.running || entry == null || !entry.file.fileId.equals(file.fileId)) return
+    if (!this.running || entry?.file.fileId.equals(file.fileId) !== true) return
     if (this.revalidating.has(file.name)) return
     this.revalidating.add(file.name)
     log('revalidating %s', file.name)
@@ -350,7 +350,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       return
     }
     if (!force) {
-      if (existing != null && existing.file.path === f.path && sameKey(existing.file, f)) return
+      if (existing?.file.path === f.path && sameKey(existing.file, f)) return
       if (this.hashes.has(name, f)) return
       const manifest = this.cache?.get(f.path, f)
       if (manifest != null) {

@@ -197,12 +197,10 @@ export class ShareWatcher {
     if (fsw !== this.fsw && fsw !== this.filesFsw) return // a watcher being replaced: its errors are known
     const code = (err as NodeJS.ErrnoException).code
     if (this.mode === 'native' && code != null && FALLBACK_CODES.has(code)) {
-      if (this.switching == null) {
-        this.switching = this.fallback(err, code).catch((e: Error) => {
-          this.lastError = `cannot poll the share either: ${e.message}`
-          log.error(this.lastError)
-        })
-      }
+      this.switching ??= this.fallback(err, code).catch((e: Error) => {
+        this.lastError = `cannot poll the share either: ${e.message}`
+        log.error(this.lastError)
+      })
       return
     }
     this.lastError = `watch error: ${err.message}`

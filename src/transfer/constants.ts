@@ -57,6 +57,9 @@ export const MAX_NODE_IN_FLIGHT_BYTES = 64 * 1024 * 1024
 /** Chunks requested or waiting for the disk in one download, whatever their size: small
  * chunks cost per-chunk work and buffers. The default of `node.limits.maxInflightChunks`. */
 export const MAX_IN_FLIGHT_CHUNKS = 32
+/** Files of a folder download fetched at once (the default of `node.limits.concurrentFiles`):
+ * with STREAMS_PER_PROVIDER streams each, they fit in a provider's MAX_INBOUND_STREAMS. */
+export const CONCURRENT_FILES = 4
 /** Providers a download uses (and asks for the manifest at once), whatever a lookup lists. */
 export const MAX_PROVIDERS_PER_DOWNLOAD = 20
 /** Chunk buffers kept for reuse beyond one per stream: verified chunks waiting for the disk. */

@@ -120,8 +120,14 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
     if (present != null) {
       opts.onProgress?.({ bytesDone: manifest.size, bytesTotal: manifest.size, peers: 0, rate: 0 })
       return {
-        ...base, ...present, seconds: (Date.now() - started) / 1000, bytesPerSecond: 0, providersUsed: [from],
-        chunksFromPeer: {}, resumedChunks: manifest.chunks, alreadyPresent: true
+        ...base,
+        ...present,
+        seconds: (Date.now() - started) / 1000,
+        bytesPerSecond: 0,
+        providersUsed: [from],
+        chunksFromPeer: {},
+        resumedChunks: manifest.chunks,
+        alreadyPresent: true
       }
     }
     const usable = providers.filter(p => !refused.has(p.peerId.toString()))
@@ -201,8 +207,17 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     writes.add(w)
   }
   const fetchers = providers.map(provider => new ProviderFetcher({
-    node: opts.node, provider, manifest, scheduler, wakeup, onChunk, buffers, signal,
-    streams: opts.streamsPerProvider, pipeline: opts.requestsPerStream, chunkTimeout: opts.chunkTimeout,
+    node: opts.node,
+    provider,
+    manifest,
+    scheduler,
+    wakeup,
+    onChunk,
+    buffers,
+    signal,
+    streams: opts.streamsPerProvider,
+    pipeline: opts.requestsPerStream,
+    chunkTimeout: opts.chunkTimeout,
     limiter: opts.limiter
   }))
   for (const f of fetchers) scheduler.addPeer(f.peer)

@@ -80,7 +80,7 @@ describe('api: the HTTP API v1 on a real daemon', function () {
       const done = await sse.next(e => e.event === 'download' && e.data.id === id && e.data.state !== 'running', 120_000)
       assert.equal(done.data.state, 'done', JSON.stringify(done.data))
       const progress = sse.events.filter(e => e.event === 'download' && e.data.id === id && e.data.state === 'running' && e.data.bytesDone > 0)
-      assert.ok(progress.length >= 2, `progress events: ${JSON.stringify(sse.events.filter(e => e.event === "download"))}`)
+      assert.ok(progress.length >= 2, `progress events: ${JSON.stringify(sse.events.filter(e => e.event === 'download'))}`)
       assert.ok(progress.some(e => e.data.rate > 0 && e.data.peers >= 1 && e.data.bytesTotal === 8 * MiB + 7), JSON.stringify(progress.at(-1)?.data))
       assert.equal(done.data.bytesDone, 8 * MiB + 7)
       assert.equal(await sha256File(done.data.result.path), await sha256File(sb.path('share-p', 'big.bin')))

@@ -3,74 +3,18 @@ import { homedir, tmpdir } from 'node:os'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { helpText, runLine } from '../../src/cli/shell/commands.js'
-import { COMMAND_NAMES } from '../../src/cli/shell/args.js'
+import { runLine, PROMPT_GRAMMAR } from '../../src/cli/shell/commands.js'
 import { complete } from '../../src/cli/shell/complete.js'
 import { Shell } from '../../src/cli/shell/repl.js'
 import { appendHistory, loadHistory } from '../../src/cli/shell/history.js'
-import type { ShellContext, ShellOutput } from '../../src/cli/shell/commands.js'
-import type { GetOptions, GetResult, NetworkFile, NodeApi, ProgressEvent, StatusInfo } from '../../src/node/api.js'
+import { CapturedOutput, FakeNode, STATUS, file, untilCancelled } from './fakes.js'
+import { until as waitUntil } from '../../kit/wait.js'
+import type { ShellContext } from '../../src/cli/shell/commands.js'
+import type { NodeApi } from '../../src/node/api.js'
 
-function file (name: string, size = 2048): NetworkFile {
-  return { name, fileId: `bafkreifake${name.length}x${size}`, size, mtime: 0, providers: [{ peerId: '12D3KooWfake', addrs: [], online: true }] }
-}
-
-const FILES = [file('holiday photos/beach sunset.txt', 20), file('holiday photos/pier.jpg', 4096), file('notes.md', 8)]
-
-const STATUS: StatusInfo = {
-  running: true,
-  peerId: '12D3KooWself',
-  dataDir: '/data',
-  addrs: ['/ip4/127.0.0.1/tcp/4001'],
-  coordinators: [{ addr: '/ip4/127.0.0.1/tcp/7870/p2p/12D3KooWcoord', connected: true }],
-  embeddedCoordinator: false,
-  peers: 3,
-  downloads: []
-}
-
-/** A NodeApi that records its calls; get is replaceable per test. */
-class FakeNode implements NodeApi {
-  calls: Array<[string, ...unknown[]]> = []
-  files = FILES
-  getImpl = async (target: string, options: GetOptions): Promise<GetResult> => {
-    options.onProgress?.({ bytesDone: 10, bytesTotal: 20, peers: 1, rate: 100 })
-    options.onProgress?.({ bytesDone: 20, bytesTotal: 20, peers: 1, rate: 100 })
-    return { fileId: 'bafkreiabc', name: target, size: 20, path: join(options.out ?? '/dl', target), seconds: 0.2, bytesPerSecond: 100, providers: ['12D3KooWfake'] }
-  }
-
-  async status (): Promise<StatusInfo> { this.calls.push(['status']); return STATUS }
-  async ls (options: { path?: string } = {}): Promise<NetworkFile[]> {
-    this.calls.push(['ls', options])
-    return this.files.filter(f => options.path == null || f.name.startsWith(options.path))
-  }
-
-  async search (text: string): Promise<NetworkFile[]> { this.calls.push(['search', text]); return this.files.filter(f => f.name.includes(text)) }
-  async get (target: string, options: GetOptions = {}): Promise<GetResult> { this.calls.push(['get', target, options.out]); return await this.getImpl(target, options) }
-  async share (path: string): Promise<{ path: string, files: number }> { this.calls.push(['share', path]); return { path, files: 2 } }
-  async unshare (path: string): Promise<{ path: string, files: number }> { this.calls.push(['unshare', path]); return { path, files: 2 } }
-  async close (): Promise<void> {}
-}
-
-/** get that only ends when cancelled, as a real download would be mid-way. */
-async function untilCancelled (_target: string, options: GetOptions): Promise<GetResult> {
-  options.onProgress?.({ bytesDone: 5, bytesTotal: 20, peers: 1, rate: 1 })
-  return await new Promise((_resolve, reject) => {
-    options.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true })
-  })
-}
-
-function context (node: NodeApi, daemon = true): ShellContext & { lines: string[], bars: Array<{ label: string, events: ProgressEvent[], stopped: boolean }> } {
-  const lines: string[] = []
-  const bars: Array<{ label: string, events: ProgressEvent[], stopped: boolean }> = []
-  const out: ShellOutput = {
-    print: text => { lines.push(...text.split('\n')) },
-    progress: label => {
-      const bar = { label, events: [] as ProgressEvent[], stopped: false }
-      bars.push(bar)
-      return { update: e => { bar.events.push(e) }, stop: () => { bar.stopped = true } }
-    }
-  }
-  return { node, out, cwd: '/work/here', dataDir: '/data', daemon, lines, bars }
+function context (node: NodeApi, daemon = true): ShellContext & { out: CapturedOutput, lines: string[], bars: CapturedOutput['bars'] } {
+  const out = new CapturedOutput()
+  return { node, out, cwd: '/work/here', dataDir: '/data', daemon, lines: out.lines, bars: out.bars }
 }
 
 describe('shell: commands', () => {
@@ -103,6 +47,8 @@ describe('shell: commands', () => {
     await runLine('search nothing', ctx)
     assert.equal(ctx.lines.at(-1), 'no file matches "nothing"')
     await runLine('search', ctx)
+    assert.equal(ctx.lines.at(-1), "error: missing required argument 'text'")
+    await runLine('search ""', ctx)
     assert.equal(ctx.lines.at(-1), 'error: usage: search TEXT')
   })
 
@@ -123,9 +69,11 @@ describe('shell: commands', () => {
 
   it('get without a name, or with an unquoted name with spaces, is a usage error', async () => {
     await runLine('get', ctx)
-    assert.equal(ctx.lines.at(-1), 'error: usage: get NAME|FILE_ID|FOLDER/ [--out DIR]')
+    assert.equal(ctx.lines.at(-1), "error: missing required argument 'target'")
     await runLine('get holiday photos/a.txt', ctx)
-    assert.match(ctx.lines.at(-1) ?? '', /^error: usage: get .*quote names with spaces/)
+    assert.match(ctx.lines.at(-1) ?? '', /^error: too many arguments for 'get'\..*\(quote names with spaces\)$/)
+    await runLine('get a --out', ctx)
+    assert.equal(ctx.lines.at(-1), "error: option '--out <dir>' argument missing")
     assert.deepEqual(node.calls, [])
   })
 
@@ -157,22 +105,24 @@ describe('shell: commands', () => {
     assert.equal(await runLine('search x', ctx), 'continue')
     assert.deepEqual(ctx.lines, ['error: coordinator unreachable'])
     assert.equal(await runLine('frobnicate', ctx), 'continue')
-    assert.equal(ctx.lines.at(-1), 'error: unknown command "frobnicate"; type help for the list')
+    assert.equal(ctx.lines.at(-1), "error: unknown command 'frobnicate'; type help for the list")
+    await runLine('statu', ctx)
+    assert.equal(ctx.lines.at(-1), "error: unknown command 'statu' (Did you mean status?); type help for the list")
     await runLine('ls --bogus', ctx)
-    assert.equal(ctx.lines.at(-1), 'error: ls: unknown option --bogus')
+    assert.equal(ctx.lines.at(-1), "error: unknown option '--bogus'")
   })
 
-  it("names and error text from the network print without escapes, \\r or bidi controls; Tab never offers such a name", async () => {
+  it('names and error text from the network print without escapes, \\r or bidi controls; Tab never offers such a name', async () => {
     node.files = [file('evil\u001b]0;pwned\u0007\u202efdp.exe'), file('wipe\u001b[2J\rdone.txt'), file('plain.txt')]
     await runLine('ls --flat', ctx)
     await runLine('search e', ctx)
     node.get = async () => { throw new Error(`ERROR: \u001b]0;pwned\u0007\rdone, 1 file verified OK\u202e${'Z'.repeat(5000)}`) }
     await runLine('get plain.txt', ctx)
     const text = ctx.lines.join('\n')
-    assert.doesNotMatch(text, /[\u001b\r\u0007\u202e]/u, JSON.stringify(text))
+    assert.doesNotMatch(text, /[\u001b\r\u0007\u202e]/u, JSON.stringify(text)) // eslint-disable-line no-control-regex
     assert.match(text, /^evilfdp\.exe\s/m)
     assert.match(text, /^wipe done\.txt\s/m)
-    assert.match(ctx.lines.at(-1) ?? '', /^error: ERROR:  done, 1 file verified OKZ+…$/)
+    assert.match(ctx.lines.at(-1) ?? '', /^error: ERROR: {2}done, 1 file verified OKZ+…$/)
     assert.ok((ctx.lines.at(-1) ?? '').length < 2100, 'capped')
     assert.deepEqual(complete('get ', node.files.map(f => f.name))[0], ['plain.txt '])
   })
@@ -184,7 +134,10 @@ describe('shell: commands', () => {
     assert.equal(ctx.lines[0], 'sharing /work/my docs (2 files)')
     const alone = context(node, false)
     await runLine('share x', alone)
-    assert.match(alone.lines[0], /^error: share needs a node running on \/data; start one with: fsnode start --data-dir \/data$/)
+    assert.equal(alone.lines[0], 'error: no node is running on /data (share needs one); start one with: fsnode start --data-dir /data')
+    await runLine('limit --upload 1MiB', alone)
+    assert.match(alone.lines[1], /^error: no node is running on \/data \(limit needs one\)/)
+    assert.deepEqual(node.calls.slice(2), [], 'nothing reached the node')
   })
 
   it('peers and status come from the status', async () => {
@@ -198,8 +151,15 @@ describe('shell: commands', () => {
 
   it('help lists every command; exit and quit leave; an empty line does nothing', async () => {
     await runLine('help', ctx)
-    for (const name of COMMAND_NAMES.filter(n => n !== 'quit')) assert.match(ctx.lines.join('\n'), new RegExp(`^  ${name}`, 'm'))
-    assert.match(helpText('get'), /^get NAME\|FILE_ID\|FOLDER\/ \[--out DIR\]/)
+    for (const name of PROMPT_GRAMMAR.names.filter(n => n !== 'quit')) assert.match(ctx.lines.join('\n'), new RegExp(`^  ${name} `, 'm'))
+    ctx.lines.length = 0
+    await runLine('help get', ctx)
+    assert.equal(ctx.lines[0], 'Usage: get [options] <target>')
+    assert.match(ctx.out.text, /--out <dir>/)
+    ctx.lines.length = 0
+    await runLine('get --help', ctx)
+    assert.equal(ctx.lines[0], 'Usage: get [options] <target>')
+    assert.deepEqual(node.calls, [], 'help runs nothing')
     assert.equal(await runLine('exit', ctx), 'exit')
     assert.equal(await runLine('  quit ', ctx), 'exit')
     const before = ctx.lines.length
@@ -219,11 +179,7 @@ class FakeTty extends PassThrough {
 }
 
 async function until (what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
+  await waitUntil(check, what, timeoutMs, 5)
 }
 
 describe('shell: the prompt loop', () => {

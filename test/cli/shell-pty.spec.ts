@@ -20,6 +20,7 @@ const BIG = 'big-for-cancel.bin'
 const BIG_SIZE = 96 * 1024 * 1024
 const PROMPT_AT_END = /fsnode> $/
 /** CSI sequences (cursor moves, colours), and one cut off at the end of what arrived so far. */
+// eslint-disable-next-line no-control-regex -- escape sequences are what it strips
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]|\x1b\[[0-9;?]*$/g
 
 function shellQuote (s: string): string {

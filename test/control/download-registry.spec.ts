@@ -66,7 +66,8 @@ describe('node: download registry', () => {
   it('is bounded: running ones up to maxRunning, finished ones up to maxFinished, running listed first', async () => {
     const { run, finish } = fakeRun()
     const reg = new DownloadRegistry({ run, defaultOut: '/tmp/dl', maxRunning: 2, maxFinished: 2 })
-    reg.start('a'); reg.start('b') // eslint-disable-line @typescript-eslint/semi
+    reg.start('a')
+    reg.start('b')
     assert.throws(() => reg.start('c'), { name: 'TooManyDownloadsError' })
     finish.get('a')?.()
     await new Promise(resolve => setImmediate(resolve))

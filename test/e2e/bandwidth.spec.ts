@@ -58,7 +58,7 @@ describe('e2e: bandwidth limits', function () {
       while (Date.now() < deadline) {
         const s = await client.call('status').catch(() => undefined)
         const bytes = s?.downloads?.[0]?.bytesDone
-        if (s != null && s.downloads.length === 0 && samples.length > 0) return
+        if (s?.downloads.length === 0 && samples.length > 0) return
         if (typeof bytes === 'number' && bytes !== last) { samples.push([performance.now(), bytes]); last = bytes }
         await sleep(50)
       }

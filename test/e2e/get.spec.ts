@@ -55,7 +55,7 @@ describe('e2e: fsnode get', function () {
   it('fetches from two providers at once, and completes when one is killed mid-download', async () => {
     await writeRandom(sb.path('share-a', 'big.bin'), 160 * 1024 * 1024)
     const { copyFile } = await import('node:fs/promises')
-    await (await sb.mkdir('share-b'))
+    await sb.mkdir('share-b')
     await copyFile(sb.path('share-a', 'big.bin'), sb.path('share-b', 'big.bin'))
     const a = await provider('a')
     const b = await provider('b')

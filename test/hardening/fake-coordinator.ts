@@ -29,16 +29,18 @@ export async function fakeCoordinator (cleanup: Cleanup, entries: FakeEntry[], e
     addrs: e.provider.addrs.map(a => multiaddr(a).bytes),
     online: true
   })
-  const answer = error != null ? IndexResponse.encode({ status: IndexResponse.Status.ERROR, code: error.code, error: error.text } as any) : IndexResponse.encode({
-    status: IndexResponse.Status.OK,
-    code: '',
-    error: '',
-    entries: entries.map(e => ({ name: e.name, fileId: e.fileId.bytes, size: e.size, mtime: 0, peerId: providerOf(e).peerId })),
-    nextCursor: '',
-    results: entries.map(e => ({ fileId: e.fileId.bytes, name: e.name, size: e.size, providers: [providerOf(e)] })),
-    accepted: 0,
-    providers: entries.map(providerOf)
-  } as any)
+  const answer = error != null
+    ? IndexResponse.encode({ status: IndexResponse.Status.ERROR, code: error.code, error: error.text } as any)
+    : IndexResponse.encode({
+      status: IndexResponse.Status.OK,
+      code: '',
+      error: '',
+      entries: entries.map(e => ({ name: e.name, fileId: e.fileId.bytes, size: e.size, mtime: 0, peerId: providerOf(e).peerId })),
+      nextCursor: '',
+      results: entries.map(e => ({ fileId: e.fileId.bytes, name: e.name, size: e.size, providers: [providerOf(e)] })),
+      accepted: 0,
+      providers: entries.map(providerOf)
+    } as any)
   await host.handle(INDEX_PROTOCOL, async (stream) => {
     const reader = new StreamReader(stream)
     while (await reader.readLp(MAX_INDEX_FRAME) != null) await sendLp(stream, answer)

@@ -77,15 +77,4 @@ export function splitFrames (bytes: Uint8Array): { frames: Uint8Array[], rest: U
   return { frames, rest: bytes.subarray(off) }
 }
 
-export async function sleep (ms: number): Promise<void> {
-  await new Promise(resolve => setTimeout(resolve, ms))
-}
-
-/** Poll `fn` until it returns true. */
-export async function until (fn: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
+export { sleep, until } from '../../kit/wait.js'

@@ -27,7 +27,6 @@ describe('hardening: a download folder others can write into', function () {
   let sb: Sandbox
   let coord: Daemon
 
-
   before(async () => {
     sb = await Sandbox.create()
     coord = await sb.daemon(['coordinator', '--data-dir', sb.path('coord'), '--listen', LOCAL])

@@ -3,7 +3,6 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ProvideUpkeep, ProviderRecords } from '../../src/host/dht.js'
 import { fileIdOf, waitFor } from './helpers.js'
-import type { ProviderDht } from '../../src/host/dht.js'
 import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -59,7 +58,7 @@ describe('host/dht: provide upkeep', function () {
   function setup (current: CID[], init = {}): { dht: FakeDht, upkeep: ProvideUpkeep, source: { ids: CID[] } } {
     const dht = new FakeDht(self)
     const source = { ids: current }
-    const upkeep = new ProvideUpkeep(new ProviderRecords(dht as unknown as ProviderDht, self), { fileIds: () => source.ids }, { concurrency: 3, retryMin: 20, retryMax: 40, ...init })
+    const upkeep = new ProvideUpkeep(new ProviderRecords(dht, self), { fileIds: () => source.ids }, { concurrency: 3, retryMin: 20, retryMax: 40, ...init })
     return { dht, upkeep, source }
   }
 

@@ -8,6 +8,7 @@ import { Manifest } from '../../src/share/manifest.js'
 import { removeDirs, tempDir } from './helpers.js'
 
 const manifest = Manifest.create(5, 256 * 1024, new Uint8Array(32).fill(7))
+// eslint-disable-next-line @typescript-eslint/no-loss-of-precision -- a ctimeMs as fs.stat gives it, digits past a double included
 const key = { size: 5, ctimeMs: 1732550400123.4567, ino: 2 ** 40 + 3, dev: 2049 }
 
 describe('share/hash-cache', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { ShareIndex } from '../../src/share/share-index.js'
 import type { ShareDelta } from '../../src/share/types.js'
+import { sleep, until } from '../../kit/wait.js'
 
 /** Short watcher timings so tests see changes within a second. */
 export const FAST_WATCH = { debounceMs: 50, maxWaitMs: 500, stabilityMs: 250, writePollMs: 50, pollIntervalMs: 200 }
@@ -22,14 +23,10 @@ export async function put (root: string, rel: string, data: string | Uint8Array)
   return path
 }
 
-export const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+export { sleep }
 
 export async function waitFor (what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
+  await until(check, what, timeoutMs)
 }
 
 /** Collects every change event of an index, and the net state they describe. */

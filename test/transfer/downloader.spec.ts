@@ -66,7 +66,11 @@ describe('transfer/downloader', function () {
     const file = await shared('vanish.bin', 48 * MiB, b, c)
     let stopped = false
     const r = await download({
-      node: client, fileId: file.fileId, name: 'vanish.bin', providers: [c.info, b.info], outDir: await tempDir(cleanup),
+      node: client,
+      fileId: file.fileId,
+      name: 'vanish.bin',
+      providers: [c.info, b.info],
+      outDir: await tempDir(cleanup),
       progressInterval: 5,
       onProgress: e => {
         if (!stopped && e.bytesDone > file.size / 4) {
@@ -129,7 +133,12 @@ describe('transfer/downloader', function () {
     const out = await tempDir(cleanup)
     const ctrl = new AbortController()
     await assert.rejects(download({
-      node: client, fileId: file.fileId, name: 'resume.bin', providers: [a.info], outDir: out, signal: ctrl.signal,
+      node: client,
+      fileId: file.fileId,
+      name: 'resume.bin',
+      providers: [a.info],
+      outDir: out,
+      signal: ctrl.signal,
       progressInterval: 5,
       onProgress: e => { if (e.bytesDone >= file.size / 3) ctrl.abort() }
     }), (err: Error) => err.name === 'DownloadAbortedError')

@@ -1,7 +1,7 @@
 import { loadCoordinatorConfig } from '../../config/load.js'
 import { CoordinatorNode } from '../../node/coordinator-node.js'
-import { printJson } from '../session.js'
 import { waitForShutdown } from '../shutdown.js'
+import type { Output } from '../output.js'
 
 export interface CoordinatorOptions {
   config?: string
@@ -11,13 +11,14 @@ export interface CoordinatorOptions {
   json?: boolean
 }
 
-export async function runCoordinator (opts: CoordinatorOptions): Promise<void> {
+/** `fsnode coordinator`: run a coordinator until SIGINT or SIGTERM. */
+export async function runCoordinator (opts: CoordinatorOptions, out: Output): Promise<void> {
   const config = loadCoordinatorConfig({ config: opts.config, dataDir: opts.dataDir, listen: opts.listen, apiListen: opts.apiListen })
-  const node = await CoordinatorNode.start(config, line => { if (opts.json !== true) process.stdout.write(line + '\n') })
+  const node = await CoordinatorNode.start(config, line => { if (opts.json !== true) out.print(line) })
   if (opts.json === true) {
-    printJson({ peerId: node.peerId, addrs: node.addrs(), dataDir: config.dataDir, apiUrl: node.apiUrl })
+    out.json({ peerId: node.peerId, addrs: node.addrs(), dataDir: config.dataDir, apiUrl: node.apiUrl })
   } else {
-    process.stdout.write([
+    out.print([
       `fsnode coordinator ${node.peerId}`,
       'listening on (nodes put one of these in node.coordinators):',
       ...node.addrs().map(a => `  ${a}`),
@@ -27,7 +28,7 @@ export async function runCoordinator (opts: CoordinatorOptions): Promise<void> {
         ? `relay: on for the network's peers${config.allowPeers != null ? ' in allowPeers' : ''} (${config.relay.maxReservations} reservations, ${rate(config.relay.peerBytesPerSecond)} per peer, ${rate(config.relay.totalBytesPerSecond)} in all)`
         : 'relay: off',
       'ready; Ctrl-C stops it'
-    ].join('\n') + '\n')
+    ].join('\n'))
   }
   await waitForShutdown()
   await node.stop()

@@ -1,24 +1,39 @@
-import { withNode, printJson } from '../session.js'
 import { parseRate, formatRate } from '../../bandwidth/rate.js'
 import { UsageError } from '../../config/errors.js'
-import type { CommonOptions } from '../session.js'
-import type { BandwidthLimits } from '../../node/api.js'
+import { abortable } from './context.js'
+import type { CommandContext, JsonOption } from './context.js'
+import type { NodeCommand } from './command.js'
+import type { BandwidthLimits, LimitChange } from '../../node/api.js'
 
-export interface LimitOptions extends CommonOptions {
+export interface LimitOptions extends JsonOption {
   upload?: string
   download?: string
 }
 
-/** `fsnode limit --upload RATE --download RATE`: change the running node's limits; with
- * neither, print them. */
-export async function runLimit (opts: LimitOptions): Promise<void> {
-  const change = { upload: rate(opts.upload, '--upload'), download: rate(opts.download, '--download') }
-  const limits = await withNode(opts, async node => {
-    if (node.limit == null) throw new UsageError('this node cannot change limits')
-    return await node.limit(change)
-  }, true)
-  if (opts.json === true) printJson(limits)
-  else process.stdout.write(describeLimits(limits) + '\n')
+/** `limit [--upload RATE] [--download RATE]`: change the running node's limits; with neither,
+ * print them. */
+export async function limit ({ node, out, signal }: CommandContext, opts: LimitOptions): Promise<void> {
+  const change = limitChange(opts)
+  if (node.limit == null) throw new UsageError('this node cannot change limits')
+  const limits = await abortable(node.limit(change), signal)
+  if (opts.json === true) out.json(limits)
+  else out.print(describeLimits(limits))
+}
+
+export const limitCommand: NodeCommand = {
+  name: 'limit',
+  description: "change the running node's bandwidth limits at once (no options: show them)",
+  daemonOnly: true,
+  define: cmd => cmd
+    .option('--upload <rate>', 'upload limit, e.g. 4MiB or 500KiB per second (0 = none)')
+    .option('--download <rate>', 'download limit (0 = none)')
+    .option('--json', 'machine-readable output'),
+  check: (_args, opts) => { limitChange(opts) },
+  run: async (ctx, _args, opts) => { await limit(ctx, opts) }
+}
+
+function limitChange (opts: LimitOptions): LimitChange {
+  return { upload: rate(opts.upload, '--upload'), download: rate(opts.download, '--download') }
 }
 
 function rate (value: string | undefined, flag: string): number | undefined {
@@ -30,6 +45,6 @@ function rate (value: string | undefined, flag: string): number | undefined {
   }
 }
 
-export function describeLimits (l: BandwidthLimits): string {
+function describeLimits (l: BandwidthLimits): string {
   return `upload limit ${formatRate(l.upload)}, download limit ${formatRate(l.download)}${l.limitLan ? ' (local network included)' : ' (local network exempt)'}`
 }

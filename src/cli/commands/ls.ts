@@ -1,17 +1,30 @@
-import { withNode, printJson } from '../session.js'
 import { formatBytes, shortId, table } from '../format.js'
-import type { CommonOptions } from '../session.js'
+import { abortable } from './context.js'
+import type { CommandContext, JsonOption } from './context.js'
+import type { NodeCommand } from './command.js'
 import type { NetworkFile } from '../../node/api.js'
 
-export interface LsOptions extends CommonOptions {
+export interface LsOptions extends JsonOption {
   flat?: boolean
 }
 
-export async function runLs (path: string | undefined, opts: LsOptions): Promise<void> {
-  const files = await withNode(opts, async node => await node.ls({ path }))
-  if (opts.json === true) { printJson(files); return }
-  if (files.length === 0) { process.stdout.write(path != null ? `nothing under ${path}\n` : 'no files on the network\n'); return }
-  process.stdout.write((opts.flat === true ? flatTable(files) : folderView(files, path)) + '\n')
+/** `ls [PATH] [--flat]`: the network's files, by folder or one line each. */
+export async function ls ({ node, out, signal }: CommandContext, path: string | undefined, opts: LsOptions): Promise<void> {
+  const files = await abortable(node.ls(path != null ? { path } : {}), signal)
+  if (opts.json === true) { out.json(files); return }
+  if (files.length === 0) { out.print(path != null ? `nothing under ${path}` : 'no files on the network'); return }
+  out.print(opts.flat === true ? flatTable(files) : folderView(files, path))
+}
+
+export const lsCommand: NodeCommand = {
+  name: 'ls',
+  description: "list the network's files",
+  completes: 'folders',
+  define: cmd => cmd
+    .argument('[path]', 'only what is under this folder')
+    .option('--flat', 'one line per file instead of folders')
+    .option('--json', 'machine-readable output'),
+  run: async (ctx, [path], opts) => { await ls(ctx, path as string | undefined, opts) }
 }
 
 export function flatTable (files: NetworkFile[]): string {

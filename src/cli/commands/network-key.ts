@@ -1,7 +1,7 @@
 import { chmod, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { generateNetworkKey } from '../../host/network-key.js'
-import { printJson } from '../session.js'
+import type { Output } from '../output.js'
 
 export interface NetworkKeyOptions {
   out?: string
@@ -14,11 +14,11 @@ export class KeyFileExistsError extends Error {
 }
 
 /** `fsnode network-key`: a new private-network key, printed or written to a 0600 file. */
-export async function runNetworkKey (opts: NetworkKeyOptions): Promise<void> {
+export async function runNetworkKey (opts: NetworkKeyOptions, out: Output): Promise<void> {
   const key = generateNetworkKey()
   if (opts.out == null) {
-    if (opts.json === true) printJson({ key })
-    else process.stdout.write(key)
+    if (opts.json === true) out.json({ key })
+    else out.print(key.replace(/\n$/, ''))
     return
   }
   const path = resolve(opts.out)
@@ -30,6 +30,6 @@ export async function runNetworkKey (opts: NetworkKeyOptions): Promise<void> {
     throw err
   }
   await chmod(path, 0o600) // whatever the umask
-  if (opts.json === true) printJson({ path })
-  else process.stdout.write(`wrote a network key to ${path} (mode 0600); copy it to every machine of the network and set node.networkKey and coordinator.networkKey to its path\n`)
+  if (opts.json === true) out.json({ path })
+  else out.print(`wrote a network key to ${path} (mode 0600); copy it to every machine of the network and set node.networkKey and coordinator.networkKey to its path`)
 }

@@ -1,11 +1,12 @@
 import { FsNode } from '../../node/fsnode.js'
-import { nodeConfigFrom, printJson } from '../session.js'
+import { nodeConfigFrom } from '../session.js'
 import { formatBytes } from '../format.js'
 import { waitForShutdown } from '../shutdown.js'
 import { plural } from '../render.js'
 import { terminalText } from '../../util/terminal-text.js'
 import { MAX_ERROR_LINE } from '../../util/constants.js'
 import type { CommonOptions } from '../session.js'
+import type { Output } from '../output.js'
 
 export interface StartOptions extends CommonOptions {
   listen?: string[]
@@ -13,14 +14,15 @@ export interface StartOptions extends CommonOptions {
   downloads?: string
 }
 
-export async function runStart (opts: StartOptions): Promise<void> {
+/** `fsnode start`: run a node until SIGINT or SIGTERM. */
+export async function runStart (opts: StartOptions, out: Output): Promise<void> {
   const config = nodeConfigFrom(opts)
-  const node = await FsNode.daemon(config, { log: line => { if (opts.json !== true) process.stdout.write(terminalText(line, MAX_ERROR_LINE) + '\n') } })
+  const node = await FsNode.daemon(config, { log: line => { if (opts.json !== true) out.print(terminalText(line, MAX_ERROR_LINE)) } })
   const s = await node.status()
   if (opts.json === true) {
-    printJson({ peerId: s.peerId, addrs: s.addrs, dataDir: s.dataDir, shareDir: config.shareDir, files: s.share?.files ?? 0, coordinatorAddrs: s.embeddedCoordinatorAddrs ?? [], apiUrl: s.apiUrl })
+    out.json({ peerId: s.peerId, addrs: s.addrs, dataDir: s.dataDir, shareDir: config.shareDir, files: s.share?.files ?? 0, coordinatorAddrs: s.embeddedCoordinatorAddrs ?? [], apiUrl: s.apiUrl })
   } else {
-    process.stdout.write([
+    out.print([
       `fsnode node ${s.peerId}`,
       'listening on:',
       ...s.addrs.map(a => `  ${a}`),
@@ -31,7 +33,7 @@ export async function runStart (opts: StartOptions): Promise<void> {
         ? ['embedded coordinator; other machines put one of these in node.coordinators:', ...(s.embeddedCoordinatorAddrs ?? []).map(a => `  ${a}`)]
         : [`coordinators: ${config.coordinators.length === 0 ? 'none (DHT only)' : config.coordinators.join(', ')}`]),
       'ready; Ctrl-C stops the node'
-    ].join('\n') + '\n')
+    ].join('\n'))
   }
   await waitForShutdown()
   await node.stop()

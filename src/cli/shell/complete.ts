@@ -1,6 +1,7 @@
-import { COMMAND_NAMES, COMMAND_OPTIONS, NETWORK_ARGUMENT, isCommandName, lex } from './args.js'
+import { lex } from './words.js'
+import { PROMPT_GRAMMAR } from './commands.js'
 import { isTerminalSafe } from '../../util/terminal-text.js'
-import type { Quote } from './args.js'
+import type { Quote } from './words.js'
 
 /**
  * Tab completion for the prompt, as readline wants it: the candidates and the text before the
@@ -40,11 +41,12 @@ export function wantsNames (line: string): boolean {
 
 export function complete (line: string, names: readonly string[]): Completion {
   const p = split(line)
-  if (p.words.length === 0) return [finish(startingWith(COMMAND_NAMES, p.value)), p.raw]
+  const { names: commands, options } = PROMPT_GRAMMAR
+  if (p.words.length === 0) return [finish(startingWith(commands, p.value)), p.raw]
   const cmd = p.words[0]
-  if (!isCommandName(cmd)) return [[], p.raw]
-  if (cmd === 'help' && p.words.length === 1) return [finish(startingWith(COMMAND_NAMES, p.value)), p.raw]
-  const spec = COMMAND_OPTIONS[cmd]
+  if (!commands.includes(cmd)) return [[], p.raw]
+  if (cmd === 'help' && p.words.length === 1) return [finish(startingWith(commands, p.value)), p.raw]
+  const spec = options.get(cmd)
   if (p.open == null && p.value.startsWith('-')) {
     return [finish(startingWith([...spec?.flags ?? [], ...spec?.values ?? []], p.value)), p.raw]
   }
@@ -58,10 +60,10 @@ export function complete (line: string, names: readonly string[]): Completion {
 /** 'files' or 'folders' when the word under the cursor is the command's network argument. */
 function networkArgument (p: Typed): 'files' | 'folders' | undefined {
   const cmd = p.words[0]
-  if (cmd == null || !isCommandName(cmd)) return undefined
-  const kind = NETWORK_ARGUMENT[cmd]
+  if (cmd == null) return undefined
+  const kind = PROMPT_GRAMMAR.argument.get(cmd)
   if (kind == null || (p.open == null && p.value.startsWith('-'))) return undefined
-  const valueOptions = COMMAND_OPTIONS[cmd]?.values ?? []
+  const valueOptions = PROMPT_GRAMMAR.options.get(cmd)?.values ?? []
   let positional = 0
   for (let i = 1; i < p.words.length; i++) {
     const w = p.words[i]

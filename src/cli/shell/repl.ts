@@ -9,7 +9,8 @@ import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { nodeConfigFrom, openNode } from '../session.js'
 import { RemoteNode } from '../../node/remote.js'
-import { ProgressDisplay } from '../progress.js'
+import { streamOutput } from '../output.js'
+import { CommandCancelledError } from '../commands/context.js'
 import { runLine } from './commands.js'
 import { complete, wantsNames } from './complete.js'
 import { HISTORY_FILE, HISTORY_MAX_LINES, appendHistory, loadHistory } from './history.js'
@@ -24,11 +25,6 @@ export const PROMPT = 'fsnode> '
 const NAMES_TTL_MS = 5_000
 /** ...and Tab waits this long for them before offering what it has. */
 const NAMES_FETCH_TIMEOUT_MS = 3_000
-
-export class CommandCancelledError extends Error {
-  static readonly code = 'CommandCancelledError'
-  override name = 'CommandCancelledError'
-}
 
 /** Open the node once (the running one on the data dir, or a short-lived one), prompt, close it. */
 export async function startShell (opts: CommonOptions): Promise<void> {
@@ -78,10 +74,7 @@ export class Shell {
       cwd: process.cwd(),
       dataDir: options.dataDir,
       daemon: options.daemon,
-      out: {
-        print: text => { this.output.write(text + '\n') },
-        progress: label => new ProgressDisplay(label)
-      }
+      out: streamOutput(this.output)
     }
   }
 

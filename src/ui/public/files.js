@@ -60,7 +60,11 @@ export function FilesView ({ guard, onGet }) {
           onClick=${() => setPath(parts.slice(0, i + 1).join('/') + '/')}
           aria-current=${i === parts.length - 1 ? 'page' : undefined}>${p}</button>`)}
       </nav>`}
-      <p class="muted" aria-live="polite">${busy ? 'Loading…' : view == null ? '' : searching
+      <p class="muted" aria-live="polite">${busy
+? 'Loading…'
+: view == null
+? ''
+: searching
         ? `${view.files.length} match${view.files.length === 1 ? '' : 'es'} for “${query.trim()}”`
         : `${view.folders.length} folder${view.folders.length === 1 ? '' : 's'}, ${view.files.length} file${view.files.length === 1 ? '' : 's'}`}</p>
       ${view != null && html`<table class="list" aria-label="Files">

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { COMMAND_NAMES, ShellUsageError, lex, parseOptions, splitArgs } from '../../src/cli/shell/args.js'
+import { lex, splitArgs } from '../../src/cli/shell/words.js'
+import { PROMPT_GRAMMAR } from '../../src/cli/shell/commands.js'
 import { commonPrefix, complete, nextLevel, wantsNames } from '../../src/cli/shell/complete.js'
 
 const NAMES = [
@@ -37,8 +38,8 @@ describe('shell: splitting a line into words', () => {
 
   it('handles escapes inside double quotes, quotes inside quotes, and joined pieces', () => {
     assert.deepEqual(splitArgs('get "say \\"hi\\" \\\\ \\n.txt"'), ['get', 'say "hi" \\ \\n.txt'])
-    assert.deepEqual(splitArgs(`get "it's here.txt"`), ['get', "it's here.txt"])
-    assert.deepEqual(splitArgs(`get 'it'"'"'s'`), ['get', "it's"])
+    assert.deepEqual(splitArgs('get "it\'s here.txt"'), ['get', "it's here.txt"])
+    assert.deepEqual(splitArgs('get \'it\'"\'"\'s\''), ['get', "it's"])
     assert.deepEqual(splitArgs('get pre"fix mid"post'), ['get', 'prefix midpost'])
     assert.deepEqual(splitArgs("get 'no \\escape'"), ['get', 'no \\escape'])
   })
@@ -62,40 +63,22 @@ describe('shell: splitting a line into words', () => {
   })
 })
 
-describe('shell: options', () => {
-  it('separates flags, valued options and arguments', () => {
-    const p = parseOptions('get', ['a b.txt', '--out', 'dl'], { values: ['--out'] })
-    assert.deepEqual(p.positional, ['a b.txt'])
-    assert.equal(p.values.get('--out'), 'dl')
-    assert.equal(parseOptions('get', ['--out=x', 'f'], { values: ['--out'] }).values.get('--out'), 'x')
-    assert.ok(parseOptions('ls', ['--flat'], { flags: ['--flat'] }).flags.has('--flat'))
-  })
-
-  it('takes words after -- as arguments, and single-dash words as arguments', () => {
-    assert.deepEqual(parseOptions('get', ['--', '--weird name'], {}).positional, ['--weird name'])
-    assert.deepEqual(parseOptions('get', ['-'], {}).positional, ['-'])
-  })
-
-  it('refuses unknown options and options without their value', () => {
-    assert.throws(() => parseOptions('ls', ['--flta'], { flags: ['--flat'] }), (e: any) => e instanceof ShellUsageError && /unknown option --flta/.test(e.message))
-    assert.throws(() => parseOptions('get', ['f', '--out'], { values: ['--out'] }), /--out needs a value/)
-    assert.throws(() => parseOptions('ls', ['--flat=1'], { flags: ['--flat'] }), /unknown option/)
-  })
-})
-
 describe('shell: Tab completion', () => {
   it('completes command names, with a space after a unique one', () => {
     assert.deepEqual(complete('se', NAMES), [['search '], 'se'])
-    assert.deepEqual(complete('s', NAMES), [['search', 'share', 'status'], 's'])
-    assert.deepEqual(complete('', NAMES)[0], [...COMMAND_NAMES])
+    assert.deepEqual(complete('s', NAMES), [['search', 'status', 'share'], 's'])
+    assert.deepEqual(complete('', NAMES)[0], [...PROMPT_GRAMMAR.names])
+    assert.ok(PROMPT_GRAMMAR.names.includes('get') && PROMPT_GRAMMAR.names.includes('exit'))
     assert.deepEqual(complete('help st', NAMES), [['status '], 'st'])
     assert.deepEqual(complete('frobnicate x', NAMES), [[], 'x'])
   })
 
   it("completes a command's options", () => {
     assert.deepEqual(complete('ls --f', NAMES), [['--flat '], '--f'])
-    assert.deepEqual(complete('get x --', NAMES), [['--out '], '--'])
-    assert.deepEqual(complete('status --', NAMES), [[], '--'])
+    assert.deepEqual(complete('get x --o', NAMES), [['--out '], '--o'])
+    assert.deepEqual(complete('get x --', NAMES), [['--json', '--out'], '--'])
+    assert.deepEqual(complete('status --', NAMES), [['--json '], '--'])
+    assert.deepEqual(complete('exit --', NAMES), [[], '--'])
   })
 
   it('offers a folder one level down, quoted when its name has a space and left open', () => {

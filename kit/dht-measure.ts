@@ -6,10 +6,10 @@
  *   const m = await measureDhtLookup({ hosts: 50 })
  */
 import { toString as toText } from 'uint8arrays/to-string'
-import { providerRecords } from '../../src/host/dht.js'
-import { REPROVIDE_THRESHOLD, PROVIDE_VALIDITY } from '../../src/host/constants.js'
-import { Scene, addrOf, fileIdOf, mapLimit, tableSize, waitFor } from './helpers.js'
-import type { NetHost } from './helpers.js'
+import { providerRecords } from '../src/host/dht.js'
+import { REPROVIDE_THRESHOLD, PROVIDE_VALIDITY } from '../src/host/constants.js'
+import { Scene, addrOf, fileIdOf, mapLimit, tableSize, waitFor } from './hosts.js'
+import type { NetHost } from './hosts.js'
 import type { CID } from 'multiformats/cid'
 
 /** Nodes started together while the network grows. */

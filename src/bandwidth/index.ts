@@ -1,7 +1,0 @@
-export { Bandwidth, isLocal } from './bandwidth.js'
-export type { BandwidthLimits, RemoteEnd } from './bandwidth.js'
-export { TokenBucket } from './token-bucket.js'
-export type { RateLimiter } from './token-bucket.js'
-export { parseRate, formatRate, MAX_RATE } from './rate.js'
-export { InvalidRateError } from './errors.js'
-export { LIMITED_PIECE_BYTES } from './constants.js'
