@@ -9,6 +9,8 @@ const log = logger('fsnode:host:dht')
 import { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
 import { ProviderStore } from './provider-store.js'
 import type { ProviderStoreLimits } from './provider-store.js'
+import { KadGuard } from './kad-guard.js'
+import type { KadGuardInit } from './kad-guard.js'
 
 export { ProvideError, DhtDisabledError, ProviderRecords, providerRecords } from './provider-records.js'
 export type { ProviderDht, DhtProvider, ProvideResult, FindProvidersOptions, ProviderRecordStats } from './provider-records.js'
@@ -18,6 +20,8 @@ export { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
 export type { TrafficStats } from './dht-traffic.js'
 export { ProviderStore, DhtDatastore } from './provider-store.js'
 export type { ProviderStoreLimits, ProviderStoreStats } from './provider-store.js'
+export { KadGuard, KadFloodError } from './kad-guard.js'
+export type { KadGuardInit, KadGuardStats } from './kad-guard.js'
 
 
 export interface DhtInit {
@@ -29,6 +33,8 @@ export interface DhtInit {
   /** Bounds on the provider records kept for other peers (defaults in constants.ts; validity
    * defaults to reprovide.validity). */
   providerStore?: ProviderStoreLimits
+  /** Per-peer bound on the DHT messages handled (defaults in constants.ts; see kad-guard.ts). */
+  guard?: KadGuardInit
   /** Other kad-dht settings (tests: kBucketSize, query intervals...). */
   kad?: Omit<KadDHTInit, 'protocol' | 'peerInfoMapper' | 'clientMode' | 'reprovide'>
 }
@@ -40,6 +46,8 @@ export interface DhtServices {
   dhtJoin: DhtJoin
   /** The provider records this node keeps (bounded; see provider-store.ts). */
   dhtProviders: ProviderStore
+  /** The per-peer message bound in front of the DHT (see kad-guard.ts). */
+  dhtGuard: KadGuard
 }
 
 /**
@@ -52,11 +60,14 @@ export interface DhtServices {
 export function dhtServices (self: PeerId, init: DhtInit = {}): {
   metrics: TrafficMetrics
   providers: ProviderStore
+  /** Its connection gater must be part of the node's (it refuses peers cut off for flooding). */
+  guard: KadGuard
   services: {
     dht: (c: KadDHTComponents) => KadDHT
     dhtTraffic: () => DhtTraffic
     dhtJoin: (c: { peerId: PeerId }) => DhtJoin
     dhtProviders: () => ProviderStore
+    dhtGuard: () => KadGuard
   }
 } {
   const metrics = new TrafficMetrics([KAD_PROTOCOL])
@@ -65,6 +76,7 @@ export function dhtServices (self: PeerId, init: DhtInit = {}): {
     validity: init.reprovide?.validity ?? PROVIDE_VALIDITY,
     ...init.providerStore
   })
+  const guard = new KadGuard(init.guard)
   let dht: KadDHT | undefined
   const create = kadDHT({
     // every query waits for the first self-lookup, which kad-dht starts 1 s after start: a
@@ -84,13 +96,23 @@ export function dhtServices (self: PeerId, init: DhtInit = {}): {
   return {
     metrics,
     providers,
+    guard,
     services: {
-      dht: (components) => { dht = create(components); return dht },
+      // kad-dht registers its handler through this registrar: every inbound stream passes the guard
+      dht: (components) => { dht = create(withRegistrar(components, guard.registrar(components.registrar, KAD_PROTOCOL))); return dht },
       dhtTraffic: () => new DhtTraffic(metrics),
       dhtJoin: (components) => new DhtJoin(() => dht, components.peerId, init.kad?.kBucketSize ?? KAD_K),
-      dhtProviders: () => providers
+      dhtProviders: () => providers,
+      dhtGuard: () => guard
     }
   }
+}
+
+/** libp2p's components with another registrar (they are a proxy: a spread would lose them). */
+function withRegistrar (components: KadDHTComponents, registrar: KadDHTComponents['registrar']): KadDHTComponents {
+  return new Proxy(components, {
+    get: (target, prop) => prop === 'registrar' ? registrar : Reflect.get(target, prop, target)
+  })
 }
 
 /**
