@@ -1,5 +1,5 @@
 export { Bandwidth, isLocal } from './bandwidth.js'
-export type { BandwidthLimits, RemoteEnd } from './bandwidth.js'
+export type { BandwidthInit, BandwidthLimits, PeerLimits, RemoteEnd } from './bandwidth.js'
 export { TokenBucket } from './token-bucket.js'
 export type { RateLimiter } from './token-bucket.js'
 export { parseRate, formatRate, MAX_RATE } from './rate.js'

@@ -17,7 +17,7 @@ export function controlHandlers (node: NodeApi): Record<string, Handler> {
     unshare: async p => await node.unshare(requiredString(p.path, 'path')),
     limit: async p => {
       if (node.limit == null) throw new BadParamsError('this node has no bandwidth limits')
-      return await node.limit({ upload: optionalRate(p.upload, 'upload'), download: optionalRate(p.download, 'download') })
+      return await node.limit({ upload: optionalRate(p.upload, 'upload'), download: optionalRate(p.download, 'download'), perPeer: optionalPeerRates(p.perPeer) })
     }
   }
 }
@@ -30,6 +30,16 @@ export class BadParamsError extends Error {
 function requiredString (v: unknown, what: string): string {
   if (typeof v !== 'string' || v === '') throw new BadParamsError(`${what} must be a non-empty string`)
   return v
+}
+
+/** `{ upload?, download? }`, each a rate as optionalRate checks it. */
+function optionalPeerRates (v: unknown): { upload?: number, download?: number } | undefined {
+  if (v == null) return undefined
+  if (typeof v !== 'object' || Array.isArray(v)) throw new BadParamsError('perPeer must be an object { upload?, download? }')
+  const o = v as Record<string, unknown>
+  const extra = Object.keys(o).find(k => k !== 'upload' && k !== 'download')
+  if (extra != null) throw new BadParamsError(`perPeer has no setting ${JSON.stringify(extra).slice(0, 40)} (only upload, download)`)
+  return { upload: optionalRate(o.upload, 'perPeer.upload'), download: optionalRate(o.download, 'perPeer.download') }
 }
 
 /** Bytes per second as the CLI sends it (it parses RATE text): a whole number, 0 = none. */
