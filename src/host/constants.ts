@@ -64,10 +64,10 @@ export const PROVIDER_RATE_RECORDS_TOTAL = 5_000
 export const PROVIDER_RATE_WINDOW = 10_000
 /** DHT messages one peer may send per KAD_PEER_WINDOW, all types and streams together; past it
  * its streams are reset (kad-guard.ts). An honest node sends a few per query and one
- * ADD_PROVIDER per record, each on a stream of its own: even a node providing thousands of files
- * at once to a network of two stays far below (and its ADD_PROVIDERs meet PROVIDER_RATE_RECORDS
- * first). A flood handled up to this costs a node about 6 MB. */
-export const KAD_PEER_MESSAGES = 20_000
+ * ADD_PROVIDER per record, each on a stream of its own: one providing 4,000 files 4 at a time to
+ * a network of two sent its peer at most 2,000 per 10 s on this (loaded) machine. A flood of
+ * 200,000 PINGs handled up to this limit cost a node 9 MB. */
+export const KAD_PEER_MESSAGES = 10_000
 export const KAD_PEER_WINDOW = 10_000
 /** Streams reset per KAD_PEER_WINDOW before the peer is cut off for KAD_PEER_BAN (connections
  * closed, new ones refused): a flooder that opens stream after stream is no longer received. */
