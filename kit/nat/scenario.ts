@@ -2,9 +2,13 @@ import { appendFile, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitFor } from '../harness.js'
+import { ControlClient } from '../../src/control/client.js'
 import type { Daemon, RunResult } from '../harness.js'
 import { COORD_IP, NatLab } from './netns.js'
 import type { Site } from './netns.js'
+
+/** A request on a node's control socket (status, ls) must be answered within this long. */
+const STATUS_TIMEOUT = 10_000
 
 /** One lab (see netns.ts), a coordinator on its public segment, and fsnode nodes in its sites;
  * every node's files under `<dir>/<name>/`. */
@@ -81,8 +85,17 @@ export class NatScenario {
     return await this.lab.run(this.siteOf(name), [...args, '--data-dir', this.dataDir(name)], this.dir, {}, timeoutMs)
   }
 
+  /** `fsnode status --json` of a running node, asked on its control socket (a file: reachable
+   * from outside its namespace) rather than by a new process each time, which on a loaded
+   * machine takes seconds: a poll of progress would miss a transfer of a few seconds. */
   async status (name: string): Promise<any> {
-    return await this.json(name, ['status'])
+    return await this.ask(name, 'status')
+  }
+
+  /** A control method of a running node (`status`, `ls`), asked on its socket. */
+  async ask (name: string, method: string, params: Record<string, unknown> = {}): Promise<any> {
+    this.siteOf(name)
+    return await ControlClient.forDataDir(this.dataDir(name)).callUnchecked(method, params, { signal: AbortSignal.timeout(STATUS_TIMEOUT) })
   }
 
   /** Wait until `name` holds a relay reservation and announces its relayed address. */
@@ -96,7 +109,7 @@ export class NatScenario {
   /** Wait until `name`'s ls shows `file` from a provider whose addresses satisfy `addrs`. */
   async sees (name: string, file: string, addrs: (a: string[]) => boolean = () => true): Promise<void> {
     await waitFor(async () => {
-      const ls = await this.json(name, ['ls'])
+      const ls = await this.ask(name, 'ls')
       return ls.some((f: any) => f.name === file && f.providers.some((p: any) => addrs(p.addrs)))
     }, `${file} in ${name}'s ls`, 60_000)
   }

@@ -13,3 +13,5 @@ export const LIMITED_PIECE_BYTES = 64 * 1024
 export const MAX_WAIT_MS = 1_000
 /** ...and no fewer than this, so a very low rate does not mean a send per few bytes. */
 export const MIN_PIECE_BYTES = 4 * 1024
+/** Peers whose per-peer buckets are kept at once (the least recently used are dropped). */
+export const MAX_PEER_BUCKETS = 1024

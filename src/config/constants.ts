@@ -37,5 +37,7 @@ export const DEFAULT_LIMITS = {
   /** Bytes per second received, over all peers; 0 = no limit. */
   download: 0,
   /** Limit peers on the local network too (they are exempt by default, as in Syncthing). */
-  limitLan: false
+  limitLan: false,
+  /** Bytes per second to and from each peer on its own (within the node's limits); 0 = none. */
+  perPeer: { upload: 0, download: 0 }
 } as const

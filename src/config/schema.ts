@@ -65,7 +65,9 @@ export const limitsSchema = z.object({
   /** Download limit for the whole node (RATE), 0 = none. */
   download: rateSchema.optional(),
   /** Apply the limits to peers on the local network too. */
-  limitLan: z.boolean().optional()
+  limitLan: z.boolean().optional(),
+  /** Limits for each peer on its own (RATE), within the node's; 0 = none. */
+  perPeer: z.object({ upload: rateSchema.optional(), download: rateSchema.optional() }).strict().optional()
 }).strict()
 
 const nonNegativeInt = z.number().int().nonnegative()

@@ -64,7 +64,7 @@ export const methods = {
   peers: method<PeerInfo[]>()({ params: none, http: { verb: 'GET', path: '/peers' } }),
   limits: method<BandwidthLimits>()({ params: none, http: { verb: 'GET', path: '/limits' } }),
   /** Change the limits given (bytes/s, 0 = none); no params: show them. */
-  limit: method<BandwidthLimits>()({ params: z.object({ upload: rate('upload'), download: rate('download') }).strict(), http: { verb: 'PUT', path: '/limits' } }),
+  limit: method<BandwidthLimits>()({ params: z.object({ upload: rate('upload'), download: rate('download'), perPeer: z.object({ upload: rate('perPeer.upload'), download: rate('perPeer.download') }, { error: 'perPeer must be an object { upload?, download? }' }).strict().optional() }).strict(), http: { verb: 'PUT', path: '/limits' } }),
   /** A one-time code for the browser UI (control socket only: whoever can reach it is the user). */
   uiLogin: method<UiLogin>()({ params: none })
 } as const

@@ -62,6 +62,19 @@ export const PROVIDER_RATE_RECORDS = 1_000
  * flood from many peer ids costs in message handling (the records themselves are capped). */
 export const PROVIDER_RATE_RECORDS_TOTAL = 5_000
 export const PROVIDER_RATE_WINDOW = 10_000
+/** DHT messages one peer may send per KAD_PEER_WINDOW, all types and streams together; past it
+ * its streams are reset (kad-guard.ts). An honest node sends a few per query and one
+ * ADD_PROVIDER per record, each on a stream of its own: one providing 4,000 files 4 at a time to
+ * a network of two sent its peer at most 2,000 per 10 s on this (loaded) machine. A flood of
+ * 200,000 PINGs handled up to this limit cost a node 9 MB. */
+export const KAD_PEER_MESSAGES = 10_000
+export const KAD_PEER_WINDOW = 10_000
+/** Streams reset per KAD_PEER_WINDOW before the peer is cut off for KAD_PEER_BAN (connections
+ * closed, new ones refused): a flooder that opens stream after stream is no longer received. */
+export const KAD_PEER_STRIKES = 3
+export const KAD_PEER_BAN = 2 * 60_000
+/** Peers cut off at once at most (the oldest ban is lifted first). */
+export const MAX_KAD_BANNED = 10_000
 /** Re-provide a record of ours once its expiry is this close. */
 export const REPROVIDE_THRESHOLD = 24 * 60 * 60 * 1000
 /** How often the DHT checks which records of ours need re-providing (and drops others' expired

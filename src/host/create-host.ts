@@ -87,10 +87,12 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
   const peerDiscovery = [...(init.peerDiscovery ?? [])]
   let metrics: TrafficMetrics | undefined
   let datastore = init.datastore
+  let gater = expectedPeerGate(init.connectionGater)
   if (init.dht != null && init.dht !== false) {
     const dht = dhtServices(peerIdFromPrivateKey(init.privateKey), init.dht === true ? {} : init.dht)
     Object.assign(services, dht.services)
     metrics = dht.metrics
+    gater = dht.guard.gater(gater)
     // kad-dht keeps provider records in the datastore, unbounded: they go to a bounded store
     datastore = new DhtDatastore(dht.providers, init.datastore ?? new MemoryDatastore())
   }
@@ -141,7 +143,8 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     connectionProtector: init.connectionProtector,
     // silent sockets from one host must not take every upgrade slot (see inbound-guard.ts);
     // an outbound connection must reach the peer its address names (see peer-check.ts)
-    connectionGater: inboundGuard(expectedPeerGate(init.connectionGater)),
+    // and a peer cut off for flooding the DHT stays out (see kad-guard.ts)
+    connectionGater: inboundGuard(gater),
     metrics: metrics == null ? undefined : () => metrics as any,
     peerDiscovery,
     datastore,

@@ -9,12 +9,17 @@ const log = logger('fsnode:host:dht')
 import { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
 import { ProviderStore } from './provider-store.js'
 import type { ProviderStoreLimits } from './provider-store.js'
+import { KadGuard } from './kad-guard.js'
+import type { KadGuardInit } from './kad-guard.js'
 
 export { ProviderRecords, providerRecords } from './provider-records.js'
 export { ProvideUpkeep } from './provide-upkeep.js'
 export { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
 export { ProviderStore, DhtDatastore } from './provider-store.js'
-export type { ProviderStoreLimits } from './provider-store.js'
+export type { ProviderStoreLimits, ProviderStoreStats } from './provider-store.js'
+export { KadGuard, KadFloodError } from './kad-guard.js'
+export type { KadGuardInit, KadGuardStats } from './kad-guard.js'
+
 
 export interface DhtInit {
   /** Only ask, never answer: for a short-lived node with no listen address. Default false
@@ -25,6 +30,8 @@ export interface DhtInit {
   /** Bounds on the provider records kept for other peers (defaults in constants.ts; validity
    * defaults to reprovide.validity). */
   providerStore?: ProviderStoreLimits
+  /** Per-peer bound on the DHT messages handled (defaults in constants.ts; see kad-guard.ts). */
+  guard?: KadGuardInit
   /** Other kad-dht settings (tests: kBucketSize, query intervals...). */
   kad?: Omit<KadDHTInit, 'protocol' | 'peerInfoMapper' | 'clientMode' | 'reprovide'>
 }
@@ -36,6 +43,8 @@ export interface DhtServices {
   dhtJoin: DhtJoin
   /** The provider records this node keeps (bounded; see provider-store.ts). */
   dhtProviders: ProviderStore
+  /** The per-peer message bound in front of the DHT (see kad-guard.ts). */
+  dhtGuard: KadGuard
 }
 
 /**
@@ -48,11 +57,14 @@ export interface DhtServices {
 export function dhtServices (self: PeerId, init: DhtInit = {}): {
   metrics: TrafficMetrics
   providers: ProviderStore
+  /** Its connection gater must be part of the node's (it refuses peers cut off for flooding). */
+  guard: KadGuard
   services: {
     dht: (c: KadDHTComponents) => KadDHT
     dhtTraffic: () => DhtTraffic
     dhtJoin: (c: { peerId: PeerId }) => DhtJoin
     dhtProviders: () => ProviderStore
+    dhtGuard: () => KadGuard
   }
 } {
   const metrics = new TrafficMetrics([KAD_PROTOCOL])
@@ -61,6 +73,7 @@ export function dhtServices (self: PeerId, init: DhtInit = {}): {
     validity: init.reprovide?.validity ?? PROVIDE_VALIDITY,
     ...init.providerStore
   })
+  const guard = new KadGuard(init.guard)
   let dht: KadDHT | undefined
   const create = kadDHT({
     // every query waits for the first self-lookup, which kad-dht starts 1 s after start: a
@@ -80,13 +93,23 @@ export function dhtServices (self: PeerId, init: DhtInit = {}): {
   return {
     metrics,
     providers,
+    guard,
     services: {
-      dht: (components) => { dht = create(components); return dht },
+      // kad-dht registers its handler through this registrar: every inbound stream passes the guard
+      dht: (components) => { dht = create(withRegistrar(components, guard.registrar(components.registrar, KAD_PROTOCOL))); return dht },
       dhtTraffic: () => new DhtTraffic(metrics),
       dhtJoin: (components) => new DhtJoin(() => dht, components.peerId, init.kad?.kBucketSize ?? KAD_K),
-      dhtProviders: () => providers
+      dhtProviders: () => providers,
+      dhtGuard: () => guard
     }
   }
+}
+
+/** libp2p's components with another registrar (they are a proxy: a spread would lose them). */
+function withRegistrar (components: KadDHTComponents, registrar: KadDHTComponents['registrar']): KadDHTComponents {
+  return new Proxy(components, {
+    get: (target, prop) => prop === 'registrar' ? registrar : Reflect.get(target, prop, target)
+  })
 }
 
 /**

@@ -114,12 +114,16 @@ export interface GetOptions extends CallOptions {
 export interface LimitChange {
   upload?: number
   download?: number
+  /** Each peer's own limits (within the node's). */
+  perPeer?: { upload?: number, download?: number }
 }
 
 export interface BandwidthLimits {
   upload: number
   download: number
   limitLan: boolean
+  /** Each peer's own limits; present only while one is set. */
+  perPeer?: { upload: number, download: number }
 }
 
 export interface ShareChange {

@@ -28,7 +28,7 @@ export function nodeImplementations (node: NodeApi & Partial<DaemonApi>): Implem
     limits: async (_p, { signal }) => await need('limits')({ signal }),
     limit: async (p, { signal }) => {
       if (node.limit == null) throw new UnsupportedMethodError('this node has no bandwidth limits')
-      return await node.limit({ upload: p.upload, download: p.download }, { signal })
+      return await node.limit({ upload: p.upload, download: p.download, perPeer: p.perPeer }, { signal })
     },
     uiLogin: async (_p, { signal }) => await need('uiLogin')({ signal })
   }

@@ -177,7 +177,16 @@ function explain (err: any): string {
   return msg
 }
 
-/** libp2p's internal components (transport manager, address manager): not on the public type. */
+/**
+ * libp2p's internal components (transport manager, address manager): not on the public type.
+ * There is no public way to do the keeper's work in libp2p 3.3 / circuit-relay-v2 4.2: the
+ * transport's reservation store (addRelay, hasReservation, its events) is not exported; Libp2p
+ * has no method to listen on or announce an address at runtime; and the public route, a
+ * `<relay>/p2p-circuit` listen address given at start, reserves once (its listener drops the
+ * addresses on `relay:removed` and never reserves again after a coordinator restart), fails the
+ * start when the coordinator is down, reserves whether or not the node is reachable, and keeps
+ * the refusal's reason from `status`.
+ */
 function components (host: Libp2p): any {
   return (host as any).components
 }

@@ -36,6 +36,14 @@ describe('bandwidth: the limit control method', () => {
     assert.equal(bw.download.rate, 2048)
   })
 
+  it('sets the per-peer limits, and refuses a malformed perPeer with a clear error', async () => {
+    assert.deepEqual(await client.call('limit', { perPeer: { upload: 4096 } }), { upload: 0, download: 0, limitLan: false, perPeer: { upload: 4096, download: 0 } })
+    for (const [bad, re] of [[5, /perPeer must be an object/], [{ up: 1 }, /unknown param up/], [{ download: -3 }, /perPeer.download must be a whole number/]] as const) {
+      await assert.rejects(client.callUnchecked('limit', { perPeer: bad }), { name: 'BadParamsError', message: re }, JSON.stringify(bad))
+    }
+    assert.deepEqual(bw.limits.perPeer, { upload: 4096, download: 0 })
+  })
+
   it('refuses a rate that is not a whole non-negative number, and changes nothing', async () => {
     await client.call('limit', { upload: 1024 })
     for (const bad of [-1, 1.5, '4MiB', true, [], {}, 2 ** 60]) {

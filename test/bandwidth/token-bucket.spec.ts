@@ -4,12 +4,13 @@ import { TokenBucket } from '../../src/bandwidth/token-bucket.js'
 import { Bandwidth } from '../../src/bandwidth/bandwidth.js'
 import { parseRate, formatRate } from '../../src/bandwidth/rate.js'
 import { InvalidRateError } from '../../src/bandwidth/errors.js'
+import type { RateLimiter } from '../../src/bandwidth/token-bucket.js'
 
 const KiB = 1024
 const MiB = 1024 * 1024
 
 /** Bytes through `bucket` in `piece`-sized takes for `ms`, by `workers` takers at once. */
-async function pump (bucket: TokenBucket, ms: number, piece: number, workers = 1): Promise<{ bytes: number, seconds: number }> {
+async function pump (bucket: RateLimiter, ms: number, piece: number, workers = 1): Promise<{ bytes: number, seconds: number }> {
   const start = performance.now()
   let bytes = 0
   await Promise.all(Array.from({ length: workers }, async () => {
@@ -75,6 +76,46 @@ describe('bandwidth: token bucket', function () {
     bw.set({ limitLan: true })
     assert.equal(bw.uploadFor(lan), bw.upload)
     assert.deepEqual(bw.set({ upload: 0 }), { upload: 0, download: 2 * MiB, limitLan: true })
+  })
+})
+
+describe('bandwidth: per-peer limits', function () {
+  this.timeout(30_000)
+  const wan = multiaddr('/ip4/8.8.8.8/tcp/4001')
+  const end = (peer: string): { remoteAddr: typeof wan, remotePeer: string } => ({ remoteAddr: wan, remotePeer: peer })
+  const near = (rate: number, expected: number, what: string): void => {
+    assert.ok(Math.abs(rate - expected) / expected < 0.15, `${what}: ${(rate / KiB).toFixed(0)} KiB/s, expected ${(expected / KiB).toFixed(0)} KiB/s ±15%`)
+  }
+
+  it('each peer gets its own rate over all its streams, and the node limit still caps the sum', async () => {
+    const bw = new Bandwidth({ upload: 0, download: 0, limitLan: false, perPeer: { upload: 256 * KiB } })
+    // peer a on two streams, peer b on one: a's two share its 256 KiB/s
+    const [a1, a2, b] = [bw.uploadFor(end('a')), bw.uploadFor(end('a')), bw.uploadFor(end('b'))] as RateLimiter[]
+    const [ra1, ra2, rb] = await Promise.all([pump(a1, 2_000, 16 * KiB), pump(a2, 2_000, 16 * KiB), pump(b, 2_000, 16 * KiB)])
+    near((ra1.bytes + ra2.bytes) / ra1.seconds, 256 * KiB, 'peer a, two streams')
+    near(rb.bytes / rb.seconds, 256 * KiB, 'peer b')
+    // the node's own limit below the sum of the peers' holds for them together
+    bw.set({ upload: 384 * KiB })
+    const [x, y] = await Promise.all([pump(bw.uploadFor(end('a')) as RateLimiter, 2_000, 16 * KiB), pump(bw.uploadFor(end('b')) as RateLimiter, 2_000, 16 * KiB)])
+    near((x.bytes + y.bytes) / x.seconds, 384 * KiB, 'a and b under the node limit')
+    // downloads are not limited by an upload-only per-peer setting
+    const { bytes } = await pump(bw.downloadFor(end('a')) as RateLimiter, 50, 16 * MiB)
+    assert.ok(bytes > 100 * MiB, `download passed only ${bytes} bytes in 50 ms`)
+  })
+
+  it('a per-peer change reaches streams already running; limits show perPeer only while set; a bad rate changes nothing', async () => {
+    const bw = new Bandwidth({ upload: 0, download: 0, limitLan: false })
+    assert.deepEqual(bw.limits, { upload: 0, download: 0, limitLan: false })
+    const running = bw.downloadFor(end('a')) as RateLimiter
+    assert.deepEqual(bw.set({ perPeer: { download: 128 * KiB } }), { upload: 0, download: 0, limitLan: false, perPeer: { upload: 0, download: 128 * KiB } })
+    const r = await pump(running, 2_000, 16 * KiB)
+    near(r.bytes / r.seconds, 128 * KiB, 'a stream started before the change')
+    assert.throws(() => bw.set({ perPeer: { upload: -1 }, download: MiB }), { name: 'RangeError', message: /bad rate -1/ })
+    assert.deepEqual(bw.limits, { upload: 0, download: 0, limitLan: false, perPeer: { upload: 0, download: 128 * KiB } })
+    assert.deepEqual(bw.set({ perPeer: { download: 0 } }), { upload: 0, download: 0, limitLan: false })
+    // the local network stays exempt from per-peer limits too unless limitLan
+    bw.set({ perPeer: { download: KiB } })
+    assert.equal(bw.downloadFor({ remoteAddr: multiaddr('/ip4/192.168.1.2/tcp/1'), remotePeer: 'lan' }), undefined)
   })
 })
 

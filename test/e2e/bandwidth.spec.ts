@@ -77,9 +77,9 @@ describe('e2e: bandwidth limits', function () {
   }
 
   /** A get run by the daemon `dl`, its progress sampled. */
-  async function sampledGet (): Promise<{ r: any, samples: Array<[number, number]> }> {
-    const { samples, done } = sampleProgress('dl')
-    const r = await sb.json(getArgs('out'), { timeoutMs: 150_000 })
+  async function sampledGet (dataDir = 'dl'): Promise<{ r: any, samples: Array<[number, number]> }> {
+    const { samples, done } = sampleProgress(dataDir)
+    const r = await sb.json(getArgs(`out-${dataDir}`, dataDir), { timeoutMs: 150_000 })
     await done
     assert.equal(await sha256File(r.path), await sha256File(sb.path('share-p', 'big.bin')))
     return { r, samples }
@@ -99,6 +99,20 @@ describe('e2e: bandwidth limits', function () {
     await start('dl', false, ['--max-download', '1MiB'])
     const { samples } = await sampledGet()
     assertRate(rateBetween(samples), MiB, 'download-limited get')
+  })
+
+  it('node.limits.perPeer.upload holds each of two downloaders to that rate at the same time', async () => {
+    await writeRandom(sb.path('share-p', 'big.bin'), 12 * MiB)
+    const perPeer = sb.path('per-peer.json')
+    await writeFile(perPeer, JSON.stringify({ node: { limits: { limitLan: true, perPeer: { upload: '1MiB' } } } }))
+    await start('p', true, [], perPeer)
+    await start('dl', false)
+    await start('dl2', false)
+    // both at once: a node-wide limit would give each half; per peer, each gets the whole rate
+    const [one, two] = await Promise.all([sampledGet('dl'), sampledGet('dl2')])
+    assertRate(rateBetween(one.samples), MiB, 'first downloader')
+    assertRate(rateBetween(two.samples), MiB, 'second downloader')
+    assert.deepEqual((await sb.json(['status', '--data-dir', sb.path('p')])).limits, { upload: 0, download: 0, limitLan: true, perPeer: { upload: MiB, download: 0 } })
   })
 
   it('fsnode limit changes the upload rate of a running node during a get', async () => {

@@ -96,8 +96,8 @@ async function main (): Promise<void> {
     await sleep(SETTLE_MS)
     clearInterval(sampler)
     const after = { rss: rss(), get: await latency(honest, target, legit) }
-    const first = await getProviders(attackers[0], target, cids[0], AbortSignal.timeout(10_000))
-    const last = await getProviders(attackers[attackers.length - 1], target, cids[cids.length - 1], AbortSignal.timeout(10_000))
+    const first = await getProviders(honest, target, cids[0], AbortSignal.timeout(10_000))
+    const last = await getProviders(honest, target, cids[cids.length - 1], AbortSignal.timeout(10_000))
 
     const out = {
       kind: values.ping ? 'PING' : 'ADD_PROVIDER',
@@ -107,6 +107,8 @@ async function main (): Promise<void> {
       // messages in batches the node handled to the end / whose stream it reset
       handled: results.reduce((n, r) => n + r.handled, 0),
       refused: results.reduce((n, r) => n + r.refused, 0),
+      // messages never sent: the node cut the peer off (connection closed, new ones refused)
+      denied: results.reduce((n, r) => n + r.denied, 0),
       rssMB: { before: before.rss, rightAfter, after: after.rss, peak, growth: after.rss - before.rss },
       getProvidersMs: { before: before.get.median, after: after.get.median },
       honestRecordFound: { before: before.get.found, after: after.get.found },

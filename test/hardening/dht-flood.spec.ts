@@ -4,6 +4,8 @@ import { Key } from 'interface-datastore'
 import * as varint from 'uint8-varint'
 import { createHost } from '../../src/host/create-host.js'
 import { ProviderStore } from '../../src/host/provider-store.js'
+import { FrameCounter } from '../../src/host/kad-guard.js'
+import type { KadGuardInit } from '../../src/host/kad-guard.js'
 import { PROVIDER_KEY_PREFIX } from '../../src/host/constants.js'
 import { hostileHost, peakDuring } from './hosts.js'
 import { FLOOD_BATCH, addProviders, getProviders, randomCid } from './kad-client.js'
@@ -41,8 +43,8 @@ describe('hardening: a flood of DHT provider records (ADD_PROVIDER) is bounded',
     cleanup.length = 0
   })
 
-  async function target (limits: ProviderStoreLimits): Promise<{ node: Host<NetworkServices>, addr: Multiaddr, records: () => number }> {
-    const node = await createHost<NetworkServices>({ privateKey: await generateKeyPair('Ed25519'), listen: [LOCAL], dht: { providerStore: limits } })
+  async function target (limits: ProviderStoreLimits, guard?: KadGuardInit): Promise<{ node: Host<NetworkServices>, addr: Multiaddr, records: () => number }> {
+    const node = await createHost<NetworkServices>({ privateKey: await generateKeyPair('Ed25519'), listen: [LOCAL], dht: { providerStore: limits, guard } })
     defer(async () => { await node.stop() })
     const store = node.services.dhtProviders
     assert.ok(store != null, 'the node exposes its provider store')
@@ -94,15 +96,39 @@ describe('hardening: a flood of DHT provider records (ADD_PROVIDER) is bounded',
     const flood = Array.from({ length: 5 * FLOOD_BATCH }, () => randomCid())
     const r = await addProviders(attacker, addr, flood, { persist: true, signal: AbortSignal.timeout(60_000) })
     // the first batch of 500 crosses the limit: its stream is reset, and so is every later one
-    assert.deepEqual(r, { handled: 0, refused: flood.length })
+    assert.deepEqual(r, { handled: 0, refused: flood.length, denied: 0 })
     const stats = node.services.dhtProviders?.stats()
     assert.equal(stats?.records, rateRecords, 'only the announces within the limit were stored')
     assert.ok((stats?.refused ?? 0) >= 5, `one refusal per reset stream (${stats?.refused})`)
     assert.equal(await providedCount(honest, addr, flood.slice(FLOOD_BATCH, FLOOD_BATCH + 20), attacker), 0, 'nothing after the limit was stored')
 
     const legit = randomCid()
-    assert.deepEqual(await addProviders(honest, addr, [legit], { signal: AbortSignal.timeout(10_000) }), { handled: 1, refused: 0 })
+    assert.deepEqual(await addProviders(honest, addr, [legit], { signal: AbortSignal.timeout(10_000) }), { handled: 1, refused: 0, denied: 0 })
     assert.ok(await provides(attacker, addr, legit, honest), 'an honest peer still announces and is found')
+  })
+
+  it('a peer sending DHT messages past its rate has its streams reset, then is cut off and refused; others are served', async () => {
+    // 1,100 messages per window: two batches of 500 ADD_PROVIDER (+1 PING each) pass, the third does not
+    const { node, addr } = await target(NO_RATE, { messages: 1_100, window: 60_000, strikes: 2, ban: 60_000 })
+    const honest = await hostileHost(defer)
+    const attacker = await hostileHost(defer)
+    const flood = Array.from({ length: 6 * FLOOD_BATCH }, () => randomCid())
+    const r = await addProviders(attacker, addr, flood, { persist: true, signal: AbortSignal.timeout(60_000) })
+    // batches 3, 4 and 5 are reset (the third reset cuts the peer off), batch 6 finds the door shut
+    assert.deepEqual(r, { handled: 2 * FLOOD_BATCH, refused: 3 * FLOOD_BATCH, denied: FLOOD_BATCH })
+    assert.deepEqual(node.services.dhtGuard?.stats(), { resetStreams: 3, bans: 1, banned: 1 })
+    assert.equal(node.services.dhtProviders?.stats().records, 2 * FLOOD_BATCH, 'only the messages within the rate reached the DHT')
+    assert.equal(node.getConnections(attacker.peerId).length, 0, "the attacker's connection is closed")
+    // (the dialler's side of noise ends first, so the dial itself may succeed before the node's refusal)
+    await assert.rejects(getProviders(attacker, addr, flood[0], AbortSignal.timeout(10_000)), (err: any) => {
+      assert.ok(!['AbortError', 'TimeoutError'].includes(err.name), `refused, not timed out: ${err.name} ${err.message}`)
+      return true
+    })
+    assert.equal(node.getConnections(attacker.peerId).length, 0, 'a new connection is refused while cut off')
+
+    const legit = randomCid()
+    assert.deepEqual(await addProviders(honest, addr, [legit], { signal: AbortSignal.timeout(10_000) }), { handled: 1, refused: 0, denied: 0 })
+    assert.ok(await provides(honest, addr, legit, honest), 'an honest peer still announces and is found')
   })
 
   it('a record older than its validity is no longer given out and is dropped', async () => {
@@ -116,6 +142,25 @@ describe('hardening: a flood of DHT provider records (ADD_PROVIDER) is bounded',
     await sleep(validity + 500)
     assert.equal(await provides(asker, addr, cid, honest), false, 'not given out once expired')
     assert.deepEqual(node.services.dhtProviders?.stats(), { records: 0, peers: 0, own: 0, evicted: 0, expired: 1, refused: 0 })
+  })
+})
+
+describe('host/kad-guard: counting length-prefixed messages as their bytes arrive', () => {
+  it('counts messages whose prefix and body arrive in any pieces', () => {
+    const msg = (len: number): Uint8Array => Uint8Array.from([...varint.encode(len), ...new Uint8Array(len)])
+    const all = Uint8Array.from([...msg(0), ...msg(3), ...msg(300), ...msg(1), ...msg(70_000)])
+    const whole = new FrameCounter()
+    assert.equal(whole.feed(all), 5)
+    // byte by byte: the two-byte and three-byte prefixes are split too
+    const bytes = new FrameCounter()
+    let n = 0
+    for (const b of all) n += bytes.feed(Uint8Array.of(b))
+    assert.equal(n, 5)
+    // a message counts when its prefix is complete, before its body
+    const parts = new FrameCounter()
+    assert.equal(parts.feed(all.subarray(0, 2)), 2)
+    assert.equal(parts.feed(all.subarray(2, 9)), 1)
+    assert.equal(parts.feed(all.subarray(9)), 2)
   })
 })
 

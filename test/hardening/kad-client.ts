@@ -7,7 +7,7 @@ import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { KAD_PROTOCOL } from '../../src/wire/constants.js'
 import { Message, MessageType } from './kad.js'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 const RAW = 0x55
@@ -39,6 +39,8 @@ export interface FloodResult {
   handled: number
   /** Messages in batches whose stream the target reset. */
   refused: number
+  /** Messages never sent because the target closed the connection and refused a new one. */
+  denied: number
 }
 
 /**
@@ -46,18 +48,43 @@ export interface FloodResult {
  * each batch followed by a PING: its answer means the target handled the batch.
  */
 export async function addProviders (from: Libp2p, target: Multiaddr, cids: CID[], opts: FloodOptions): Promise<FloodResult> {
-  const conn = await from.dial(target, { signal: opts.signal })
+  let conn = await from.dial(target, { signal: opts.signal })
   const me = {
     id: from.peerId.toMultihash().bytes,
     multiaddrs: [from.getMultiaddrs()[0]?.bytes ?? target.bytes]
   }
   const streams = Math.max(1, opts.streams ?? 1)
-  const result: FloodResult = { handled: 0, refused: 0 }
+  const result: FloodResult = { handled: 0, refused: 0, denied: 0 }
   let next = 0
   let sent = 0
+  /** A new stream; with `persist`, on a new connection if the target closed ours (undefined when
+   * it refuses one). */
+  const open = async (): Promise<Stream | undefined> => {
+    try {
+      return await conn.newStream(KAD_PROTOCOL, { signal: opts.signal })
+    } catch (err) {
+      if (opts.persist !== true || opts.signal.aborted) throw err
+    }
+    try {
+      // the same connection if it is still usable, otherwise a new one
+      conn = await from.dial(target, { signal: opts.signal })
+      return await conn.newStream(KAD_PROTOCOL, { signal: opts.signal })
+    } catch (err) {
+      if (opts.signal.aborted) throw err
+      return undefined
+    }
+  }
   await Promise.all(Array.from({ length: streams }, async () => {
     while (next < cids.length) {
-      const stream = await conn.newStream(KAD_PROTOCOL, { signal: opts.signal })
+      const stream = await open()
+      if (stream == null) {
+        // cut off: the flooder gives up what is left
+        result.denied += cids.length - next
+        sent += cids.length - next
+        next = cids.length
+        opts.progress?.(sent)
+        break
+      }
       const pb = pbStream(stream).pb(Message)
       let batch: CID[] = []
       try {

@@ -13,6 +13,7 @@ describe('behind NAT: relay limits and a coordinator restart (netns)', function 
   const reason = netnsUnavailable()
   let net: NatScenario
   const relay = { maxReservations: 1, peerBytesPerSecond: 2 * MiB }
+  const restarted = { maxReservations: 2, peerBytesPerSecond: 0, totalBytesPerSecond: 2 * MiB }
 
   before(async function () {
     if (reason != null) { console.log(`      skipped: ${reason}`); this.skip() }
@@ -20,6 +21,7 @@ describe('behind NAT: relay limits and a coordinator restart (netns)', function 
     await net.startCoordinator({ relay })
     await writeRandom(net.home('a', 'shared', 'paced.bin'), 12 * MiB)
     await writeRandom(net.home('a', 'shared', 'cut.bin'), 20 * MiB + 3)
+    await writeRandom(net.home('a', 'shared', 'total.bin'), 12 * MiB)
     await net.startNode('ha', 'a')
     await net.relayed('a')
     await net.startNode('hb', 'b')
@@ -66,12 +68,22 @@ describe('behind NAT: relay limits and a coordinator restart (netns)', function 
     assert.match(cut.stderr, /^fsnode: /)
     assert.ok(!existsSync(net.home('b', 'out2', 'cut.bin')), 'a cut transfer must not leave a file under its name')
     await sleep(500)
-    // room for both nodes now: with one slot, b (refused until now) may win the race for it
-    await net.startCoordinator({ relay: { ...relay, maxReservations: 2 } })
+    // room for both nodes now: with one slot, b (refused until now) may win the race for it;
+    // and the total rate alone, no per-peer rate (the next test)
+    await net.startCoordinator({ relay: restarted })
     await net.relayed('a') // a re-reserved on the restarted coordinator
     await net.sees('b', 'cut.bin', circuit)
     const got = await net.json('b', ['get', 'cut.bin', '--out', out], 150_000)
     assert.ok((got.resumedChunks ?? 0) > 0, `nothing resumed: ${JSON.stringify(got)}`)
     assert.equal(await sha256File(net.home('b', 'out2', 'cut.bin')), await sha256File(net.home('a', 'shared', 'cut.bin')))
+  })
+
+  it('relay.totalBytesPerSecond on its own (no per-peer rate) paces a relayed transfer, which still arrives whole', async () => {
+    await net.sees('b', 'total.bin', circuit)
+    const got = await net.json('b', ['get', 'total.bin', '--out', net.home('b', 'out3')])
+    assert.equal(await sha256File(net.home('b', 'out3', 'total.bin')), await sha256File(net.home('a', 'shared', 'total.bin')))
+    // as above: 12 MiB at 2 MiB/s is 6 s, less a second of burst and 4 MiB in flight
+    assert.ok(got.seconds >= 3.5, `12 MiB through a relay with a 2 MiB/s total in ${got.seconds} s`)
+    console.log(`      12 MiB through a relay with a 2 MiB/s total (no per-peer rate): ${got.seconds} s`)
   })
 })
