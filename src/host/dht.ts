@@ -20,7 +20,6 @@ export type { ProviderStoreLimits, ProviderStoreStats } from './provider-store.j
 export { KadGuard, KadFloodError } from './kad-guard.js'
 export type { KadGuardInit, KadGuardStats } from './kad-guard.js'
 
-
 export interface DhtInit {
   /** Only ask, never answer: for a short-lived node with no listen address. Default false
    * (server): unset, kad-dht stays a client until it sees a public address, which a LAN never has. */
