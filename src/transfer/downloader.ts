@@ -16,7 +16,7 @@ import { safeDir } from './out-folder.js'
 import { PartialFile } from './partial-file.js'
 import { Progress } from './progress.js'
 import { sanitizeName } from './sanitize.js'
-import { ChunkScheduler } from './scheduler.js'
+import { ChunkScheduler, streamPlan } from './scheduler.js'
 import { Wakeup } from './signals.js'
 import type { Dialer, FetcherInit, Provider } from './fetcher.js'
 import type { FailureReason } from './scheduler.js'
@@ -166,7 +166,8 @@ function observe (scheduler: ChunkScheduler, o: ChunkObserver): void {
 async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: Provider[], name: string, userSignal: AbortSignal): Promise<RunResult> {
   const partial = await PartialFile.open({ outDir: opts.outDir, manifest })
   const done = partial.doneIndexes()
-  const streams = opts.streamsPerProvider ?? STREAMS_PER_PROVIDER
+  const pipeline = opts.requestsPerStream ?? REQUESTS_PER_STREAM
+  const plan = streamPlan(providers.length, opts.streamsPerProvider ?? STREAMS_PER_PROVIDER, pipeline)
   const maxBytes = opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES
   const maxInFlight = Math.max(1, Math.min(opts.maxInFlightChunks ?? MAX_IN_FLIGHT_CHUNKS, Math.floor(maxBytes / manifest.chunkSize)))
   // the manifest's chunk size only changes how many chunks fit, never the bytes
@@ -174,7 +175,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const scheduler = new ChunkScheduler({
     chunks: manifest.chunks,
     done,
-    perPeerInFlight: streams * (opts.requestsPerStream ?? REQUESTS_PER_STREAM),
+    perPeerInFlight: plan.perPeerInFlight,
     maxInFlight,
     budget,
     chunkBytes: manifest.chunkSize
@@ -189,7 +190,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const writes = new Set<Promise<void>>()
   // kept for reuse: one buffer per stream receiving a chunk plus a few waiting for the disk,
   // never more than can be in use (a buffer is out only for a chunk in flight or being written)
-  const buffers = new BufferPool(manifest.chunkSize, Math.min(maxInFlight, streams * providers.length + POOL_SPARE_BUFFERS))
+  const buffers = new BufferPool(manifest.chunkSize, Math.min(maxInFlight, plan.streams * providers.length + POOL_SPARE_BUFFERS))
   let fatal: Error | undefined
 
   const onChunk = (index: number, data: Uint8Array): void => {
@@ -202,7 +203,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   }
   const fetchers = providers.map(provider => new ProviderFetcher({
     node: opts.node, provider, manifest, scheduler, wakeup, onChunk, buffers, signal,
-    streams: opts.streamsPerProvider, pipeline: opts.requestsPerStream, chunkTimeout: opts.chunkTimeout,
+    streams: plan.streams, pipeline, chunkTimeout: opts.chunkTimeout,
     limiter: opts.limiter
   }))
   for (const f of fetchers) scheduler.addPeer(f.peer)
