@@ -125,6 +125,7 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
       }
     }
     const usable = providers.filter(p => !refused.has(p.peerId.toString()))
+    log('%s: %d of %d providers after the manifest (%s)', id, usable.length, providers.length, [...refused.values()].join('; '))
     const run = await fetchAll(opts, manifest, usable, name, signal)
     const seconds = (Date.now() - started) / 1000
     return {
