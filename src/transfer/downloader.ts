@@ -168,7 +168,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const partial = await PartialFile.open({ outDir: opts.outDir, manifest })
   const done = partial.doneIndexes()
   const pipeline = opts.requestsPerStream ?? REQUESTS_PER_STREAM
-  const plan = streamPlan(providers.length, opts.streamsPerProvider ?? STREAMS_PER_PROVIDER, pipeline)
+  const plan = streamPlan(providers.length, opts.streamsPerProvider ?? STREAMS_PER_PROVIDER, pipeline, manifest.chunks - done.length)
   const maxBytes = opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES
   const maxInFlight = Math.max(1, Math.min(opts.maxInFlightChunks ?? MAX_IN_FLIGHT_CHUNKS, Math.floor(maxBytes / manifest.chunkSize)))
   // the manifest's chunk size only changes how many chunks fit, never the bytes

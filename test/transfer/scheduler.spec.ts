@@ -169,6 +169,10 @@ describe('transfer/scheduler', () => {
     assert.deepEqual(streamPlan(4, 4, 2), { streams: 1, perPeerInFlight: 2 })
     // every provider keeps one stream with its pipeline, however many there are
     assert.deepEqual(streamPlan(20, 4, 2), { streams: 1, perPeerInFlight: 2 })
+    // a file of one or three chunks: one or two streams, however many are allowed
+    assert.deepEqual(streamPlan(1, 4, 2, 1), { streams: 1, perPeerInFlight: 8 })
+    assert.deepEqual(streamPlan(1, 4, 2, 3), { streams: 2, perPeerInFlight: 8 })
+    assert.deepEqual(streamPlan(3, 4, 2, 1), { streams: 1, perPeerInFlight: 3 })
     // the configured streams stay the most per provider
     assert.deepEqual(streamPlan(1, 1, 2), { streams: 1, perPeerInFlight: 2 })
     for (let n = 1; n <= 8; n++) {
