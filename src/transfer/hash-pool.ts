@@ -71,7 +71,15 @@ export class HashPool {
     const id = this.nextId++
     const result = new Promise<{ buf: Buffer, digest: Buffer }>((resolve, reject) => { w.jobs.set(id, { resolve, reject }) })
     if (w.jobs.size === 1) w.worker.ref()
-    w.worker.postMessage({ id, buf: buf.buffer, length }, [buf.buffer as ArrayBuffer])
+    try {
+      w.worker.postMessage({ id, buf: buf.buffer, length }, [buf.buffer as ArrayBuffer])
+    } catch (err: any) {
+      // not transferable after all (nothing was sent): hash it here
+      log('cannot hand a chunk to a hash worker: %s', err.message)
+      w.jobs.delete(id)
+      if (w.jobs.size === 0) w.worker.unref()
+      return { buf, digest: createHash('sha256').update(buf.subarray(0, length)).digest() }
+    }
     return await result
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
+import { markAsUntransferable } from 'node:worker_threads'
 import { HashPool } from '../../src/transfer/hash-pool.js'
 
 function chunk (size: number): Buffer {
@@ -36,6 +37,18 @@ describe('transfer/hash-pool', () => {
     const v = await pool.digest(view, view.byteLength)
     assert.equal(v.buf, view)
     assert.deepEqual(v.digest, sha(view))
+  })
+
+  it('hashes a buffer that cannot be transferred in place, and the pool goes on', async () => {
+    pool = new HashPool(1)
+    const pinned = chunk(1024 * 1024)
+    markAsUntransferable(pinned.buffer)
+    const r = await pool.digest(pinned, pinned.byteLength)
+    assert.equal(r.buf, pinned)
+    assert.deepEqual(r.digest, sha(pinned))
+    const next = chunk(1024 * 1024)
+    const copy = Buffer.from(next)
+    assert.deepEqual((await pool.digest(next, next.byteLength)).digest, sha(copy))
   })
 
   it('keeps its queue bounded: past the limit, chunks are hashed in place', async () => {
