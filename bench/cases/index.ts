@@ -5,6 +5,7 @@ import { libp2pCase } from './libp2p.js'
 import { sha256Case } from './sha256.js'
 import { oneProviderCase, threeProvidersCase } from './providers.js'
 import { smallFilesCase } from './small-files.js'
+import { folderCase } from './folder.js'
 import { latencyCase } from './latency.js'
 import { indexingCase } from './indexing.js'
 import { restartCase } from './restart.js'
@@ -21,6 +22,7 @@ export const CASES: BenchCase[] = [
   oneProviderCase,
   threeProvidersCase,
   smallFilesCase,
+  folderCase,
   latencyCase,
   indexingCase,
   restartCase,

@@ -62,9 +62,12 @@ function providersCase (name: string, providers: number, aliases: string[]): Ben
       const sources: FsnodeDaemon[] = []
       try {
         await cluster.startCoordinator()
-        for (let i = 0; i < providers; i++) {
-          const share = join(ctx.tmp, `provider${i}`, 'share')
-          await linkInto(file.path, join(share, fileName))
+        // every link before any provider indexes: a new link changes the file's ctime, and a
+        // provider that indexed it before answered CHANGED and re-hashed 1 GiB during the get
+        // (the three-provider get then ran on one provider, its cores taken by the re-hashing)
+        const shares = Array.from({ length: providers }, (_, i) => join(ctx.tmp, `provider${i}`, 'share'))
+        for (const share of shares) await linkInto(file.path, join(share, fileName))
+        for (const [i, share] of shares.entries()) {
           const p = await cluster.startNode(`provider${i}`, share)
           await waitForShare(p, 1, READY_TIMEOUT_MS)
           sources.push(p)

@@ -16,7 +16,7 @@ import { safeDir } from './out-folder.js'
 import { PartialFile } from './partial-file.js'
 import { Progress } from './progress.js'
 import { sanitizeName } from './sanitize.js'
-import { ChunkScheduler } from './scheduler.js'
+import { ChunkScheduler, streamPlan } from './scheduler.js'
 import { Wakeup } from './signals.js'
 import type { Dialer, FetcherInit, Provider } from './fetcher.js'
 import type { FailureReason } from './scheduler.js'
@@ -131,6 +131,7 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
       }
     }
     const usable = providers.filter(p => !refused.has(p.peerId.toString()))
+    log('%s: %d of %d providers after the manifest (%s)', id, usable.length, providers.length, [...refused.values()].join('; '))
     const run = await fetchAll(opts, manifest, usable, name, signal)
     const seconds = (Date.now() - started) / 1000
     return {
@@ -172,7 +173,8 @@ function observe (scheduler: ChunkScheduler, o: ChunkObserver): void {
 async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: Provider[], name: string, userSignal: AbortSignal): Promise<RunResult> {
   const partial = await PartialFile.open({ outDir: opts.outDir, manifest })
   const done = partial.doneIndexes()
-  const streams = opts.streamsPerProvider ?? STREAMS_PER_PROVIDER
+  const pipeline = opts.requestsPerStream ?? REQUESTS_PER_STREAM
+  const plan = streamPlan(providers.length, opts.streamsPerProvider ?? STREAMS_PER_PROVIDER, pipeline, manifest.chunks - done.length)
   const maxBytes = opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES
   const maxInFlight = Math.max(1, Math.min(opts.maxInFlightChunks ?? MAX_IN_FLIGHT_CHUNKS, Math.floor(maxBytes / manifest.chunkSize)))
   // the manifest's chunk size only changes how many chunks fit, never the bytes
@@ -180,7 +182,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const scheduler = new ChunkScheduler({
     chunks: manifest.chunks,
     done,
-    perPeerInFlight: streams * (opts.requestsPerStream ?? REQUESTS_PER_STREAM),
+    perPeerInFlight: plan.perPeerInFlight,
     maxInFlight,
     budget,
     chunkBytes: manifest.chunkSize
@@ -195,7 +197,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const writes = new Set<Promise<void>>()
   // kept for reuse: one buffer per stream receiving a chunk plus a few waiting for the disk,
   // never more than can be in use (a buffer is out only for a chunk in flight or being written)
-  const buffers = new BufferPool(manifest.chunkSize, Math.min(maxInFlight, streams * providers.length + POOL_SPARE_BUFFERS))
+  const buffers = new BufferPool(manifest.chunkSize, Math.min(maxInFlight, plan.streams * providers.length + POOL_SPARE_BUFFERS))
   let fatal: Error | undefined
 
   const onChunk = (index: number, data: Uint8Array): void => {
@@ -215,8 +217,8 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     onChunk,
     buffers,
     signal,
-    streams: opts.streamsPerProvider,
-    pipeline: opts.requestsPerStream,
+    streams: plan.streams,
+    pipeline,
     chunkTimeout: opts.chunkTimeout,
     limiter: opts.limiter
   }))

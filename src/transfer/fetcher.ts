@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
 import { lpEncode, sendAll } from '../wire/framing.js'
@@ -11,6 +10,8 @@ import {
 } from './constants.js'
 import { ChunkHashMismatchError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
 import { Watchdog } from './signals.js'
+import { sharedHashPool } from './hash-pool.js'
+import type { HashPool } from './hash-pool.js'
 import { DIRECT_DIAL_TIMEOUT } from '../relay/constants.js'
 import { terminalText } from '../util/terminal-text.js'
 import type { BufferPool } from './buffer-pool.js'
@@ -138,6 +139,8 @@ export interface FetcherInit {
   /** The download limit for a connection (undefined: none): chunk bytes are read off the
    * stream only as fast as it grants, so the sender is held back by what we leave unread. */
   limiter?: (connection: Connection) => RateLimiter | undefined
+  /** Where chunks are hashed. @default sharedHashPool() */
+  hasher?: HashPool
 }
 
 type StreamEnd = 'stop' | 'reopen'
@@ -155,18 +158,25 @@ export class ProviderFetcher {
   private readonly streams: number
   private readonly pipeline: number
   private readonly chunkTimeout: number
+  private readonly hasher: HashPool
+  /** Chunks read and being hashed: each holds its request slot until it is verified. */
+  private readonly verifying = new Set<Promise<void>>()
+  private readonly open = new Set<Stream>()
 
   constructor (private readonly init: FetcherInit) {
     this.peer = init.provider.peerId.toString()
     this.streams = init.streams ?? STREAMS_PER_PROVIDER
     this.pipeline = init.pipeline ?? REQUESTS_PER_STREAM
     this.chunkTimeout = init.chunkTimeout ?? CHUNK_TIMEOUT
+    this.hasher = init.hasher ?? sharedHashPool()
   }
 
   /** Runs until the download ends or this provider is of no more use; never throws. */
   async run (): Promise<void> {
     this.init.scheduler.addPeer(this.peer)
     await Promise.all(Array.from({ length: this.streams }, async () => { await this.worker() }))
+    // a chunk still being hashed is handed on (or dropped) before the download may settle
+    while (this.verifying.size > 0) await Promise.all(this.verifying)
     this.init.scheduler.removePeer(this.peer, this.lastError ?? 'finished')
     this.init.wakeup.notify()
   }
@@ -187,7 +197,8 @@ export class ProviderFetcher {
         if (++openFailures > MAX_STREAM_REOPENS) return
         continue
       }
-      const end = await this.runStream(stream)
+      this.open.add(stream)
+      const end = await this.runStream(stream).finally(() => this.open.delete(stream))
       if (end === 'stop') return
     }
   }
@@ -262,15 +273,11 @@ export class ProviderFetcher {
           }
           continue
         }
-        const data = await this.readBody(reader, index, res.length, watchdog)
+        const buf = await this.readBody(reader, index, res.length, watchdog)
         queue.shift()
         answered++
-        if (scheduler.received(this.peer, index, data.byteLength, Date.now() - started)) {
-          this.init.onChunk(index, data)
-        } else {
-          this.init.buffers.release(data) // a late duplicate
-        }
-        wakeup.notify()
+        // hashed off this thread while the stream reads on; the slot is held until then
+        this.verify(index, buf, res.length, Date.now() - started)
       }
     } catch (err: any) {
       if (signal.aborted) {
@@ -302,15 +309,14 @@ export class ProviderFetcher {
     }
   }
 
-  /** Read and verify one chunk body into a pooled buffer; it is handed on only when its hash
-   * matches, else the buffer goes back to the pool. */
-  private async readBody (reader: StreamReader, index: number, length: number, watchdog: Watchdog): Promise<Uint8Array> {
+  /** Read one chunk body into a pooled buffer (the whole buffer is returned, the body at its
+   * start); the buffer goes back to the pool on failure. */
+  private async readBody (reader: StreamReader, index: number, length: number, watchdog: Watchdog): Promise<Buffer> {
     const { manifest, buffers } = this.init
     const expected = manifest.chunkLength(index)
     if (length !== expected) throw new ProtocolViolationError(`chunk ${index} announced ${length} bytes, expected ${expected}`)
     const buf = buffers.acquire()
     try {
-      const hash = createHash('sha256')
       for (let got = 0; got < expected;) {
         const piece = await reader.readSome(this.limiter?.pieceBytes(expected - got) ?? expected - got, watchdog.signal)
         if (piece == null) throw new StreamClosedError(`stream ended after ${got} of ${expected} bytes of chunk ${index}`)
@@ -321,18 +327,41 @@ export class ProviderFetcher {
         watchdog.kick()
         for (const part of piece) {
           buf.set(part, got)
-          hash.update(part)
           got += part.byteLength
         }
-      }
-      if (!hash.digest().equals(manifest.chunkHash(index))) {
-        throw new ChunkHashMismatchError(`chunk ${index} from ${this.peer} does not match the manifest`)
       }
     } catch (err) {
       buffers.release(buf)
       throw err
     }
-    return buf.subarray(0, expected)
+    return buf
+  }
+
+  /** Hash a received chunk; only a copy that matches the manifest is handed on. A mismatch
+   * bans the provider (scheduler) and resets its streams. */
+  private verify (index: number, received: Buffer, length: number, ms: number): void {
+    const { scheduler, wakeup, manifest, buffers, onChunk } = this.init
+    const job = this.hasher.digest(received, length).then(({ buf, digest }) => {
+      if (!digest.equals(manifest.chunkHash(index))) {
+        buffers.release(buf)
+        const err = new ChunkHashMismatchError(`chunk ${index} from ${this.peer} does not match the manifest`)
+        this.lastError = `bad-data: ${err.message}`
+        log('%s: %s', this.peer, this.lastError)
+        scheduler.failed(this.peer, index, 'bad-data', err.message)
+        for (const s of this.open) s.abort(err)
+      } else if (scheduler.received(this.peer, index, length, ms)) {
+        onChunk(index, buf.subarray(0, length))
+      } else {
+        buffers.release(buf) // a late duplicate
+      }
+    }, (err: Error) => {
+      buffers.release(received) // detached: the pool only counts it back
+      scheduler.failed(this.peer, index, 'cancelled', `cannot hash: ${err.message}`)
+    }).finally(() => {
+      this.verifying.delete(job)
+      wakeup.notify()
+    })
+    this.verifying.add(job)
   }
 
   private closeQuietly (stream: Stream): void {

@@ -215,9 +215,19 @@ export class PartialFile {
    * checked afterwards to hold the very file we wrote (`identity`).
    */
   async complete (name: string): Promise<{ path: string, existed: boolean, identity: FileIdentity }> {
-    await this.flush()
+    await this.flushing
+    if (this.stateWritten || this.failure != null) {
+      await this.flush()
+    } else {
+      // never recorded (a small file, fetched within one flush interval): it is placed now, so
+      // a state file would be written only to be deleted; the fsync below keeps the data safe.
+      // On failure the state is written after all (see the catch below).
+      for (const i of this.pending) this.bits[i >> 3] |= 1 << (i & 7)
+      this.pending = []
+    }
     const { manifest } = this.init
     if (this.doneIndexes().length !== manifest.chunks) {
+      await this.flush()
       throw new PartialFileError(`cannot complete ${this.dataPath}: chunks are missing`)
     }
     const target = sanitizeName(name, this.outReal)
@@ -250,9 +260,11 @@ export class PartialFile {
         return { path, existed: false, identity }
       }
     } catch (err) {
+      await this.flush().catch(() => {}) // the .part stays, with its state, for a resume
       await this.end()
       throw fsError(err, `cannot move ${this.dataPath} to ${target.path}`)
     }
+    await this.flush().catch(() => {})
     await this.end()
     throw new PartialFileError(`no free name for ${target.path} after ${MAX_NAME_TRIES} tries`)
   }

@@ -59,6 +59,24 @@ interface Peer extends Omit<PeerStats, 'inFlight'> {
   strikes: number
 }
 
+/**
+ * Streams and requests in flight per provider for a download from `providers` providers. The
+ * requests of one provider at the configured streams x pipeline are what a download keeps in
+ * flight in total: more providers split them rather than multiply them, so the downloader
+ * decrypts, buffers and hashes the same amount at once whatever the count (three providers at
+ * 4 streams each kept 24 MiB in flight and cost a third more memory), and providers sharing
+ * the downloader's cores send in bursts as large as one provider would. Never below one
+ * stream with `pipeline` requests per provider, so every provider is used; never more streams
+ * than `chunks` (those left to fetch) can keep busy.
+ */
+export function streamPlan (providers: number, streams = STREAMS_PER_PROVIDER, pipeline = REQUESTS_PER_STREAM, chunks = Number.POSITIVE_INFINITY): { streams: number, perPeerInFlight: number } {
+  const total = Math.max(1, streams) * Math.max(1, pipeline)
+  const perPeerInFlight = Math.max(Math.max(1, pipeline), Math.ceil(total / Math.max(1, providers)))
+  // a small file needs no more streams than its chunks fill: each costs a negotiation
+  const useful = Math.ceil(Math.max(1, chunks) / Math.max(1, pipeline))
+  return { streams: Math.max(1, Math.min(streams, useful, Math.ceil(perPeerInFlight / Math.max(1, pipeline)))), perPeerInFlight }
+}
+
 const MISSING = 0
 const ACTIVE = 1
 const WRITING = 2

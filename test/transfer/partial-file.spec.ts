@@ -56,6 +56,32 @@ describe('transfer/partial-file', () => {
     assert.deepEqual((await readdir(out)).sort(), ['dir'])
   })
 
+  it('a file fetched within one flush interval is placed without a state file (no extra fsync and rename per small file)', async () => {
+    const out = await tempDir(cleanup)
+    const { data, manifest, chunk } = content(CHUNK + 7)
+    const p = await PartialFile.open({ outDir: out, manifest })
+    let states = 0
+    const writeState = (p as any).writeState.bind(p)
+    ;(p as any).writeState = async () => { states++; await writeState() }
+    for (const i of [1, 0]) await p.write(i, chunk(i))
+    const r = await p.complete('small.bin')
+    assert.equal(states, 0)
+    assert.deepEqual(await readFile(r.path), data)
+    assert.deepEqual((await readdir(out)).sort(), ['small.bin'])
+  })
+
+  it('a file that cannot complete keeps its data recorded in a state file for a resume', async () => {
+    const out = await tempDir(cleanup)
+    const { manifest, chunk } = content(2 * CHUNK)
+    const p = await PartialFile.open({ outDir: out, manifest })
+    await p.write(0, chunk(0))
+    await assert.rejects(p.complete('x.bin'), (err: Error) => err.name === 'PartialFileError' && /chunks are missing/.test(err.message))
+    await p.close()
+    const again = await PartialFile.open({ outDir: out, manifest })
+    assert.deepEqual(again.doneIndexes(), [0])
+    await again.close()
+  })
+
   it('refuses to complete with chunks missing', async () => {
     const out = await tempDir(cleanup)
     const { manifest, chunk } = content(2 * CHUNK)

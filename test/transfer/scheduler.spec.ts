@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { ChunkScheduler } from '../../src/transfer/scheduler.js'
+import { ChunkScheduler, streamPlan } from '../../src/transfer/scheduler.js'
 
 /** Take everything `peer` may have right now. */
 function drain (s: ChunkScheduler, peer: string): number[] {
@@ -160,5 +160,41 @@ describe('transfer/scheduler', () => {
     s.received('a', 1, 4000, 1000)
     const rate = s.stats()[0].rate
     assert.ok(rate > 1000 && rate < 4000, `rate ${rate}`)
+  })
+
+  it('streamPlan: more providers split the requests in flight instead of multiplying them', () => {
+    assert.deepEqual(streamPlan(1, 4, 2), { streams: 4, perPeerInFlight: 8 })
+    assert.deepEqual(streamPlan(2, 4, 2), { streams: 2, perPeerInFlight: 4 })
+    assert.deepEqual(streamPlan(3, 4, 2), { streams: 2, perPeerInFlight: 3 })
+    assert.deepEqual(streamPlan(4, 4, 2), { streams: 1, perPeerInFlight: 2 })
+    // every provider keeps one stream with its pipeline, however many there are
+    assert.deepEqual(streamPlan(20, 4, 2), { streams: 1, perPeerInFlight: 2 })
+    // a file of one or three chunks: one or two streams, however many are allowed
+    assert.deepEqual(streamPlan(1, 4, 2, 1), { streams: 1, perPeerInFlight: 8 })
+    assert.deepEqual(streamPlan(1, 4, 2, 3), { streams: 2, perPeerInFlight: 8 })
+    assert.deepEqual(streamPlan(3, 4, 2, 1), { streams: 1, perPeerInFlight: 3 })
+    // the configured streams stay the most per provider
+    assert.deepEqual(streamPlan(1, 1, 2), { streams: 1, perPeerInFlight: 2 })
+    for (let n = 1; n <= 8; n++) {
+      const p = streamPlan(n)
+      assert.ok(n * p.perPeerInFlight <= Math.max(8, 2 * n) + n, `${n} providers: ${n * p.perPeerInFlight} requests in flight`)
+      assert.ok(p.streams * 2 >= p.perPeerInFlight, `${n} providers: the streams can carry the requests`)
+    }
+  })
+
+  it('three providers at the planned limit share the download and never exceed one provider\'s requests in flight', () => {
+    const plan = streamPlan(3)
+    const s = new ChunkScheduler({ chunks: 300, perPeerInFlight: plan.perPeerInFlight })
+    const peers = ['a', 'b', 'c']
+    peers.forEach(p => { s.addPeer(p) })
+    let most = 0
+    const got: Record<string, number> = { a: 0, b: 0, c: 0 }
+    while (!s.complete) {
+      const taken = peers.map(p => drain(s, p))
+      most = Math.max(most, s.inFlight)
+      taken.forEach((is, k) => { for (const i of is) if (finish(s, peers[k], i)) got[peers[k]]++ })
+    }
+    assert.ok(most <= streamPlan(1).perPeerInFlight + 1, `${most} in flight at once`)
+    for (const p of peers) assert.ok(got[p] >= 90, `${p} fetched ${got[p]}`)
   })
 })
