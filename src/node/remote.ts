@@ -58,7 +58,7 @@ export class RemoteNode implements DaemonApi {
   }
 
   async limit (change: LimitChange, options: CallOptions = {}): Promise<BandwidthLimits> {
-    return await this.client.call('limit', { upload: change.upload, download: change.download }, options)
+    return await this.client.call('limit', { upload: change.upload, download: change.download, perPeer: change.perPeer }, options)
   }
 
   async uiLogin (options: CallOptions = {}): Promise<UiLogin> {

@@ -73,6 +73,16 @@ describe('cli: commands as functions', () => {
     await assert.rejects(limit(ctx, { download: 'fast' }), (e: any) => e instanceof UsageError && /^--download: /.test(e.message))
     assert.equal(node.calls.length, 1)
   })
+
+  it('limit --peer-upload/--peer-download change the per-peer limits, and say them', async () => {
+    const ctx = commandContext(node)
+    await limit(ctx, { peerUpload: '512KiB' })
+    assert.deepEqual(node.calls, [['limit', { upload: undefined, download: undefined, perPeer: { upload: 512 * 1024, download: undefined } }]])
+    assert.match(ctx.out.lines.at(-1) ?? '', /; per peer: upload 512 KiB\/s, download none$/)
+    await limit(ctx, {})
+    assert.match(ctx.out.lines.at(-1) ?? '', /; per peer: upload 512 KiB\/s, download none$/)
+    await assert.rejects(limit(ctx, { peerDownload: 'lots' }), (e: any) => e instanceof UsageError && /^--peer-download: /.test(e.message))
+  })
 })
 
 describe('cli: the command line runs the same functions', () => {

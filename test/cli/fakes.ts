@@ -35,8 +35,9 @@ export class FakeNode implements NodeApi {
   }
 
   async status (): Promise<StatusInfo> { this.calls.push(['status']); return STATUS }
-  async ls (options: { path?: string } = {}): Promise<NetworkFile[]> {
-    this.calls.push(['ls', options])
+  async ls (options: { path?: string, signal?: AbortSignal } = {}): Promise<NetworkFile[]> {
+    const { signal: _signal, ...recorded } = options
+    this.calls.push(['ls', recorded])
     return this.files.filter(f => options.path == null || f.name.startsWith(options.path))
   }
 
@@ -46,7 +47,10 @@ export class FakeNode implements NodeApi {
   async unshare (path: string): Promise<{ path: string, files: number }> { this.calls.push(['unshare', path]); return { path, files: 2 } }
   async limit (change: LimitChange): Promise<BandwidthLimits> {
     this.calls.push(['limit', change])
-    this.limits = { ...this.limits, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) }
+    const { perPeer, ...node } = change
+    this.limits = { ...this.limits, ...Object.fromEntries(Object.entries(node).filter(([, v]) => v !== undefined)) }
+    // as the node does: a per-peer limit not given stays (0 = none)
+    if (perPeer != null) this.limits.perPeer = { upload: perPeer.upload ?? this.limits.perPeer?.upload ?? 0, download: perPeer.download ?? this.limits.perPeer?.download ?? 0 }
     return this.limits
   }
 

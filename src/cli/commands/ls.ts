@@ -10,7 +10,7 @@ export interface LsOptions extends JsonOption {
 
 /** `ls [PATH] [--flat]`: the network's files, by folder or one line each. */
 export async function ls ({ node, out, signal }: CommandContext, path: string | undefined, opts: LsOptions): Promise<void> {
-  const files = await abortable(node.ls(path != null ? { path } : {}), signal)
+  const files = await abortable(node.ls(path != null ? { path, signal } : { signal }), signal)
   if (opts.json === true) { out.json(files); return }
   if (files.length === 0) { out.print(path != null ? `nothing under ${path}` : 'no files on the network'); return }
   out.print(opts.flat === true ? flatTable(files) : folderView(files, path))

@@ -7,7 +7,7 @@ import type { NodeCommand } from './command.js'
 /** `search TEXT...`: files whose names hold all these words. */
 export async function search ({ node, out, signal }: CommandContext, words: string[], opts: JsonOption): Promise<void> {
   const text = searchText(words)
-  const files = await abortable(node.search(text), signal)
+  const files = await abortable(node.search(text, { signal }), signal)
   if (opts.json === true) { out.json(files); return }
   out.print(files.length === 0 ? `no file matches ${JSON.stringify(text)}` : flatTable(files))
 }

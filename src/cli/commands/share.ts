@@ -5,14 +5,14 @@ import type { NodeCommand } from './command.js'
 
 /** `share PATH`: the running node also shares this file or folder, without copying it. */
 export async function share ({ node, out, signal, cwd }: CommandContext, path: string, opts: JsonOption): Promise<void> {
-  const r = await abortable(node.share(expandPath(path, cwd)), signal)
+  const r = await abortable(node.share(expandPath(path, cwd), { signal }), signal)
   if (opts.json === true) out.json(r)
   else out.print(`sharing ${r.path} (${plural(r.files, 'file')})`)
 }
 
 /** `unshare PATH`: stop sharing a path added with share. */
 export async function unshare ({ node, out, signal, cwd }: CommandContext, path: string, opts: JsonOption): Promise<void> {
-  const r = await abortable(node.unshare(expandPath(path, cwd)), signal)
+  const r = await abortable(node.unshare(expandPath(path, cwd), { signal }), signal)
   if (opts.json === true) out.json(r)
   else out.print(`no longer sharing ${r.path} (${plural(r.files, 'file')} withdrawn)`)
 }

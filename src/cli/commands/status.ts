@@ -5,14 +5,14 @@ import type { NodeCommand } from './command.js'
 
 /** `status`: what the node is doing (addresses, shares, downloads). */
 export async function status ({ node, out, signal }: CommandContext, opts: JsonOption): Promise<void> {
-  const s = await abortable(node.status(), signal)
+  const s = await abortable(node.status({ signal }), signal)
   if (opts.json === true) out.json(s)
   else out.print(formatStatus(s))
 }
 
 /** `peers` (at the prompt): connected peers and coordinators. */
 export async function peers ({ node, out, signal }: CommandContext, opts: JsonOption): Promise<void> {
-  const s = await abortable(node.status(), signal)
+  const s = await abortable(node.status({ signal }), signal)
   if (opts.json === true) out.json({ peers: s.peers, connections: s.connections ?? [], coordinators: s.coordinators, reachability: s.reachability })
   else out.print(formatPeers(s))
 }
