@@ -8,6 +8,7 @@ import { smallFilesCase } from './small-files.js'
 import { latencyCase } from './latency.js'
 import { indexingCase } from './indexing.js'
 import { restartCase } from './restart.js'
+import { bigShareCase } from './big-share.js'
 import { coordinatorCase } from './coordinator.js'
 import { dhtCase } from './dht.js'
 import { chunkSizeCase } from './chunk-size.js'
@@ -24,6 +25,7 @@ export const CASES: BenchCase[] = [
   latencyCase,
   indexingCase,
   restartCase,
+  bigShareCase,
   coordinatorCase,
   dhtCase,
   chunkSizeCase,
