@@ -11,6 +11,7 @@ import type { FileKey } from './file-key.js'
 import { checkNewRoot, isUnderName, nameFor, resolveRoot } from './roots.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import { ShareWatcher } from './watcher.js'
+import { IndexedFile } from './shared-file.js'
 import type { Manifest } from './manifest.js'
 import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
@@ -423,8 +424,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   private set (root: Root, name: string, f: ScannedFile, manifest: Manifest): void {
-    const { path, size, mtimeMs, ctimeMs, ino, dev } = f
-    const file: SharedFile = { name, path, size, mtimeMs, ctimeMs, ino, dev, fileId: manifest.fileId, manifest }
+    const file: SharedFile = new IndexedFile(name, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
     this.table.set({ file, root })
     if (this.recording) this.delta.add(file)
   }
