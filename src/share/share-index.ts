@@ -77,6 +77,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private scanMs = 0
   private lastError?: string
   private watching?: Promise<void>
+  private startWatcher?: () => void
 
   constructor (options: ShareIndexOptions) {
     super()
@@ -99,8 +100,12 @@ export class ShareIndex extends EventTarget implements ShareSource {
     })
   }
 
-  /** Scan and hash every root, then follow changes. Resolves once files() is complete. */
-  async start (options: { signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Scan and hash every root, then follow changes. Resolves once files() is complete; the
+   * watcher is set up after that (see watch()), at once or, with `deferWatch`, when
+   * startWatching() is called (a daemon: once it answers, so the watcher's walk does not delay that).
+   */
+  async start (options: { signal?: AbortSignal, deferWatch?: boolean } = {}): Promise<void> {
     if (this.running) return
     if (this.abort.signal.aborted) throw new Error('a stopped ShareIndex cannot be started again; create a new one')
     const onAbort = (): void => { this.abort.abort(options.signal?.reason) }
@@ -147,11 +152,15 @@ export class ShareIndex extends EventTarget implements ShareSource {
       this.scanMs = Math.round(performance.now() - t0)
       log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
         this.scanMs, this.hashes.hashed, this.cached)
-      this.watching = this.watch(walked).catch((err: Error) => {
-        if (this.abort.signal.aborted) return
-        this.lastError = `cannot watch the share: ${err.message}`
-        log.error(this.lastError)
-      })
+      this.startWatcher = () => {
+        this.startWatcher = undefined
+        this.watching = this.watch(walked).catch((err: Error) => {
+          if (this.abort.signal.aborted) return
+          this.lastError = `cannot watch the share: ${err.message}`
+          log.error(this.lastError)
+        })
+      }
+      if (options.deferWatch !== true) this.startWatching()
     } catch (err) {
       await this.stop()
       throw err
@@ -191,6 +200,11 @@ export class ShareIndex extends EventTarget implements ShareSource {
       log('watching; %d paths changed since the scan', changed.length)
       if (changed.length > 0) await this.onBatch(changed)
     })
+  }
+
+  /** Set up the watcher, after start({ deferWatch: true }); once. */
+  startWatching (): void {
+    if (this.running) this.startWatcher?.()
   }
 
   /** Resolves once the watcher is in place and what changed before it was caught up. */
