@@ -92,7 +92,7 @@ export const bigShareCase: BenchCase = {
   async prepare (ctx) {
     const count = ctx.profile.bigShareFiles
     const share = await fileSet(count)
-    const cluster = new Cluster(ctx.tmp)
+    const cluster = new Cluster(ctx.tmp, FIRST_INDEX_TIMEOUT_MS)
     let first: Measured
     try {
       await cluster.startCoordinator()
