@@ -27,7 +27,7 @@ interface LoadResult {
 export const coordinatorCase: BenchCase = {
   name: 'coordinator',
   title: 'fsnode coordinator: announces, searches, lookups at scale',
-  aliases: ['coord'],
+  aliases: ['coord', 'search'],
   runs: { quick: 1 },
   metrics: [
     { key: 'announce', label: 'announce', unit: 'files/s', better: 'higher' },

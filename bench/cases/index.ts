@@ -9,6 +9,7 @@ import { folderCase } from './folder.js'
 import { latencyCase } from './latency.js'
 import { indexingCase } from './indexing.js'
 import { restartCase } from './restart.js'
+import { bigShareCase } from './big-share.js'
 import { coordinatorCase } from './coordinator.js'
 import { dhtCase } from './dht.js'
 import { chunkSizeCase } from './chunk-size.js'
@@ -26,6 +27,7 @@ export const CASES: BenchCase[] = [
   latencyCase,
   indexingCase,
   restartCase,
+  bigShareCase,
   coordinatorCase,
   dhtCase,
   chunkSizeCase,

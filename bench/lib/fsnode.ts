@@ -150,10 +150,12 @@ export class Cluster {
   readonly daemons = new Set<FsnodeDaemon>()
   coordinator?: FsnodeDaemon
 
-  constructor (readonly root: string) {}
+  /** `startTimeoutMs`: how long a started node may take to print its JSON (a first index of a
+   * big share takes minutes). */
+  constructor (readonly root: string, private readonly startTimeoutMs?: number) {}
 
   private get options (): FsnodeOptions {
-    return { home: this.root }
+    return { home: this.root, ...(this.startTimeoutMs == null ? {} : { timeoutMs: this.startTimeoutMs }) }
   }
 
   async startCoordinator (name = 'coordinator'): Promise<FsnodeDaemon> {

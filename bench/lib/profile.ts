@@ -10,6 +10,7 @@ export const FULL: Profile = {
   latencyGets: 30,
   coldGets: 5,
   restartFiles: 10_000,
+  bigShareFiles: 200_000,
   coordinatorPeers: 100,
   coordinatorFiles: 100_000,
   coordinatorQueries: 400
@@ -24,6 +25,7 @@ export const QUICK: Profile = {
   latencyGets: 10,
   coldGets: 2,
   restartFiles: 2_000,
+  bigShareFiles: 20_000,
   coordinatorPeers: 100,
   coordinatorFiles: 20_000,
   coordinatorQueries: 200

@@ -45,6 +45,8 @@ export interface Profile {
   coldGets: number
   /** Files in the folder the restart case restarts on. */
   restartFiles: number
+  /** Files in the big-share case (tiny files, kept between invocations under the OS temp dir). */
+  bigShareFiles: number
   /** Simulated peers and files they announce in total, and queries of each kind. */
   coordinatorPeers: number
   coordinatorFiles: number

@@ -38,6 +38,9 @@ const WORDS = [
 const EXTENSIONS = ['pdf', 'jpg', 'mp3', 'txt', 'mkv', 'zip', 'docx', 'png']
 const FILE_SIZE_MAX = 100 * 1024 * 1024
 const QUERY_TIMEOUT_MS = 5 * 60_000
+/** Per call: 100 peers announcing at once on a loaded 2-core machine took longer than the
+ * client's default 15 s (the case failed, twice in a row, on 2026-12-01). */
+const CALL_TIMEOUT_MS = 120_000
 
 /** A word chosen by a seed, so names are varied but reproducible. */
 function word (seed: number): string {
@@ -108,7 +111,7 @@ main(async () => {
   await mapLimit(Array.from({ length: peerCount }, (_, i) => i), CONNECT_CONCURRENCY, async i => {
     const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [LISTEN] })
     const count = Math.max(1, Math.min(perPeer, totalFiles - i * perPeer))
-    const peer: Peer = { index: i, host, client: IndexClient.forNode(host, coordinator), files: makeFiles(i, count) }
+    const peer: Peer = { index: i, host, client: IndexClient.forNode(host, coordinator, { timeout: CALL_TIMEOUT_MS }), files: makeFiles(i, count) }
     peers.push(peer)
     await withRetry(async () => await host.dial(coordinator))
   })

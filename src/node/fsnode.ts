@@ -158,7 +158,7 @@ export class FsNode implements DaemonApi {
       })
       parts.share = share
       share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
-      await share.start()
+      await share.start({ deferWatch: true })
       cleanup.push(async () => { await share.stop() })
       log('share indexed at %d ms', ms())
       // an extra share that could not be shared again (gone, or clashing) has had its warning
@@ -206,6 +206,8 @@ export class FsNode implements DaemonApi {
       // ready: answers on the control socket and serves chunks. Providing every file id on the
       // DHT (a diff over all of them, then network work) starts after, not before, that
       upkeep.start()
+      // the watcher's first walk (a pass over the whole tree) too; what changes meanwhile is caught up
+      share.startWatching()
       log('node %p started in %d ms', host.peerId, ms())
       return node
     } catch (err) {

@@ -16,8 +16,11 @@ export const HASH_QUEUE_HIGH = 512
 
 /** Directories read at once by the scanner. */
 export const SCAN_DIR_CONCURRENCY = 8
-/** lstat/realpath calls in flight at once by the scanner. */
+/** lstat/realpath calls in flight at once by the scanner (folders, links: plain files are
+ * stat'ed synchronously, see scan()). */
 export const SCAN_STAT_CONCURRENCY = 64
+/** Synchronous stats of plain files between two turns of the event loop (~2-5 ms of them). */
+export const SCAN_SYNC_STATS = 1000
 
 /** A file must keep the same size this long before the watcher reports it. */
 export const WRITE_STABILITY_MS = 500

@@ -18,7 +18,9 @@ export interface Entry {
 /** The shared files by name and by file id, with the counts the index needs without a scan. */
 export class FileTable {
   private readonly byName = new Map<string, Entry>()
-  private readonly byFileId = new Map<string, Set<string>>()
+  /** The name holding each file id; a Set only when several do (a Set per file cost ~250 bytes,
+   * a sixth of a shared file's memory). */
+  private readonly byFileId = new Map<string, string | Set<string>>()
   /** Files under each directory name ('' counts all): whether a name has anything below it. */
   private readonly dirCount = new Map<string, number>()
   /** Files and bytes per root: roots() without a pass over every file (one root per seeded download). */
@@ -49,6 +51,7 @@ export class FileTable {
   byId (fileId: CID): SharedFile | undefined {
     const names = this.byFileId.get(idKey(fileId))
     if (names == null) return undefined
+    if (typeof names === 'string') return this.byName.get(names)?.file
     for (const name of names) return this.byName.get(name)?.file
     return undefined
   }
@@ -69,9 +72,10 @@ export class FileTable {
     this.delete(name)
     this.byName.set(name, entry)
     const id = idKey(entry.file.fileId)
-    let names = this.byFileId.get(id)
-    if (names == null) this.byFileId.set(id, names = new Set())
-    names.add(name)
+    const names = this.byFileId.get(id)
+    if (names == null) this.byFileId.set(id, name)
+    else if (typeof names === 'string') this.byFileId.set(id, new Set([names, name]))
+    else names.add(name)
     for (const dir of parentNames(name)) this.dirCount.set(dir, (this.dirCount.get(dir) ?? 0) + 1)
     const t = this.perRoot.get(entry.root)
     if (t == null) this.perRoot.set(entry.root, { files: 1, bytes: entry.file.size })
@@ -85,8 +89,11 @@ export class FileTable {
     this.byName.delete(name)
     const id = idKey(entry.file.fileId)
     const names = this.byFileId.get(id)
-    names?.delete(name)
-    if (names?.size === 0) this.byFileId.delete(id)
+    if (names === name) this.byFileId.delete(id)
+    else if (typeof names === 'object') {
+      names.delete(name)
+      if (names.size === 1) this.byFileId.set(id, names.values().next().value as string)
+    }
     for (const dir of parentNames(name)) {
       const n = (this.dirCount.get(dir) ?? 1) - 1
       if (n === 0) this.dirCount.delete(dir)

@@ -1,15 +1,17 @@
 import { realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { DELTA_FLUSH_MS } from './constants.js'
+import { DELTA_FLUSH_MS, WRITE_STABILITY_MS } from './constants.js'
 import { FileChangedError, ShareFolderError } from './errors.js'
 import { DeltaBuffer, FileTable } from './file-table.js'
 import { HashCache } from './hash-cache.js'
 import { HashQueue } from './hash-queue.js'
-import { sameKey } from './file-key.js'
+import { keyOf, sameKey } from './file-key.js'
+import type { FileKey } from './file-key.js'
 import { checkNewRoot, isUnderName, nameFor, resolveRoot } from './roots.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import { ShareWatcher } from './watcher.js'
+import { IndexedFile } from './shared-file.js'
 import type { Manifest } from './manifest.js'
 import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
@@ -74,6 +76,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private cached = 0
   private scanMs = 0
   private lastError?: string
+  private watching?: Promise<void>
+  private startWatcher?: () => void
 
   constructor (options: ShareIndexOptions) {
     super()
@@ -96,8 +100,12 @@ export class ShareIndex extends EventTarget implements ShareSource {
     })
   }
 
-  /** Scan and hash every root, then follow changes. Resolves once files() is complete. */
-  async start (options: { signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Scan and hash every root, then follow changes. Resolves once files() is complete; the
+   * watcher is set up after that (see watch()), at once or, with `deferWatch`, when
+   * startWatching() is called (a daemon: once it answers, so the watcher's walk does not delay that).
+   */
+  async start (options: { signal?: AbortSignal, deferWatch?: boolean } = {}): Promise<void> {
     if (this.running) return
     if (this.abort.signal.aborted) throw new Error('a stopped ShareIndex cannot be started again; create a new one')
     const onAbort = (): void => { this.abort.abort(options.signal?.reason) }
@@ -118,18 +126,24 @@ export class ShareIndex extends EventTarget implements ShareSource {
           this.warn(`${err.message}; not shared`)
         }
       }
+      // what the watcher's first walk finds, checked against the scan (see watch())
+      const walked = new Map<string, FileKey & { mtimeMs: number }>()
       if (this.options.watch !== false) {
         this.watcher = new ShareWatcher({
           ...this.options.watch,
           exclude: this.exclude,
           onBatch: paths => { this.enqueue(async () => { await this.onBatch(paths) }).catch(() => {}) },
-          onFallback: message => { this.warn(message) }
+          onFallback: message => { this.warn(message) },
+          onInitial: (path, st) => { walked.set(path, { ...keyOf(st), mtimeMs: st.mtimeMs }) }
         })
-        // watch first: what changes during the scan is queued behind it, not lost
-        await this.watcher.start(this.rootList.filter(r => r.kind === 'dir').map(r => r.real), this.rootList.filter(r => r.kind === 'file').map(r => r.real))
       }
       await this.enqueue(async () => {
-        for (const root of this.rootList) await this.reconcile(root, root.real)
+        this.cache?.preload()
+        try {
+          for (const root of this.rootList) await this.reconcile(root, root.real)
+        } finally {
+          this.cache?.release()
+        }
         await this.hashes.idle()
       })
       this.abort.signal.throwIfAborted()
@@ -138,12 +152,64 @@ export class ShareIndex extends EventTarget implements ShareSource {
       this.scanMs = Math.round(performance.now() - t0)
       log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
         this.scanMs, this.hashes.hashed, this.cached)
+      this.startWatcher = () => {
+        this.startWatcher = undefined
+        this.watching = this.watch(walked).catch((err: Error) => {
+          if (this.abort.signal.aborted) return
+          this.lastError = `cannot watch the share: ${err.message}`
+          log.error(this.lastError)
+        })
+      }
+      if (options.deferWatch !== true) this.startWatching()
     } catch (err) {
       await this.stop()
       throw err
     } finally {
       options.signal?.removeEventListener('abort', onAbort)
     }
+  }
+
+  /**
+   * Watch the roots, after the scan: the share is served meanwhile. The watcher's first walk
+   * (chokidar lstats every entry to set up its watches) used to run before the scan, a second
+   * pass over the tree that cost a third of a restart. What changed between the scan and the
+   * watches is caught here: every file the walk found with another key than the index has, and
+   * every indexed file it did not find, is reconciled.
+   */
+  private async watch (walked: Map<string, FileKey & { mtimeMs: number }>): Promise<void> {
+    const watcher = this.watcher
+    if (watcher == null) return
+    await watcher.start(this.rootList.filter(r => r.kind === 'dir').map(r => r.real), this.rootList.filter(r => r.kind === 'file').map(r => r.real))
+    await this.enqueue(async () => {
+      const changed: string[] = []
+      const indexed = new Set<string>()
+      // a file written to within the stability time may still be being written: it waits, as
+      // the watcher's own reports do
+      const check = (path: string): void => {
+        const key = walked.get(path)
+        if (key != null && Date.now() - key.mtimeMs < this.watchStabilityMs) watcher.settle(path)
+        else changed.push(path)
+      }
+      for (const f of this.table.files()) {
+        indexed.add(f.path)
+        const key = walked.get(f.path)
+        if (key == null || !sameKey(f, key)) check(f.path)
+      }
+      for (const path of walked.keys()) if (!indexed.has(path)) check(path)
+      walked.clear()
+      log('watching; %d paths changed since the scan', changed.length)
+      if (changed.length > 0) await this.onBatch(changed)
+    })
+  }
+
+  /** Set up the watcher, after start({ deferWatch: true }); once. */
+  startWatching (): void {
+    if (this.running) this.startWatcher?.()
+  }
+
+  /** Resolves once the watcher is in place and what changed before it was caught up. */
+  async watched (): Promise<void> {
+    await this.watching
   }
 
   async stop (): Promise<void> {
@@ -153,6 +219,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.delta.cancel()
     this.abort.abort(new Error('share index stopped'))
     await this.watcher?.close()
+    await this.watching
     await this.queue.catch(() => {})
     await this.hashes.idle()
     this.cache?.close()
@@ -270,6 +337,10 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.delta.flush()
   }
 
+  private get watchStabilityMs (): number {
+    return (this.options.watch === false ? undefined : this.options.watch?.stabilityMs) ?? WRITE_STABILITY_MS
+  }
+
   private rootInfo (root: Root): RootInfo {
     return { path: root.path, name: root.name, kind: root.kind, ...this.table.rootTotals(root) }
   }
@@ -367,8 +438,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   private set (root: Root, name: string, f: ScannedFile, manifest: Manifest): void {
-    const { path, size, mtimeMs, ctimeMs, ino, dev } = f
-    const file: SharedFile = { name, path, size, mtimeMs, ctimeMs, ino, dev, fileId: manifest.fileId, manifest }
+    const file: SharedFile = new IndexedFile(name, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
     this.table.set({ file, root })
     if (this.recording) this.delta.add(file)
   }

@@ -1,3 +1,4 @@
+import { lstat } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { watch } from 'chokidar'
@@ -7,6 +8,7 @@ import {
 import { isInside, isInternalName } from './scanner.js'
 import type { WatchMode } from './types.js'
 import type { ChokidarOptions, FSWatcher } from 'chokidar'
+import type { Stats } from 'node:fs'
 
 const log = logger('fsnode:share')
 
@@ -18,6 +20,10 @@ export interface ShareWatcherOptions {
   onBatch: (paths: string[]) => void
   /** Called once when native watching failed and polling took over. */
   onFallback?: (message: string, err: Error) => void
+  /** With it, the first walk of start() reports each file it finds here, with its lstat
+   * (files added, changed or removed meanwhile still come to onBatch): the owner, who scanned the
+   * tree before watching it, checks its index against them instead of walking the tree again. */
+  onInitial?: (path: string, stats: Stats) => void
   /** Start in polling mode. */
   polling?: boolean
   debounceMs?: number
@@ -45,7 +51,7 @@ export class ShareWatcher {
   mode: WatchMode
   /** Set when the watcher had to fall back to polling, or hit another error. */
   lastError?: string
-  private readonly opts: Required<Omit<ShareWatcherOptions, 'onFallback' | 'polling'>> & Pick<ShareWatcherOptions, 'onFallback'>
+  private readonly opts: Required<Omit<ShareWatcherOptions, 'onFallback' | 'onInitial' | 'polling'>> & Pick<ShareWatcherOptions, 'onFallback' | 'onInitial'>
   private readonly paths = new Set<string>()
   private fsw?: FSWatcher
   /** Shared single files (a seeded download each), watched through their folders, one level
@@ -61,12 +67,16 @@ export class ShareWatcher {
   private closed = false
   private switching?: Promise<void>
   private onReady?: () => void
+  /** Set once start() returned: watchers made later (fallback, add) report no initial files. */
+  private started = false
+  private readonly settling = new Set<NodeJS.Timeout>()
 
   constructor (options: ShareWatcherOptions) {
     this.mode = options.polling === true ? 'polling' : 'native'
     this.opts = {
       onBatch: options.onBatch,
       onFallback: options.onFallback,
+      onInitial: options.onInitial,
       debounceMs: options.debounceMs ?? WATCH_DEBOUNCE_MS,
       maxWaitMs: options.maxWaitMs ?? WATCH_MAX_WAIT_MS,
       stabilityMs: options.stabilityMs ?? WRITE_STABILITY_MS,
@@ -83,7 +93,7 @@ export class ShareWatcher {
     for (const f of files) this.addFile(f)
     const fsw = this.create([...this.paths])
     this.fsw = fsw
-    if (this.fileDirs.size > 0) this.filesFsw = this.create([...this.fileDirs.keys()], true)
+    if (this.fileDirs.size > 0 && this.filesFsw == null) this.filesFsw = this.create([...this.fileDirs.keys()], true)
     const filesReady = this.filesFsw == null ? undefined : new Promise<void>(resolve => this.filesFsw?.once('ready', resolve))
     // a fallback during the first walk replaces the watcher: whichever is ready first will do
     await new Promise<void>(resolve => {
@@ -92,6 +102,31 @@ export class ShareWatcher {
     })
     this.onReady = undefined
     if (this.mode === 'native') await filesReady
+    this.started = true
+  }
+
+  /**
+   * Report `path` once nothing was written to it for the stability time, as the watcher does
+   * for the files it sees change: for a change the owner found itself (a file still being
+   * written while the watches were set up).
+   */
+  settle (path: string): void {
+    const check = (): void => {
+      this.settling.delete(timer)
+      if (this.closed) return
+      lstat(path).then(st => {
+        const quiet = Date.now() - st.mtimeMs
+        if (quiet >= this.opts.stabilityMs) this.note(path)
+        else this.settleLater(check, this.opts.stabilityMs - quiet + this.opts.writePollMs)
+      }, () => { this.note(path) })
+    }
+    const timer = this.settleLater(check, 0)
+  }
+
+  private settleLater (fn: () => void, ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => { this.settling.delete(timer); fn() }, ms)
+    this.settling.add(timer)
+    return timer
   }
 
   /** Watch a folder recursively, or (`file`) a single file. */
@@ -134,6 +169,8 @@ export class ShareWatcher {
   async close (): Promise<void> {
     this.closed = true
     clearTimeout(this.timer)
+    for (const t of this.settling) clearTimeout(t)
+    this.settling.clear()
     this.pending.clear()
     this.onReady?.()
     const fsw = this.fsw
@@ -147,9 +184,10 @@ export class ShareWatcher {
   private create (paths: string[], files = false): FSWatcher {
     const polling = this.mode === 'polling'
     const ignored = (path: string): boolean => isInternalName(basename(path)) || this.opts.exclude.some(e => isInside(e, path))
+    const onInitial = this.started ? undefined : this.opts.onInitial
     const fsw = this.opts.watchFn(paths, {
       ...(files ? { depth: 0 } : {}),
-      ignoreInitial: true,
+      ignoreInitial: onInitial == null,
       // symlinks are followed by the scanner, which knows which ones stay inside the share
       followSymlinks: false,
       // atomic would hide editor backup files (`x~`) the scanner shares; batches merge unlink+add anyway
@@ -162,9 +200,22 @@ export class ShareWatcher {
     })
     // in the folders of single files, chokidar follows every entry (one it ignored when it appeared
     // would never report its removal), and only the shared files are passed on
-    const onPath = files ? (path: string): void => { if (this.files.has(path)) this.note(path) } : (path: string): void => { this.note(path) }
+    const wanted = (path: string): boolean => !files || this.files.has(path)
+    // before 'ready' chokidar does not hold events back until a write is finished: those wait here
+    let walking = onInitial != null
+    if (walking) fsw.once('ready', () => { walking = false })
+    const onPath = (path: string): void => {
+      if (!wanted(path)) return
+      if (walking) this.settle(path)
+      else this.note(path)
+    }
     // addDir is not needed: the files inside a new directory get their own (write-stable) add
-    fsw.on('add', onPath)
+    fsw.on('add', (path: string, stats?: Stats) => {
+      // before 'ready', an add with its stats is (mostly) a file the first walk found
+      if (walking && stats != null && onInitial != null) {
+        if (!this.closed && wanted(path)) onInitial(path, stats)
+      } else onPath(path)
+    })
     fsw.on('change', onPath)
     fsw.on('unlink', onPath)
     fsw.on('unlinkDir', onPath)

@@ -101,6 +101,34 @@ describe('share/share-index', () => {
     assert.ok(index.stats().hashed >= 4 + 3)
   })
 
+  it('catches up with what changed between the scan and the watches being set up', async () => {
+    // the watcher is set up after the scan (the share is served meanwhile): a file changed,
+    // added or removed in between is found by comparing the watcher's first walk with the index
+    await put(share, 'keep.txt', 'keep')
+    await put(share, 'change.txt', 'v1')
+    await put(share, 'dir/gone.txt', 'gone')
+    let changed = false
+    const watchFn = (paths: string[], options: ChokidarOptions): ReturnType<typeof watch> => {
+      if (!changed) {
+        changed = true
+        // runs after the scan, before chokidar walks the tree; old enough to count as written
+        execFileSync('sh', ['-c', 'printf "version 2" > change.txt && printf new > added.txt && rm dir/gone.txt && touch -d "-5 seconds" change.txt added.txt'], { cwd: share })
+      }
+      return watch(paths, options)
+    }
+    const index = await startIndex({ watch: { ...FAST_WATCH, watchFn } })
+    const before = index.getByName('change.txt')?.fileId
+    assert.deepEqual(index.files().map(f => f.name).sort(), ['change.txt', 'dir/gone.txt', 'keep.txt'])
+    await index.watched()
+    await index.settled()
+    assert.ok(changed)
+    assert.deepEqual(index.files().map(f => f.name).sort(), ['added.txt', 'change.txt', 'keep.txt'])
+    assert.equal(index.getByName('change.txt')?.size, 9)
+    assert.ok(before != null && !index.getByName('change.txt')?.fileId.equals(before))
+    // the unchanged file was not hashed again: only the initial three and the two new contents
+    assert.equal(index.stats().hashed, 5)
+  })
+
   it('does not announce a file while it is still being written', async () => {
     // writes 100 ms apart; the file counts as written once it held still for 600 ms
     const index = await startIndex({ watch: { ...FAST_WATCH, stabilityMs: 600 } })
