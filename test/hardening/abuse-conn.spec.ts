@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createConnection } from 'node:net'
+import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -62,10 +62,57 @@ describe('hardening: connection-level abuse', function () {
   it(`${MANY_PEERS} peers connecting at once are all served`, async () => {
     const peers = await Promise.all(Array.from({ length: MANY_PEERS }, async () => await makeHost(cleanup)))
     const t0 = Date.now()
-    const results = await Promise.all(peers.map(async p => await fetchManifest(p, target(), file.fileId, { timeout: 20_000 }).then(() => 'ok', (err: Error) => `${err.name}: ${err.message}`)))
+    const results = await Promise.all(peers.map(async p => await fetchManifest(p, target(), file.fileId, { timeout: 40_000 }).then(() => 'ok', (err: Error) => `${err.name}: ${err.message}`)))
     const failed = results.filter(r => r !== 'ok')
     assert.deepEqual(failed, [], `${failed.length} of ${MANY_PEERS} failed`)
     console.log(`      ${MANY_PEERS} peers served in ${Date.now() - t0} ms; the provider has ${provider.host.getConnections().length} connections`)
+  })
+
+  /** A TCP front for the provider that drops the first `drop` connections (a provider at its
+   * limit of pending upgrades does the same) and pipes the others through. */
+  async function flakyFront (drop: number): Promise<{ addr: string, accepted: () => number }> {
+    const [, , host, , port] = provider.info.addrs[0].split('/')
+    let accepted = 0
+    const sockets = new Set<Socket>()
+    const server = createServer(inbound => {
+      sockets.add(inbound)
+      inbound.on('error', () => {})
+      if (++accepted <= drop) { inbound.destroy(); return }
+      const outbound = createConnection({ host, port: Number(port) })
+      sockets.add(outbound)
+      outbound.on('error', () => { inbound.destroy() })
+      inbound.on('close', () => { outbound.destroy() })
+      outbound.on('close', () => { inbound.destroy() })
+      inbound.pipe(outbound).pipe(inbound)
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    cleanup.add(async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise(resolve => server.close(resolve))
+    })
+    const { port: front } = server.address() as { port: number }
+    return { addr: `/ip4/127.0.0.1/tcp/${front}/p2p/${provider.host.peerId.toString()}`, accepted: () => accepted }
+  }
+
+  it('a provider that drops the first connection (busy) is dialled once more, and served', async () => {
+    // before: the fallback dial by peer id found no address and failed with NoValidAddressesError
+    const front = await flakyFront(1)
+    const manifest = await fetchManifest(await makeHost(cleanup), { peerId: provider.host.peerId, addrs: [multiaddr(front.addr)] }, file.fileId, { timeout: 20_000 })
+    assert.ok(manifest.fileId.equals(file.fileId))
+    assert.equal(front.accepted(), 2)
+  })
+
+  it('a dial that fails on every try reports why, not "no valid addresses"', async () => {
+    const front = await flakyFront(Infinity)
+    await assert.rejects(
+      fetchManifest(await makeHost(cleanup), { peerId: provider.host.peerId, addrs: [multiaddr(front.addr)] }, file.fileId, { timeout: 20_000 }),
+      (err: Error) => {
+        assert.doesNotMatch(`${err.name}: ${err.message}`, /NoValidAddresses|no valid addresses/)
+        assert.match(`${err.name}: ${err.message}`, /EncryptionFailed|reset|closed|ECONN|aborted|end/i)
+        return true
+      }
+    )
+    assert.equal(front.accepted(), 2, 'the first dial and one retry')
   })
 })
 
