@@ -59,6 +59,7 @@ describe('host/dht: 20 nodes join through a coordinator that then goes away', fu
       if (e.detail.remotePeer.equals(ids[SHARER])) sharerFinderConnections++
     })
     await waitFor(() => hosts.every(h => tableSize(h) >= JOINED) ? true : undefined, `every routing table to hold ${JOINED} peers`, 45_000, 100)
+      .catch((err: Error) => { throw new Error(`${err.message}; tables: ${hosts.map(h => tableSize(h)).join(' ')}`) })
     await coordinator.stop()
     fileId = await fileIdOf('a file only node 3 shares')
     const result = await providerRecords(hosts[SHARER]).provide(fileId, AbortSignal.timeout(PROVIDE_TIMEOUT))
