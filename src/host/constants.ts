@@ -87,10 +87,6 @@ export const JOIN_LOOKUP_DELAY = 1_000
 /** Self-lookups while joining are at least this far apart (doubling while nothing new is found). */
 export const JOIN_LOOKUP_GAP = 5_000
 export const JOIN_LOOKUP_TIMEOUT = 10_000
-/** kad-dht pings a peer before adding it to its routing table and never tries again if the
- * ping fails; its 5 s floor dropped peers for good on a loaded machine (a node stayed with an
- * empty table while connected to 18 DHT peers). The peer has just connected: be patient. */
-export const KAD_PING_TIMEOUT = 20_000
 /** Ping streams per connection. libp2p's connection monitor pings every connection every 10 s
  * and aborts the connection when its ping fails; kad-dht pings routing table contacts too. With
  * @libp2p/ping's defaults (1 out, 2 in) the two collide (TooManyOutboundProtocolStreamsError)

@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import type { KadDHT, KadDHTComponents, KadDHTInit } from '@libp2p/kad-dht'
 import type { PeerId, Startable } from '@libp2p/interface'
 import { KAD_PROTOCOL } from '../wire/constants.js'
-import { JOIN_IDLE_LOOKUPS, JOIN_LOOKUP_DELAY, JOIN_LOOKUP_GAP, JOIN_LOOKUP_TIMEOUT, KAD_K, KAD_PING_TIMEOUT, PROVIDE_VALIDITY, REPROVIDE_INTERVAL, REPROVIDE_THRESHOLD } from './constants.js'
+import { JOIN_IDLE_LOOKUPS, JOIN_LOOKUP_DELAY, JOIN_LOOKUP_GAP, JOIN_LOOKUP_TIMEOUT, KAD_K, PROVIDE_VALIDITY, REPROVIDE_INTERVAL, REPROVIDE_THRESHOLD } from './constants.js'
 
 const log = logger('fsnode:host:dht')
 import { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
@@ -70,8 +70,6 @@ export function dhtServices (self: PeerId, init: DhtInit = {}): {
     // every query waits for the first self-lookup, which kad-dht starts 1 s after start: a
     // short-lived client (`fsnode get` without a daemon) starts it at once
     initialQuerySelfInterval: init.clientMode === true ? 0 : undefined,
-    pingNewContactTimeout: { minTimeout: KAD_PING_TIMEOUT },
-    pingOldContactTimeout: { minTimeout: KAD_PING_TIMEOUT },
     ...init.kad,
     protocol: KAD_PROTOCOL,
     clientMode: init.clientMode ?? false,
