@@ -137,6 +137,9 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
       maxConnections: MAX_CONNECTIONS,
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
       dialTimeout: DIAL_TIMEOUT,
+      // libp2p also cuts each address's attempt at 6 s, whatever the dial's own deadline: a
+      // provider busy with a burst of handshakes (or a slow link) lost its dials at 6 s
+      addressDialTimeout: DIAL_TIMEOUT,
       maxIncomingPendingConnections: MAX_PENDING_INBOUND,
       inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT
     },

@@ -47,7 +47,10 @@ export async function connect (node: Dialer, provider: Provider, signal: AbortSi
 /** Direct addresses first; the relayed ones (`.../p2p-circuit/...`) only when no direct one
  * answered within DIRECT_DIAL_TIMEOUT (a NATed provider's private addresses may never answer);
  * then, if none of the given addresses worked (a DHT provider record can be older than the
- * provider's relay reservation), the addresses libp2p knows or finds for the peer id. */
+ * provider's relay reservation), the addresses libp2p knows or finds for the peer id. When it
+ * knows none (NoValidAddressesError), the given addresses are tried once more: a busy provider
+ * (a burst of peers, a loaded CPU) may have refused or not finished the first handshake. The
+ * error thrown is the last real dial failure, never a "no valid addresses" that hides it. */
 async function dialDirectFirst (node: Dialer, addrs: Multiaddr[] | undefined, peer: PeerId, signal: AbortSignal): Promise<Connection> {
   const dial = async (target: Multiaddr[] | PeerId, ms: number): Promise<Connection> =>
     await node.dial(target, { signal: AbortSignal.any([signal, AbortSignal.timeout(ms)]) })
@@ -59,13 +62,18 @@ async function dialDirectFirst (node: Dialer, addrs: Multiaddr[] | undefined, pe
   if (relayed.length > 0) phases.push([relayed, DIAL_TIMEOUT])
   phases.push([peer, DIAL_TIMEOUT])
   let lastErr: any
-  for (const [target, ms] of phases) {
+  for (let i = 0; i < phases.length; i++) {
+    const [target, ms] = phases[i]
     try {
       return await dial(target, ms)
     } catch (err: any) {
       signal.throwIfAborted()
-      lastErr = err
+      const noAddrs = err?.name === 'NoValidAddressesError'
+      if (lastErr == null || !noAddrs) lastErr = err
       log('dialling %p (%s) failed: %s', peer, Array.isArray(target) ? `${target.length} addresses` : 'peer id', err.message)
+      if (noAddrs && !Array.isArray(target) && i === phases.length - 1) {
+        phases.push([addrs, DIAL_TIMEOUT])
+      }
     }
   }
   throw lastErr

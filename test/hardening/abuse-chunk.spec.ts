@@ -55,13 +55,15 @@ describe('hardening: resource abuse at a provider', function () {
     assert.equal(guard.seen.length, 0, `unhandled rejections:\n${guard.describe()}`)
   })
 
-  async function connection (host?: Host | Libp2p): Promise<Connection> {
-    return await (host ?? await makeHost(cleanup)).dial(multiaddr(provider.info.addrs[0]), { signal: AbortSignal.timeout(5_000) })
+  async function connection (host?: Host | Libp2p, target = provider): Promise<Connection> {
+    return await (host ?? await makeHost(cleanup)).dial(multiaddr(target.info.addrs[0]), { signal: AbortSignal.timeout(5_000) })
   }
 
-  async function stillServed (limitMs = 3_000): Promise<void> {
+  /** An honest get still completes, well before its 10 s deadline (a locked-out provider would
+   * make it time out); not a speed test: the machine may be loaded. */
+  async function stillServed (limitMs = 8_000, target = provider): Promise<void> {
     const t0 = Date.now()
-    const r = await download({ node: client, fileId: small.fileId, name: 'ok.bin', providers: [provider.info], outDir: await tempDir(cleanup), signal: AbortSignal.timeout(10_000) })
+    const r = await download({ node: client, fileId: small.fileId, name: 'ok.bin', providers: [target.info], outDir: await tempDir(cleanup), signal: AbortSignal.timeout(10_000) })
     assert.equal(await sha256File(r.path), await sha256File(small.path))
     assert.ok(Date.now() - t0 < limitMs, `an honest download took ${Date.now() - t0} ms`)
   }
@@ -94,18 +96,23 @@ describe('hardening: resource abuse at a provider', function () {
   })
 
   it('oversized request frames, really sent on many streams, are refused and not buffered', async () => {
-    const conn = await connection()
+    // the provider's default idle timeout: pushing 96 MiB through this one process (both ends
+    // run in it) can starve it for seconds under load, and a 400 ms idle timer then closed a
+    // stream before its first bytes were read (it ended 'closed' with no answer)
+    const target = await makeProvider(cleanup, { maxInboundStreams: MAX_STREAMS })
+    target.source.add(small)
+    const conn = await connection(undefined, target)
     await rawExchange(conn, CHUNK_PROTOCOL, request(small, 0, ChunkRequest.Type.MANIFEST), { deadline: 5_000 })
     const bytes = new Uint8Array([...varint.encode(1 << 30), ...new Uint8Array(6 * MiB)])
-    const exchanges = Promise.all(Array.from({ length: MAX_STREAMS }, async () => await rawExchange(conn, CHUNK_PROTOCOL, bytes, { deadline: 10_000 })))
-    const peak = await peakDuring(() => bufferedIn(provider.host), exchanges)
+    const exchanges = Promise.all(Array.from({ length: MAX_STREAMS }, async () => await rawExchange(conn, CHUNK_PROTOCOL, bytes, { deadline: 30_000 })))
+    const peak = await peakDuring(() => bufferedIn(target.host), exchanges)
     for (const r of await exchanges) {
       const { frames } = splitFrames(r.received)
       assert.equal(frames.length, 1, `${r.ending} ${r.error ?? ''}`)
       assert.equal(ChunkResponse.decode(frames[0]).status, ChunkResponse.Status.BAD_REQUEST)
     }
     assert.ok(peak < 16 * MiB, `the provider held ${(peak / MiB).toFixed(1)} MiB of unread bytes`)
-    await stillServed()
+    await stillServed(undefined, target)
   })
 
   it('answers BUSY past the streams it serves at once over all peers; serves again once they leave', async () => {
@@ -216,7 +223,8 @@ describe('hardening: resource abuse at a provider', function () {
     for (const s of held) s.abort(new Error('done'))
   })
 
-  it(`${FLOOD_STREAMS} streams opened at once by one peer: at most ${MAX_STREAMS} served, others still served`, async () => {
+  it(`${FLOOD_STREAMS} streams opened at once by one peer: at most ${MAX_STREAMS} served, others still served`, async function () {
+    this.timeout(120_000)
     // a provider with realistic timeouts: the flood starves this one process (both ends run in
     // it) for seconds, and a 400 ms idle timer would fire before the honest request is read
     const target = await makeProvider(cleanup, { maxInboundStreams: MAX_STREAMS })
@@ -225,6 +233,11 @@ describe('hardening: resource abuse at a provider', function () {
     const conn = await hostile.dial(multiaddr(target.info.addrs[0]), { signal: AbortSignal.timeout(5_000) })
     // one exchange first, so the flood meets a connection the provider has fully set up
     await rawExchange(conn, CHUNK_PROTOCOL, request(small, 0, ChunkRequest.Type.MANIFEST), { deadline: 5_000 })
+    // the honest peer is connected before the flood: what is tested is that a stream flood on
+    // one connection does not starve another peer's streams. A new handshake during the flood
+    // competes for this one starved process (both ends run in it) and could miss the provider's
+    // 5 s upgrade timeout on a loaded machine (EncryptionFailedError), which is not the point
+    await client.dial(multiaddr(target.info.addrs[0]), { signal: AbortSignal.timeout(10_000) })
     const endings: Record<string, number> = {}
     const flood = Promise.all(Array.from({ length: FLOOD_STREAMS }, async (_, i) => {
       // manifests: cheap to answer, so this measures the streams, not the bandwidth they take
@@ -232,7 +245,8 @@ describe('hardening: resource abuse at a provider', function () {
       endings[r.ending] = (endings[r.ending] ?? 0) + 1
     }))
     const honestGet = async (): Promise<void> => {
-      const r = await download({ node: client, fileId: small.fileId, name: 'ok.bin', providers: [target.info], outDir: await tempDir(cleanup), signal: AbortSignal.timeout(20_000) })
+      // generous: the flood is CPU-bound and both ends run in this process
+      const r = await download({ node: client, fileId: small.fileId, name: 'ok.bin', providers: [target.info], outDir: await tempDir(cleanup), signal: AbortSignal.timeout(45_000) })
       assert.equal(await sha256File(r.path), await sha256File(small.path))
     }
     const during = (async () => { await sleep(50); await honestGet() })()

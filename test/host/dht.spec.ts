@@ -5,6 +5,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { providerRecords } from '../../src/host/dht.js'
 import { PEERS_FILE } from '../../src/host/constants.js'
+import { KAD_PROTOCOL } from '../../src/wire/constants.js'
 import { Scene, addrOf, fileIdOf, isConnected, mapLimit, tableSize, waitFor } from './helpers.js'
 import type { NetHost } from './helpers.js'
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
@@ -59,6 +60,7 @@ describe('host/dht: 20 nodes join through a coordinator that then goes away', fu
       if (e.detail.remotePeer.equals(ids[SHARER])) sharerFinderConnections++
     })
     await waitFor(() => hosts.every(h => tableSize(h) >= JOINED) ? true : undefined, `every routing table to hold ${JOINED} peers`, 45_000, 100)
+      .catch(async (err: Error) => { throw new Error(`${err.message}; tables: ${hosts.map(h => tableSize(h)).join(' ')}; short ones (table/connections/peers known to speak kad): ${(await Promise.all(hosts.filter(h => tableSize(h) < JOINED).map(async h => `${tableSize(h)}/${h.getConnections().length}/${(await Promise.all(h.getConnections().map(async c => await h.peerStore.get(c.remotePeer).then(p => p.protocols.includes(KAD_PROTOCOL), () => false)))).filter(Boolean).length}`))).join(' ')}`) })
     await coordinator.stop()
     fileId = await fileIdOf('a file only node 3 shares')
     const result = await providerRecords(hosts[SHARER]).provide(fileId, AbortSignal.timeout(PROVIDE_TIMEOUT))
