@@ -16,9 +16,9 @@ export { ProviderRecords, providerRecords } from './provider-records.js'
 export { ProvideUpkeep } from './provide-upkeep.js'
 export { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
 export { ProviderStore, DhtDatastore } from './provider-store.js'
-export type { ProviderStoreLimits, ProviderStoreStats } from './provider-store.js'
-export { KadGuard, KadFloodError } from './kad-guard.js'
-export type { KadGuardInit, KadGuardStats } from './kad-guard.js'
+export type { ProviderStoreLimits } from './provider-store.js'
+export { KadGuard } from './kad-guard.js'
+export type { KadGuardInit } from './kad-guard.js'
 
 export interface DhtInit {
   /** Only ask, never answer: for a short-lived node with no listen address. Default false

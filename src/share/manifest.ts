@@ -164,11 +164,4 @@ function cidOf (bytes: Uint8Array): CID {
   return new CID(1, raw.code, Digest.decode(bytes.subarray(2)), bytes) as CID
 }
 
-/** A file id is the CIDv1 (raw codec, sha2-256) of the encoded manifest. */
-export function fileIdOf (manifestBytes: Uint8Array): CID {
-  const digest = sha256.digest(manifestBytes)
-  if (digest instanceof Promise) throw new Error('sha256 must be synchronous in Node')
-  return CID.createV1(raw.code, digest)
-}
-
 /** Parse a file id given by a user or a peer; throws InvalidFileIdError. */
