@@ -102,7 +102,13 @@ export function createHttpApi (init: HttpApiInit): { server: ApiServer, streams:
     res.end()
   }
 
-  const exact: Record<string, Handler> = { '/ui/login': login }
+  // the address alone, or /ui without its slash, is where a person typing it expects the UI
+  const toUi: Handler = async (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodNotAllowedError('only GET here', ['GET', 'HEAD'])
+    res.writeHead(302, { location: '/ui/', 'cache-control': 'no-store', 'content-length': 0 })
+    res.end()
+  }
+  const exact: Record<string, Handler> = { '/ui/login': login, '/': toUi, '/ui': toUi }
   if (init.metrics != null) exact['/metrics'] = getRoute(init.metrics)
   const server = new ApiServer(init.listen, {
     exact,

@@ -41,6 +41,16 @@ describe('api: HTTP layer on the method map (no node)', () => {
     assert.equal(aborted, undefined)
   })
 
+  it('the bare address and /ui send a browser to /ui/; other verbs there are refused', async () => {
+    for (const path of ['/', '/ui']) {
+      const r = await raw(base, 'GET', path)
+      assert.equal(r.status, 302, path)
+      assert.equal(r.headers.location, '/ui/', path)
+    }
+    assert.equal((await raw(base, 'POST', '/ui')).status, 405)
+    assert.equal((await raw(base, 'GET', '/uix')).status, 404)
+  })
+
   it('/ui/ is left to what is mounted: a JSON 404 until then', async () => {
     const r = await raw(base, 'GET', '/ui/')
     assert.equal(r.status, 404)
