@@ -105,7 +105,7 @@ export function createHttpApi (init: HttpApiInit): { server: ApiServer, streams:
   // the address alone, or /ui without its slash, is where a person typing it expects the UI
   const toUi: Handler = async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodNotAllowedError('only GET here', ['GET', 'HEAD'])
-    res.writeHead(302, { location: '/ui/', 'cache-control': 'no-store', 'content-length': 0 })
+    res.writeHead(308, { location: '/ui/', 'cache-control': 'no-store', 'content-length': 0 })
     res.end()
   }
   const exact: Record<string, Handler> = { '/ui/login': login, '/': toUi, '/ui': toUi }

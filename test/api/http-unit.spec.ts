@@ -44,7 +44,7 @@ describe('api: HTTP layer on the method map (no node)', () => {
   it('the bare address and /ui send a browser to /ui/; other verbs there are refused', async () => {
     for (const path of ['/', '/ui']) {
       const r = await raw(base, 'GET', path)
-      assert.equal(r.status, 302, path)
+      assert.equal(r.status, 308, path)
       assert.equal(r.headers.location, '/ui/', path)
     }
     assert.equal((await raw(base, 'POST', '/ui')).status, 405)
