@@ -148,6 +148,14 @@ export class NatLab {
     this.created.length = 0
   }
 
+  /** The body of an HTTP GET made from inside a site (a node's API listens on that site's own
+   * loopback, out of reach of the test process). */
+  async httpGet (site: Site, url: string): Promise<string> {
+    const script = 'fetch(process.argv[1]).then(async r => { if (!r.ok) throw new Error(String(r.status)); process.stdout.write(await r.text()) })'
+    const { stdout } = await exec('ip', ['netns', 'exec', this.ns(site), process.execPath, '-e', script, url])
+    return stdout
+  }
+
   /** `fsnode ARGS` run to completion inside a site. */
   async run (site: Site, args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunResult> {
     return await new Promise((resolve, reject) => {

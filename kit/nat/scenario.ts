@@ -85,6 +85,12 @@ export class NatScenario {
     return await this.lab.run(this.siteOf(name), [...args, '--data-dir', this.dataDir(name)], this.dir, {}, timeoutMs)
   }
 
+  /** The Prometheus text of a running node's GET /metrics, fetched inside its namespace. */
+  async metrics (name: string): Promise<string> {
+    const s = await this.status(name)
+    return await this.lab.httpGet(this.siteOf(name), `${String(s.api?.url ?? s.apiUrl)}/metrics`)
+  }
+
   /** `fsnode status --json` of a running node, asked on its control socket (a file: reachable
    * from outside its namespace) rather than by a new process each time, which on a loaded
    * machine takes seconds: a poll of progress would miss a transfer of a few seconds. */

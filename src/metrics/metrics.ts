@@ -21,6 +21,7 @@ export class NodeMetrics {
   private readonly chunksVerified: Counter
   private readonly chunksRejected: Counter<'reason'>
   private readonly downloadSeconds: Histogram<'result'>
+  private readonly relayedBytes: Counter<'direction'>
   private processMetrics = false
 
   constructor (sources: MetricSources) {
@@ -29,6 +30,7 @@ export class NodeMetrics {
     this.bytesReceived = new Counter({ name: `${METRIC_PREFIX}bytes_received_total`, help: 'Bytes received from peers, by protocol', labelNames: ['protocol'], registers })
     this.chunksVerified = new Counter({ name: `${METRIC_PREFIX}chunks_verified_total`, help: 'Downloaded chunks whose hash matched the manifest', registers })
     this.chunksRejected = new Counter({ name: `${METRIC_PREFIX}chunks_rejected_total`, help: 'Chunk requests that failed, by reason (bad-data: wrong bytes)', labelNames: ['reason'], registers })
+    this.relayedBytes = new Counter({ name: `${METRIC_PREFIX}relayed_bytes_total`, help: 'Chunk bytes that went through a relay (a coordinator), sent or received', labelNames: ['direction'], registers })
     this.downloadSeconds = new Histogram({ name: `${METRIC_PREFIX}download_duration_seconds`, help: 'Time a file download took, by result', labelNames: ['result'], buckets: DOWNLOAD_DURATION_BUCKETS, registers })
     new Gauge({ name: `${METRIC_PREFIX}downloads_active`, help: 'File downloads under way', registers, collect () { this.set(sources.downloadsActive()) } }) // eslint-disable-line no-new
     new Gauge({ name: `${METRIC_PREFIX}shared_files`, help: 'Files this node shares', registers, collect () { this.set(sources.share()?.files ?? 0) } }) // eslint-disable-line no-new
@@ -44,12 +46,15 @@ export class NodeMetrics {
     return this
   }
 
-  sent (protocol: string, bytes: number): void {
+  /** `relayed`: the bytes went through a relay (counted in bytes_sent too). */
+  sent (protocol: string, bytes: number, relayed = false): void {
     this.bytesSent.inc({ protocol }, bytes)
+    if (relayed) this.relayedBytes.inc({ direction: 'sent' }, bytes)
   }
 
-  received (protocol: string, bytes: number): void {
+  received (protocol: string, bytes: number, relayed = false): void {
     this.bytesReceived.inc({ protocol }, bytes)
+    if (relayed) this.relayedBytes.inc({ direction: 'received' }, bytes)
   }
 
   chunkVerified (): void {

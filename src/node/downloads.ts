@@ -23,6 +23,7 @@ import type { Bandwidth } from '../bandwidth/bandwidth.js'
 import { metered } from '../metrics/metrics.js'
 import type { NodeMetrics } from '../metrics/metrics.js'
 import type { GetFileResult, GetOptions, GetResult, ProgressEvent } from './api.js'
+import type { Connection } from '@libp2p/interface'
 
 const log = logger('fsnode:node:downloads')
 
@@ -68,7 +69,7 @@ export class Downloads {
       node: this.init.host,
       source: this.init.share,
       maxInboundStreams: this.init.config.limits.maxInboundStreams,
-      limiter: conn => metered(this.init.bandwidth?.uploadFor(conn), bytes => this.init.metrics?.sent('chunk', bytes))
+      limiter: conn => metered(this.init.bandwidth?.uploadFor(conn), bytes => this.init.metrics?.sent('chunk', bytes, isRelayed(conn)))
     })
     await this.server.start()
   }
@@ -189,7 +190,7 @@ export class Downloads {
         outDir,
         signal: options.signal,
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
-        limiter: conn => metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes)),
+        limiter: conn => metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes, isRelayed(conn))),
         observer: this.init.metrics == null ? undefined : { verified: () => this.init.metrics?.chunkVerified(), rejected: reason => this.init.metrics?.chunkRejected(reason) },
         maxInFlightChunks: this.init.config.limits.maxInflightChunks,
         budget: this.budget,
@@ -298,4 +299,9 @@ function merge (fileId: string, results: IndexLookupResult[], self: string): Tar
   }
   const providers = [...seen.values()].sort((a, b) => Number(b.online) - Number(a.online))
   return { fileId, name: mine[0].name, size: mine[0].size, providers: providers.map(p => ({ peerId: p.peerId, addrs: p.addrs })) }
+}
+
+/** Through a relay (a /p2p-circuit address), not direct. */
+function isRelayed (conn: Connection): boolean {
+  return conn.remoteAddr.getComponents().some(c => c.name === 'p2p-circuit')
 }

@@ -42,6 +42,12 @@ describe('behind NAT: two NATed nodes through the coordinator (netns)', function
     // one router, out to the other)
     const crossed = await net.lab.coordinatorBytes() - before
     assert.ok(crossed > 2 * (5 * 1024 * 1024), `only ${crossed} bytes crossed the coordinator's segment`)
+    // and /metrics counts them as relayed, on both ends
+    const relayed = (text: string, direction: string): number => Number(new RegExp(`^fsnode_relayed_bytes_total\\{direction="${direction}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
+    const [ma, mb] = [await net.metrics('a'), await net.metrics('b')]
+    assert.ok(relayed(ma, 'received') >= 2 * 1024 * 1024 + 5, `a received ${relayed(ma, 'received')} relayed bytes`)
+    assert.ok(relayed(mb, 'sent') >= 2 * 1024 * 1024 + 5, `b sent ${relayed(mb, 'sent')} relayed bytes`)
+    assert.ok(relayed(ma, 'sent') >= 3 * 1024 * 1024 + 17, `a sent ${relayed(ma, 'sent')} relayed bytes`)
   })
 
   it('fsnode status says how the node is reached: through which relay, on which local addresses', async () => {
