@@ -19,3 +19,17 @@ export class NoProvidersError extends Error {
   static readonly code = 'NoProvidersError'
   override name = 'NoProvidersError'
 }
+export class ApiUnavailableError extends Error {
+  static readonly code = 'ApiUnavailableError'
+  override name = 'ApiUnavailableError'
+}
+
+export class ApiListenError extends Error {
+  static readonly code = 'ApiListenError'
+  override name = 'ApiListenError'
+}
+
+export class NotSharedError extends Error {
+  static readonly code = 'NotSharedError'
+  override name = 'NotSharedError'
+}

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { NODE_EVENT_DEBOUNCE_MS } from './constants.js'
 import type { BandwidthLimits, Download } from './api.js'
 
 /** What a daemon tells its watchers (the HTTP API's /events): one payload type per event. */
@@ -37,4 +38,43 @@ export function debounced (ms: number, fn: () => void): { (): void, cancel: () =
   }
   call.cancel = () => { clearTimeout(timer); timer = undefined }
   return call
+}
+
+/** What watchNodeEvents listens to: the host's peer events, the share's changes. */
+interface PeerSource extends EventTarget {
+  getPeers: () => unknown[]
+}
+interface ShareSource extends EventTarget {
+  stats: () => { files: number, bytes: number }
+  roots: () => Array<{ path: string }>
+}
+
+/** Share and peer changes as `shares` and `peers` events, debounced (a scan's burst of changes
+ * is one event); returns the function that stops it. */
+export function watchNodeEvents (events: NodeEvents, host: PeerSource, share?: ShareSource): () => void {
+  const stops: Array<() => void> = []
+  if (share != null) {
+    const shares = debounced(NODE_EVENT_DEBOUNCE_MS, () => {
+      const st = share.stats()
+      events.emit('shares', { files: st.files, bytes: st.bytes, roots: share.roots().map(r => r.path) })
+    })
+    const onChange = (): void => shares()
+    share.addEventListener('change', onChange)
+    stops.push(() => { shares.cancel(); share.removeEventListener('change', onChange) })
+  }
+  let last = -1
+  const peers = debounced(NODE_EVENT_DEBOUNCE_MS, () => {
+    const n = host.getPeers().length
+    if (n !== last) events.emit('peers', { peers: n })
+    last = n
+  })
+  const onPeer = (): void => peers()
+  host.addEventListener('peer:connect', onPeer)
+  host.addEventListener('peer:disconnect', onPeer)
+  stops.push(() => {
+    peers.cancel()
+    host.removeEventListener('peer:connect', onPeer)
+    host.removeEventListener('peer:disconnect', onPeer)
+  })
+  return () => { for (const stop of stops) stop() }
 }

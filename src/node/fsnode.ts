@@ -26,13 +26,13 @@ import type { AnnounceFile } from '../index/client.js'
 import type { BandwidthLimits, CallOptions, DaemonApi, Download, GetOptions, GetResult, LimitChange, NetworkFile, PeerInfo, ShareEntry, StatusInfo, UiLogin } from './api.js'
 import { Bandwidth } from '../bandwidth/bandwidth.js'
 import { NodeMetrics } from '../metrics/metrics.js'
-import { formatListenAddress, isLoopbackHost } from '../api/address.js'
-import { ApiAuth, loadOrCreateToken, tokenFilePath } from '../api/auth.js'
-import { createHttpApi } from '../api/http-api.js'
-import { uiMount } from '../api/ui-mount.js'
+import { formatListenAddress } from '../api/address.js'
+import { tokenFilePath } from '../api/auth.js'
+import type { ApiAuth } from '../api/auth.js'
+import { startHttpApi } from './http.js'
 import { DownloadRegistry } from './download-registry.js'
-import { NodeEvents, debounced } from './events.js'
-import { NODE_EVENT_DEBOUNCE_MS } from './constants.js'
+import { NodeEvents, watchNodeEvents } from './events.js'
+import { ApiUnavailableError, NotSharedError } from './errors.js'
 import type { ApiServer } from '../api/server.js'
 import type { EventStreams } from '../api/events.js'
 
@@ -198,11 +198,12 @@ export class FsNode implements DaemonApi {
         cleanup.push(async () => { await announcer.stop() })
       }
 
-      node.watch()
+      node.unwatch.push(watchNodeEvents(node.events, host, share))
       parts.control = new ControlServer(config.dataDir, controlHandlers(node))
       await parts.control.start()
       cleanup.push(async () => { await parts.control?.stop() })
-      await startApi(config, node, parts, say)
+      const http = await startHttpApi(config, { handlers: controlHandlers(node), events: node.events, metrics: node.metrics }, say)
+      Object.assign(parts, http)
       // ready: answers on the control socket and serves chunks. Providing every file id on the
       // DHT (a diff over all of them, then network work) starts after, not before, that
       upkeep.start()
@@ -363,33 +364,6 @@ export class FsNode implements DaemonApi {
     }))
   }
 
-  /** Share and peer changes as events (debounced: a scan's burst of changes is one event). */
-  private watch (): void {
-    const share = this.parts.share
-    if (share != null) {
-      const shares = debounced(NODE_EVENT_DEBOUNCE_MS, () => {
-        const st = share.stats()
-        this.events.emit('shares', { files: st.files, bytes: st.bytes, roots: share.roots().map(r => r.path) })
-      })
-      share.addEventListener('change', () => shares())
-      this.unwatch.push(shares.cancel)
-    }
-    let last = -1
-    const peers = debounced(NODE_EVENT_DEBOUNCE_MS, () => {
-      const n = this.host.getPeers().length
-      if (n !== last) this.events.emit('peers', { peers: n })
-      last = n
-    })
-    const onPeer = (): void => peers()
-    this.host.addEventListener('peer:connect', onPeer)
-    this.host.addEventListener('peer:disconnect', onPeer)
-    this.unwatch.push(() => {
-      peers.cancel()
-      this.host.removeEventListener('peer:connect', onPeer)
-      this.host.removeEventListener('peer:disconnect', onPeer)
-    })
-  }
-
   private requireShare (): ShareIndex {
     if (this.parts.share == null) throw new NotSharedError('sharing needs a running node (fsnode start)')
     return this.parts.share
@@ -418,48 +392,6 @@ export class FsNode implements DaemonApi {
     await this.host.stop()
     await this.parts.coordinator?.stop()
   }
-}
-
-/** The HTTP API (and GET /metrics), when configured. The default address is only tried:
- * when it is taken (another node on this machine) the node runs without it, with a warning. */
-async function startApi (config: NodeConfig, node: FsNode, parts: Parts, say: (line: string) => void): Promise<void> {
-  if (config.apiListen == null) return
-  const where = formatListenAddress(config.apiListen)
-  if (!isLoopbackHost(config.apiListen.host)) say(`warning: the HTTP API is served on ${where}, reachable from other machines (it needs the token, sent in clear over plain HTTP)`)
-  const auth = new ApiAuth(await loadOrCreateToken(config.dataDir, say))
-  const { server, streams } = createHttpApi({
-    listen: config.apiListen,
-    handlers: controlHandlers(node),
-    events: node.events,
-    auth,
-    mount: uiMount,
-    metrics: async () => await node.metrics.scrape()
-  })
-  try {
-    await server.start()
-    node.metrics.withProcessMetrics()
-    parts.api = server
-    parts.apiAuth = auth
-    parts.streams = streams
-  } catch (err: any) {
-    if (config.apiListenConfigured) throw new ApiListenError(`cannot serve the HTTP API on ${where}: ${err.code ?? err.message}`)
-    say(`warning: no HTTP API: cannot listen on ${where} (${err.code ?? err.message}); set node.api.listen or --api-listen`)
-  }
-}
-
-export class ApiUnavailableError extends Error {
-  static readonly code = 'ApiUnavailableError'
-  override name = 'ApiUnavailableError'
-}
-
-export class ApiListenError extends Error {
-  static readonly code = 'ApiListenError'
-  override name = 'ApiListenError'
-}
-
-export class NotSharedError extends Error {
-  static readonly code = 'NotSharedError'
-  override name = 'NotSharedError'
 }
 
 function toAnnounce (f: SharedFile): AnnounceFile {

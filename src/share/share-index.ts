@@ -6,8 +6,8 @@ import { FileChangedError, ShareFolderError } from './errors.js'
 import { DeltaBuffer, FileTable } from './file-table.js'
 import { HashCache } from './hash-cache.js'
 import { HashQueue } from './hash-queue.js'
-import { keyOf, sameKey } from './file-key.js'
-import type { FileKey } from './file-key.js'
+import { sameKey } from './file-key.js'
+import { FirstWalk } from './first-walk.js'
 import { checkNewRoot, isUnderName, nameFor, resolveRoot } from './roots.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import { ShareWatcher } from './watcher.js'
@@ -127,14 +127,14 @@ export class ShareIndex extends EventTarget implements ShareSource {
         }
       }
       // what the watcher's first walk finds, checked against the scan (see watch())
-      const walked = new Map<string, FileKey & { mtimeMs: number }>()
+      const walked = new FirstWalk()
       if (this.options.watch !== false) {
         this.watcher = new ShareWatcher({
           ...this.options.watch,
           exclude: this.exclude,
           onBatch: paths => { this.enqueue(async () => { await this.onBatch(paths) }).catch(() => {}) },
           onFallback: message => { this.warn(message) },
-          onInitial: (path, st) => { walked.set(path, { ...keyOf(st), mtimeMs: st.mtimeMs }) }
+          onInitial: (path, st) => { walked.record(path, st) }
         })
       }
       await this.enqueue(async () => {
@@ -169,35 +169,16 @@ export class ShareIndex extends EventTarget implements ShareSource {
     }
   }
 
-  /**
-   * Watch the roots, after the scan: the share is served meanwhile. The watcher's first walk
-   * (chokidar lstats every entry to set up its watches) used to run before the scan, a second
-   * pass over the tree that cost a third of a restart. What changed between the scan and the
-   * watches is caught here: every file the walk found with another key than the index has, and
-   * every indexed file it did not find, is reconciled.
-   */
-  private async watch (walked: Map<string, FileKey & { mtimeMs: number }>): Promise<void> {
+  /** Watch the roots, after the scan (the share is served meanwhile); what changed between
+   * the scan and the watches is caught up (see FirstWalk). */
+  private async watch (walked: FirstWalk): Promise<void> {
     const watcher = this.watcher
     if (watcher == null) return
     await watcher.start(this.rootList.filter(r => r.kind === 'dir').map(r => r.real), this.rootList.filter(r => r.kind === 'file').map(r => r.real))
     await this.enqueue(async () => {
-      const changed: string[] = []
-      const indexed = new Set<string>()
-      // a file written to within the stability time may still be being written: it waits, as
-      // the watcher's own reports do
-      const check = (path: string): void => {
-        const key = walked.get(path)
-        if (key != null && Date.now() - key.mtimeMs < this.watchStabilityMs) watcher.settle(path)
-        else changed.push(path)
-      }
-      for (const f of this.table.files()) {
-        indexed.add(f.path)
-        const key = walked.get(f.path)
-        if (key == null || !sameKey(f, key)) check(f.path)
-      }
-      for (const path of walked.keys()) if (!indexed.has(path)) check(path)
-      walked.clear()
-      log('watching; %d paths changed since the scan', changed.length)
+      const { changed, settling } = walked.diff(this.table.files(), this.watchStabilityMs)
+      for (const path of settling) watcher.settle(path)
+      log('watching; %d paths changed since the scan', changed.length + settling.length)
       if (changed.length > 0) await this.onBatch(changed)
     })
   }
