@@ -14,7 +14,7 @@ import type { CID } from 'multiformats/cid'
 tuneHeap()
 const { generateKeyPair } = await import('@libp2p/crypto/keys')
 const { createHost } = await import('../../src/host/create-host.js')
-const { Manifest } = await import('../../src/share/manifest.js')
+const { Manifest } = await import('../../src/wire/file-manifest.js')
 const { ChunkServer } = await import('../../src/transfer/server.js')
 
 /** The manifest of `path` cut into `chunkSize` chunks, as the share index would build it. */

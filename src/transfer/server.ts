@@ -4,8 +4,8 @@ import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
 import { lpEncode, waitForDrain } from '../wire/framing.js'
 import { StreamReader } from '../wire/stream-reader.js'
 import { MAX_CHUNK_REQUEST_FRAME, MAX_SHARED_NAME_BYTES } from '../wire/constants.js'
-import { parseFileId } from '../share/file-id.js'
-import { checkHandle } from '../share/file-key.js'
+import { parseFileId } from '../wire/file-id.js'
+import { checkHandle } from '../util/file-key.js'
 import { Watchdog } from './signals.js'
 import { ServingSlots, addressKey } from './slots.js'
 import {
@@ -14,7 +14,7 @@ import {
 } from './constants.js'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { FileHandle } from 'node:fs/promises'
-import type { ShareSource, SharedFile } from '../share/types.js'
+import type { FileSource, ServedFile } from './source.js'
 import type { RateLimiter } from '../bandwidth/token-bucket.js'
 import type { SlotHolder } from './slots.js'
 
@@ -24,7 +24,7 @@ export interface ChunkServerInit {
   /** The node to register on; only handle/unhandle are used. */
   node: Pick<Libp2p, 'handle' | 'unhandle'>
   /** The share index: files by id, and where to report one that changed on disk. */
-  source: ShareSource
+  source: FileSource
   /** Chunk streams one connection may have open. @default MAX_INBOUND_STREAMS */
   maxInboundStreams?: number
   /** Our own chunk streams per connection (libp2p applies the handler's limit to dials too).
@@ -72,10 +72,10 @@ export class ChunkServer {
   private readonly init: Required<Omit<ChunkServerInit, 'node' | 'source' | 'limiter'>>
   private readonly limiter: ChunkServerInit['limiter']
   private readonly node: ChunkServerInit['node']
-  private readonly source: ShareSource
+  private readonly source: FileSource
   private readonly streams = new Set<Stream>()
   private readonly slots: ServingSlots
-  private readonly reported = new WeakSet<SharedFile>()
+  private readonly reported = new WeakSet<ServedFile>()
   private shutdown = new AbortController()
   private started = false
 
@@ -246,7 +246,7 @@ export class ChunkServer {
   }
 
   /** Stream `length` bytes from `offset` in pieces, each in a new buffer (send keeps it). */
-  private async sendRange (out: Out, fh: FileHandle, file: SharedFile, offset: number, length: number): Promise<void> {
+  private async sendRange (out: Out, fh: FileHandle, file: ServedFile, offset: number, length: number): Promise<void> {
     for (let done = 0; done < length;) {
       const want = Math.min(out.limiter?.pieceBytes(this.init.readSize) ?? this.init.readSize, length - done)
       await out.limiter?.take(want, this.shutdown.signal)
@@ -275,7 +275,7 @@ export class ChunkServer {
     out.stall.disarm()
   }
 
-  private changed (file: SharedFile): void {
+  private changed (file: ServedFile): void {
     if (this.reported.has(file)) return
     this.reported.add(file)
     log('%s changed on disk, asking the index to re-hash it', file.path)
@@ -288,7 +288,7 @@ export class ChunkServer {
 }
 
 /** The file name (last segment) a file is shared under, sent with its manifest. */
-function sharedName (file: SharedFile): string {
+function sharedName (file: ServedFile): string {
   const name = file.name.split('/').pop() ?? ''
   return Buffer.byteLength(name) <= MAX_SHARED_NAME_BYTES ? name : ''
 }

@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { createHost } from '../../src/host/create-host.js'
-import { Manifest, chunkSizeFor } from '../../src/share/manifest.js'
+import { Manifest } from '../../src/wire/file-manifest.js'
+import { chunkSizeFor } from '../../src/share/chunk-size.js'
 import { ChunkServer } from '../../src/transfer/server.js'
 import type { Host } from '../../src/host/create-host.js'
-import type { ShareSource, SharedFile } from '../../src/share/types.js'
+import type { SharedFile } from '../../src/share/types.js'
+import type { FileSource } from '../../src/transfer/source.js'
 import type { ChunkServerInit } from '../../src/transfer/server.js'
 import type { CID } from 'multiformats/cid'
 
@@ -66,7 +68,7 @@ export async function shareFile (path: string, name: string, chunkSize?: number)
   return { name, path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev, fileId: manifest.fileId, manifest }
 }
 
-export class MemorySource implements ShareSource {
+export class MemorySource implements FileSource {
   readonly files = new Map<string, SharedFile>()
   readonly revalidated: SharedFile[] = []
   add (file: SharedFile): SharedFile { this.files.set(file.fileId.toString(), file); return file }
