@@ -4,8 +4,8 @@ import { isInside } from './scanner.js'
 import type { FileHandle } from 'node:fs/promises'
 
 // what a file on disk is (share and the chunk server both check it): in util, below both
-export { keyOf, sameFile, sameKey, checkHandle } from '../util/file-key.js'
-export type { FileKey, HandleCheck } from '../util/file-key.js'
+export { keyOf, sameFile, sameKey } from '../util/file-key.js'
+export type { FileKey } from '../util/file-key.js'
 
 /** Where the kernel says an open file is, on Linux; undefined where it cannot tell. */
 async function openedPath (fh: FileHandle): Promise<string | undefined> {
