@@ -120,9 +120,10 @@ export class FsNode implements DaemonApi {
       const share = parts.share = await openShare(config, shareList, say)
       cleanup.push(async () => { await share.stop() })
       log('share indexed at %d ms', ms())
-      let node: FsNode | undefined
+      // the chunk server counts and limits uploads: the meters are made before the host
+      const live: { node?: FsNode } = {}
       const bandwidth = new Bandwidth(config.limits)
-      const metrics = new NodeMetrics({ downloadsActive: () => node?.transfers.active().length ?? 0, share: () => share.stats(), peersConnected: () => node?.host.getPeers().length ?? 0 })
+      const metrics = new NodeMetrics({ downloadsActive: () => live.node?.transfers.active().length ?? 0, share: () => share.stats(), peersConnected: () => live.node?.host.getPeers().length ?? 0 })
       const host = await createHost<NetworkServices & DaemonServices>({
         privateKey,
         listen: config.listen,
@@ -142,7 +143,7 @@ export class FsNode implements DaemonApi {
       parts.relays.start()
       cleanup.push(async () => { parts.relays?.stop() })
 
-      node = new FsNode(config, host, parts, coordinators, { bandwidth, metrics })
+      const node = live.node = new FsNode(config, host, parts, coordinators, { bandwidth, metrics })
       node.unwatch.push(announceChanges(share, host.services.announcer), watchNodeEvents(node.events, host, share))
       parts.control = new ControlServer(config.dataDir, controlHandlers(node))
       await parts.control.start()
