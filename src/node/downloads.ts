@@ -140,7 +140,7 @@ export class Downloads {
     }
   }
 
-  /** Download one resolved file to `outDir/saveAs` and seed it. */
+  /** Download one resolved file to `outDir/saveAs`, then hand it to `fetched` (seeding). */
   async fetch (t: Target, outDir: string, saveAs: string | undefined, options: GetOptions = {}): Promise<GetFileResult> {
     const local = this.localFile(t.fileId)
     if (t.providers.length === 0 && local == null) throw new NoProvidersError(`no other peer shares ${t.name}`)
