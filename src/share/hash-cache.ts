@@ -1,8 +1,10 @@
 import { mkdirSync, renameSync } from 'node:fs'
-import { join } from 'node:path'
+import { realpath, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { logger } from '@libp2p/logger'
 import { CACHE_WRITE_BATCH, CACHE_WRITE_DELAY_MS, HASH_DB_FILE } from './constants.js'
+import { FileChangedError } from './errors.js'
 import { sameKey } from './file-key.js'
 import { Manifest } from './manifest.js'
 import type { FileKey } from './file-key.js'
@@ -175,6 +177,15 @@ export class HashCache {
       }, CACHE_WRITE_DELAY_MS)
       this.writeTimer.unref()
     }
+  }
+
+  /** Record the manifest of a file the node just wrote (a finished download) under its real
+   * path and current key, so that sharing it needs no hashing. */
+  async remember (path: string, manifest: Manifest): Promise<void> {
+    const abs = join(await realpath(dirname(resolve(path))), basename(path))
+    const st = await stat(abs)
+    if (st.size !== manifest.size) throw new FileChangedError(`${abs} has ${st.size} bytes, its manifest ${manifest.size}`)
+    this.put(abs, st, manifest)
   }
 
   delete (path: string): void {
