@@ -20,7 +20,7 @@ import type { CID } from 'multiformats/cid'
 
 const log = logger('fsnode:share')
 
-export type { RootInfo, ShareIndexEvents, ShareIndexOptions, ShareRootInit, ShareStats } from './types.js'
+export type { RootInfo, ShareIndexEvents, ShareIndexOptions, ShareStats } from './types.js'
 
 export interface ShareIndex {
   addEventListener<K extends keyof ShareIndexEvents>(type: K, listener: ((evt: ShareIndexEvents[K]) => void) | null, options?: boolean | AddEventListenerOptions): void
