@@ -10,6 +10,9 @@ if (major < 24) {
   // a small young generation for the commands that move file data: faster transfers, 50-90 MB
   // less memory; the standalone coordinator keeps V8's default (see src/util/heap.ts)
   const { tuneHeap } = await import('../dist/src/util/heap.js')
+  // compiled code kept across runs (see src/util/compile-cache.ts): before the program is imported
+  const { enableCompileCache } = await import('../dist/src/util/compile-cache.js')
+  enableCompileCache()
   if (process.argv[2] !== 'coordinator') tuneHeap()
   await import('../dist/src/cli/main.js')
 }

@@ -1,48 +1,26 @@
-import { realpath, stat } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { realpath } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { DELTA_FLUSH_MS, WRITE_STABILITY_MS } from './constants.js'
-import { FileChangedError, ShareFolderError } from './errors.js'
+import { ShareFolderError } from './errors.js'
 import { DeltaBuffer, FileTable } from './file-table.js'
 import { HashCache } from './hash-cache.js'
 import { HashQueue } from './hash-queue.js'
 import { sameKey } from './file-key.js'
-import { FirstWalk } from './first-walk.js'
+import { IndexWatch } from './index-watch.js'
+import { batchTargets } from './batch.js'
 import { checkNewRoot, isUnderName, nameFor, resolveRoot } from './roots.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
-import { ShareWatcher } from './watcher.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
 import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
-import type { RootInfo, ShareIndexEvents, SharedFile, ShareSource, ShareStats } from './types.js'
-import type { ShareWatcherOptions } from './watcher.js'
+import type { RootInfo, ShareIndexEvents, ShareIndexOptions, SharedFile, ShareSource, ShareStats } from './types.js'
 import type { CID } from 'multiformats/cid'
 
 const log = logger('fsnode:share')
 
-export type { RootInfo, ShareIndexEvents, ShareStats } from './types.js'
-
-export interface ShareRootInit {
-  path: string
-  /** Name prefix of its files. Default: '' (names relative to it) for the first root, the share
-   * folder; the folder's or file's basename for the others (`photos/x.jpg`, `report.pdf`). */
-  name?: string
-}
-
-export interface ShareIndexOptions {
-  /** Holds the hash cache (`hashes.db`). */
-  dataDir: string
-  roots: ShareRootInit[]
-  /** Paths never shared, besides `dataDir` (which holds the node's key). */
-  exclude?: string[]
-  /** Large files hashed at once. */
-  hashConcurrency?: number
-  /** Watcher timings (tests shorten them); `false` turns watching off. */
-  watch?: false | Omit<ShareWatcherOptions, 'onBatch' | 'onFallback'>
-  /** Changes within this window go out as one delta. */
-  flushMs?: number
-}
+export type { RootInfo, ShareIndexEvents, ShareIndexOptions, ShareStats } from './types.js'
 
 export interface ShareIndex {
   addEventListener<K extends keyof ShareIndexEvents>(type: K, listener: ((evt: ShareIndexEvents[K]) => void) | null, options?: boolean | AddEventListenerOptions): void
@@ -69,7 +47,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private readonly hashes: HashQueue
   private readonly abort = new AbortController()
   private cache?: HashCache
-  private watcher?: ShareWatcher
+  private watch?: IndexWatch
   private queue: Promise<void> = Promise.resolve()
   private recording = false
   private running = false
@@ -77,7 +55,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private scanMs = 0
   private lastError?: string
   private watching?: Promise<void>
-  private startWatcher?: () => void
+  private watchLater = false
 
   constructor (options: ShareIndexOptions) {
     super()
@@ -126,15 +104,13 @@ export class ShareIndex extends EventTarget implements ShareSource {
           this.warn(`${err.message}; not shared`)
         }
       }
-      // what the watcher's first walk finds, checked against the scan (see watch())
-      const walked = new FirstWalk()
       if (this.options.watch !== false) {
-        this.watcher = new ShareWatcher({
+        this.watch = new IndexWatch({
           ...this.options.watch,
+          stabilityMs: this.options.watch?.stabilityMs ?? WRITE_STABILITY_MS,
           exclude: this.exclude,
           onBatch: paths => { this.enqueue(async () => { await this.onBatch(paths) }).catch(() => {}) },
-          onFallback: message => { this.warn(message) },
-          onInitial: (path, st) => { walked.record(path, st) }
+          onFallback: message => { this.warn(message) }
         })
       }
       await this.enqueue(async () => {
@@ -152,14 +128,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       this.scanMs = Math.round(performance.now() - t0)
       log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
         this.scanMs, this.hashes.hashed, this.cached)
-      this.startWatcher = () => {
-        this.startWatcher = undefined
-        this.watching = this.watch(walked).catch((err: Error) => {
-          if (this.abort.signal.aborted) return
-          this.lastError = `cannot watch the share: ${err.message}`
-          log.error(this.lastError)
-        })
-      }
+      this.watchLater = true
       if (options.deferWatch !== true) this.startWatching()
     } catch (err) {
       await this.stop()
@@ -169,23 +138,21 @@ export class ShareIndex extends EventTarget implements ShareSource {
     }
   }
 
-  /** Watch the roots, after the scan (the share is served meanwhile); what changed between
-   * the scan and the watches is caught up (see FirstWalk). */
-  private async watch (walked: FirstWalk): Promise<void> {
-    const watcher = this.watcher
-    if (watcher == null) return
-    await watcher.start(this.rootList.filter(r => r.kind === 'dir').map(r => r.real), this.rootList.filter(r => r.kind === 'file').map(r => r.real))
-    await this.enqueue(async () => {
-      const { changed, settling } = walked.diff(this.table.files(), this.watchStabilityMs)
-      for (const path of settling) watcher.settle(path)
-      log('watching; %d paths changed since the scan', changed.length + settling.length)
-      if (changed.length > 0) await this.onBatch(changed)
-    })
-  }
-
-  /** Set up the watcher, after start({ deferWatch: true }); once. */
+  /** Set up the watcher (see IndexWatch), after start({ deferWatch: true }); once. */
   startWatching (): void {
-    if (this.running) this.startWatcher?.()
+    if (!this.running || !this.watchLater) return
+    this.watchLater = false
+    this.watching = this.watch?.start({
+      dirs: this.rootList.filter(r => r.kind === 'dir').map(r => r.real),
+      files: this.rootList.filter(r => r.kind === 'file').map(r => r.real),
+      enqueue: async fn => { await this.enqueue(fn) },
+      indexed: () => this.table.files(),
+      apply: async paths => { await this.onBatch(paths) }
+    }).catch((err: Error) => {
+      if (this.abort.signal.aborted) return
+      this.lastError = `cannot watch the share: ${err.message}`
+      log.error(this.lastError)
+    })
   }
 
   /** Resolves once the watcher is in place and what changed before it was caught up. */
@@ -199,7 +166,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.recording = false
     this.delta.cancel()
     this.abort.abort(new Error('share index stopped'))
-    await this.watcher?.close()
+    await this.watch?.watcher.close()
     await this.watching
     await this.queue.catch(() => {})
     await this.hashes.idle()
@@ -241,8 +208,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
       hashedBytes: this.hashes.hashedBytes,
       hashing: this.hashes.size,
       scanMs: this.scanMs,
-      watching: this.watcher?.mode ?? 'off',
-      lastError: this.lastError ?? this.watcher?.lastError
+      watching: this.watch?.watcher.mode ?? 'off',
+      lastError: this.lastError ?? this.watch?.watcher.lastError
     }
   }
 
@@ -254,7 +221,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     checkNewRoot(this.rootList, root) // a refusal is the caller's error, not the index's
     await this.enqueue(async () => {
       this.addRootEntry(root)
-      this.watcher?.add(root.real, root.kind === 'file')
+      this.watch?.watcher.add(root.real, root.kind === 'file')
       await this.reconcile(root, root.real)
     })
     await this.settled()
@@ -272,7 +239,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     const info = this.rootInfo(root)
     await this.enqueue(async () => {
       this.rootList.splice(this.rootList.indexOf(root), 1)
-      this.watcher?.remove(root.real)
+      this.watch?.watcher.remove(root.real)
       for (const [name, e] of [...this.table.entries()]) if (e.root === root) this.drop(name)
       this.hashes.cancelWhere((_, r) => r === root)
       for (const alias of this.aliases.keys()) if (isInside(root.real, alias)) this.aliases.delete(alias)
@@ -304,11 +271,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   /** Record the manifest of a file the node just wrote (a finished download), so that sharing
    * it needs no hashing. */
   async remember (path: string, manifest: Manifest): Promise<void> {
-    if (this.cache == null || !this.running) return
-    const abs = join(await realpath(dirname(resolve(path))), basename(path))
-    const st = await stat(abs)
-    if (st.size !== manifest.size) throw new FileChangedError(`${abs} has ${st.size} bytes, its manifest ${manifest.size}`)
-    this.cache.put(abs, st, manifest)
+    if (this.cache != null && this.running) await this.cache.remember(path, manifest)
   }
 
   /** Resolves once queued changes are applied, hashed, and sent. */
@@ -316,10 +279,6 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await this.queue.catch(() => {})
     await this.hashes.idle()
     this.delta.flush()
-  }
-
-  private get watchStabilityMs (): number {
-    return (this.options.watch === false ? undefined : this.options.watch?.stabilityMs) ?? WRITE_STABILITY_MS
   }
 
   private rootInfo (root: Root): RootInfo {
@@ -349,17 +308,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   private async onBatch (paths: string[]): Promise<void> {
-    const all = new Set(paths)
-    for (const p of paths) {
-      for (const [alias, target] of this.aliases) {
-        if (isInside(target, p)) all.add(alias + p.slice(target.length))
-      }
-    }
-    const done = new Set<string>()
-    // shortest first: a folder is reconciled before (and instead of) the paths inside it
-    for (const p of [...all].sort((a, b) => a.length - b.length)) {
-      if ([...ancestors(p)].some(a => done.has(a))) continue
-      done.add(p)
+    for (const p of batchTargets(paths, this.aliases)) {
       for (const root of [...this.rootList]) {
         if (isInside(root.real, p)) await this.reconcile(root, p)
       }
@@ -434,8 +383,4 @@ export class ShareIndex extends EventTarget implements ShareSource {
     log.error(message)
     this.dispatchEvent(new CustomEvent('warning', { detail: message }))
   }
-}
-
-function * ancestors (path: string): Generator<string> {
-  for (let p = dirname(path); p !== dirname(p); p = dirname(p)) yield p
 }

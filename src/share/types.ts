@@ -1,5 +1,6 @@
 import type { CID } from 'multiformats/cid'
 import type { Manifest } from '../wire/file-manifest.js'
+import type { ShareWatcherOptions } from './watcher.js'
 
 /** One file this node shares. `name` is what the network sees ('/'-separated, relative). */
 export interface SharedFile {
@@ -64,4 +65,25 @@ export interface ShareIndexEvents {
   change: CustomEvent<ShareDelta>
   /** A one-line problem worth showing the user (e.g. watching fell back to polling). */
   warning: CustomEvent<string>
+}
+
+export interface ShareRootInit {
+  path: string
+  /** Name prefix of its files. Default: '' (names relative to it) for the first root, the share
+   * folder; the folder's or file's basename for the others (`photos/x.jpg`, `report.pdf`). */
+  name?: string
+}
+
+export interface ShareIndexOptions {
+  /** Holds the hash cache (`hashes.db`). */
+  dataDir: string
+  roots: ShareRootInit[]
+  /** Paths never shared, besides `dataDir` (which holds the node's key). */
+  exclude?: string[]
+  /** Large files hashed at once. */
+  hashConcurrency?: number
+  /** Watcher timings (tests shorten them); `false` turns watching off. */
+  watch?: false | Omit<ShareWatcherOptions, 'onBatch' | 'onFallback'>
+  /** Changes within this window go out as one delta. */
+  flushMs?: number
 }

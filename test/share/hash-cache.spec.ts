@@ -43,6 +43,22 @@ describe('share/hash-cache', () => {
     cache.close()
   })
 
+  it('answers from a preload (one SELECT) as it does row by row, until released', () => {
+    let cache = new HashCache(dir)
+    cache.put('/p/1', key, manifest)
+    cache.put('/p/2', { ...key, dev: key.dev + 1 }, manifest)
+    cache.close()
+    cache = new HashCache(dir)
+    cache.preload()
+    assert.ok(cache.get('/p/1', key)?.fileId.equals(manifest.fileId))
+    assert.equal(cache.get('/p/2', key), undefined, 'another device is a miss')
+    assert.equal(cache.get('/p/3', key), undefined)
+    cache.release()
+    assert.ok(cache.get('/p/1', key)?.fileId.equals(manifest.fileId))
+    assert.equal(cache.get('/p/2', key), undefined)
+    cache.close()
+  })
+
   it('moves a damaged database aside and starts afresh', async () => {
     await writeFile(join(dir, HASH_DB_FILE), 'this is not a database'.repeat(100))
     const cache = new HashCache(dir)
