@@ -48,10 +48,6 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_by_name ON files (name, peer_id);
 CREATE INDEX IF NOT EXISTS files_by_file_id ON files (file_id);
 CREATE INDEX IF NOT EXISTS files_by_gen ON files (peer_id, gen);
--- what a search or list checks for every row it returns (is the row's provider's snapshot the
--- current one, is the provider visible), without a second B-tree lookup into the table for it:
--- a 500-row search page went from ~6 to ~2 ms (in-process, 100,000 entries, 100 providers)
-CREATE INDEX IF NOT EXISTS providers_visible ON providers (peer_id, gen, online, disconnected_at);
 CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5 (
   name, content = 'files', content_rowid = 'id', tokenize = "${FTS_TOKENIZE}", prefix = '2 3'
 );

@@ -66,7 +66,7 @@ export function pageResponse (page: Page, ctx: HandlerContext): Partial<IndexRes
   for (const [i, e] of page.entries.entries()) {
     let provider = providers.get(e.peerId)
     const added = provider == null
-    if (provider == null) provider = toProvider(infos.get(e.peerId) ?? { peerId: e.peerId, addrs: [], online: false })
+    provider ??= toProvider(infos.get(e.peerId) ?? { peerId: e.peerId, addrs: [], online: false })
     const peerId = provider.peerId
     const entry: ListEntry = { name: e.name, fileId: e.fileId as Uint8Array<ArrayBuffer>, size: e.size, mtime: e.mtime, peerId }
     let cost = FIELD_OVERHEAD + Buffer.byteLength(e.name) + e.fileId.byteLength + peerId.byteLength
