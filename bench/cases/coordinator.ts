@@ -14,7 +14,7 @@ const SEARCH_P99_TARGET_MS = 20
 const LOAD_TIMEOUT_MS = 20 * 60_000
 /** A run whose load script fails (a dial or announce past its timeout on a machine at load 15-20)
  * is tried again on a fresh coordinator before the case fails. */
-const RUN_ATTEMPTS = 2
+const RUN_ATTEMPTS = 3
 
 interface Latency { n: number, p50: number, p99: number, max: number }
 interface LoadResult {

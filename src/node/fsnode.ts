@@ -26,6 +26,7 @@ import type { AnnounceFile } from '../index/client.js'
 import type { BandwidthLimits, CallOptions, DaemonApi, Download, GetOptions, GetResult, LimitChange, NetworkFile, PeerInfo, ShareEntry, StatusInfo, UiLogin } from './api.js'
 import { Bandwidth } from '../bandwidth/bandwidth.js'
 import { NodeMetrics } from '../metrics/metrics.js'
+import { Registry } from 'prom-client'
 import { formatListenAddress } from '../api/address.js'
 import { tokenFilePath } from '../api/auth.js'
 import type { ApiAuth } from '../api/auth.js'
@@ -59,6 +60,8 @@ interface Parts {
   api?: ApiServer
   apiAuth?: ApiAuth
   streams?: EventStreams
+  /** Where the host's libp2p metrics go: the node's metrics registry (a node with an API). */
+  metricsRegistry?: Registry
 }
 
 /**
@@ -92,7 +95,7 @@ export class FsNode implements DaemonApi {
       downloadsActive: () => this.transfers.active().length,
       share: () => parts.share?.stats(),
       peersConnected: () => host.getPeers().length
-    })
+    }, parts.metricsRegistry)
     this.transfers = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList, bandwidth: this.bandwidth, metrics: this.metrics })
     this.registry = new DownloadRegistry({ run: async (target, options) => await this.get(target, options), defaultOut: config.downloadsDir, events: this.events })
   }
@@ -129,8 +132,11 @@ export class FsNode implements DaemonApi {
         cleanup.push(async () => { await parts.coordinator?.stop() })
         coordinators.unshift(parts.coordinator.localAddr())
       }
+      // libp2p's metrics only for a node that serves /metrics: they wrap every connection's sends
+      if (config.apiListen != null) parts.metricsRegistry = new Registry()
       const host = await createHost<NetworkServices>({
         privateKey,
+        metricsRegistry: parts.metricsRegistry,
         listen: config.listen,
         connectionProtector: networkProtector(config.networkKey),
         dht: true,
