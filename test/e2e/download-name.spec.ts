@@ -22,20 +22,24 @@ describe('e2e: a running get by file id shows the file\'s name', function () {
     await sb.daemon(['start', '--data-dir', sb.path('d'), '--share', sb.path('share-d'), '--listen', LOCAL, '--coordinator', coord.addr])
     const node = new RemoteNode(ControlClient.forDataDir(sb.path('d')))
     const listed = await waitFor(async () => (await node.ls()).find(f => f.name === 'holiday/beach.bin'), 'the file listed', 60_000)
-    // slow enough to be seen running: 4 MiB at 256 KiB/s
-    await node.limit({ download: 256 * 1024 })
+    // slow enough to be seen running: 4 MiB at 128 KiB/s
+    await node.limit({ download: 128 * 1024 })
 
     const started = await node.download(listed.fileId, { out: sb.path('out') })
     assert.equal(started.target, listed.fileId)
+    // the name comes once the file id is resolved (here by the coordinator), before any chunk
     const running = await waitFor(async () => {
       const d = (await node.downloads()).find(x => x.id === started.id)
-      return d?.state === 'running' && d.bytesDone > 0 ? d : undefined
-    }, 'the download under way', 60_000)
+      if (d != null && d.state !== 'running') throw new Error(`download ${d.state} before it was seen running: ${JSON.stringify(d)}`)
+      return d != null && d.name !== listed.fileId ? d : undefined
+    }, 'the download named', 120_000)
+    assert.equal(running.state, 'running')
     assert.equal(running.name, 'holiday/beach.bin')
     assert.equal(running.fileId, listed.fileId)
-    const status = await node.status()
+    const status = await waitFor(async () => { const s = await node.status(); return s.downloads.length > 0 ? s : undefined }, 'status with the download', 30_000)
     assert.deepEqual(status.downloads.map(d => d.name), ['holiday/beach.bin'])
-    assert.ok(status.downloads[0].bytesTotal === 4 * MiB, JSON.stringify(status.downloads))
+    assert.equal(status.downloads[0].bytesTotal, 4 * MiB, JSON.stringify(status.downloads))
+    assert.equal((await node.downloads()).find(x => x.id === started.id)?.state, 'running', 'still running when status was read')
 
     await node.limit({ download: 0 })
     const done = await waitFor(async () => {
