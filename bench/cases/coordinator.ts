@@ -10,7 +10,11 @@ import { join } from 'node:path'
 
 /** Issue 4: search p99 under 20 ms at 100,000 files. */
 const SEARCH_P99_TARGET_MS = 20
-const LOAD_TIMEOUT_MS = 10 * 60_000
+/** Announce and queries of one run; generous: on a loaded machine the case may take long, not fail. */
+const LOAD_TIMEOUT_MS = 20 * 60_000
+/** A run whose load script fails (a dial or announce past its timeout on a machine at load 15-20)
+ * is tried again on a fresh coordinator before the case fails. */
+const RUN_ATTEMPTS = 3
 
 interface Latency { n: number, p50: number, p99: number, max: number }
 interface LoadResult {
@@ -45,31 +49,45 @@ export const coordinatorCase: BenchCase = {
         `then, from another process and with the peers still connected, ${queries} searches (half common words, half unique tokens, default page of 500) ` +
         `and ${queries} lookups (name / file id), one at a time; a fresh coordinator each run`,
       async run (index): Promise<RunResult> {
-        const coordinator = await cluster.startCoordinator(`coordinator${index}`)
-        const rss = new PeakRss([coordinator.pid]).start()
-        try {
-          const r = await runScript<LoadResult>('scripts/coordinator-load', [
-            '--coordinator', coordinator.addr, '--peers', String(peers), '--files', String(files), '--queries', String(queries)
-          ], { timeoutMs: LOAD_TIMEOUT_MS })
-          const peak = rss.stop().get(coordinator.pid) ?? Number.NaN
-          return {
-            values: {
-              announce: r.announceRate,
-              searchP50: r.search.p50,
-              searchP99: r.search.p99,
-              lookupP50: r.lookup.p50,
-              lookupP99: r.lookup.p99,
-              rss: peak
-            },
-            info: { ...r }
+        const failures: string[] = []
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const result = await runOnce(`coordinator${index}-${attempt}`)
+            return { ...result, info: { ...result.info, failedAttempts: failures } }
+          } catch (err: any) {
+            failures.push(String(err.message))
+            if (attempt >= RUN_ATTEMPTS) throw new Error(`${RUN_ATTEMPTS} attempts failed: ${failures.join('; ')}`)
+            process.stderr.write(`  coordinator run ${index}: ${String(err.message)}; again on a fresh coordinator\n`)
           }
-        } finally {
-          rss.stop()
-          await cluster.stop(coordinator)
-          await rm(join(ctx.tmp, `coordinator${index}`), { recursive: true, force: true })
         }
       },
       async close () { await cluster.close() }
+    }
+
+    async function runOnce (name: string): Promise<RunResult> {
+      const coordinator = await cluster.startCoordinator(name)
+      const rss = new PeakRss([coordinator.pid]).start()
+      try {
+        const r = await runScript<LoadResult>('scripts/coordinator-load', [
+          '--coordinator', coordinator.addr, '--peers', String(peers), '--files', String(files), '--queries', String(queries)
+        ], { timeoutMs: LOAD_TIMEOUT_MS })
+        const peak = rss.stop().get(coordinator.pid) ?? Number.NaN
+        return {
+          values: {
+            announce: r.announceRate,
+            searchP50: r.search.p50,
+            searchP99: r.search.p99,
+            lookupP50: r.lookup.p50,
+            lookupP99: r.lookup.p99,
+            rss: peak
+          },
+          info: { ...r }
+        }
+      } finally {
+        rss.stop()
+        await cluster.stop(coordinator)
+        await rm(join(ctx.tmp, name), { recursive: true, force: true })
+      }
     }
   }
 }

@@ -3,10 +3,11 @@
 import { join } from 'node:path'
 import { rm } from 'node:fs/promises'
 import { Cluster, waitForListing, waitForShare } from '../lib/fsnode.js'
+import type { FsnodeDaemon } from '../lib/fsnode.js'
 import { writeFileSet } from '../lib/data.js'
 import { percentile } from '../lib/stats.js'
 import { formatSize } from '../lib/units.js'
-import { now } from '../lib/time.js'
+import { now, waitUntil } from '../lib/time.js'
 import type { BenchCase, RunResult } from '../lib/types.js'
 
 const PREFIX = 'small'
@@ -16,6 +17,11 @@ const LISTING_TIMEOUT_MS = 60_000
 const WINDOW = 1_000
 /** "No slower", with room for a loaded machine's noise. */
 const FLAT_RATIO = 1.1
+/** Files per folder of the set (writeFileSet's default). */
+const PER_FOLDER = 100
+/** Above this many files one `ls` answer would pass the control socket's 1 MiB message limit
+ * (20,000 names did): the names are then listed a folder at a time. */
+const ONE_LISTING_MAX = 5_000
 
 /** The p50 of the last `n` gets over the p50 of the first `n`: 1 when per-get cost is flat. */
 function lastOverFirst (ms: number[]): { ratio: number, window: number, first: number, last: number } {
@@ -23,6 +29,28 @@ function lastOverFirst (ms: number[]): { ratio: number, window: number, first: n
   const first = percentile(ms.slice(0, window), 50)
   const last = percentile(ms.slice(-window), 50)
   return { ratio: last / first, window, first, last }
+}
+
+/** The set's names as the downloader's node lists them, once the coordinator has them all. */
+async function listNames (downloader: FsnodeDaemon, count: number): Promise<string[]> {
+  const mine = (files: Array<{ name: string }>): string[] => files.filter(f => f.name.includes(`${PREFIX}-`)).map(f => f.name)
+  if (count <= ONE_LISTING_MAX) {
+    return await waitForListing(downloader, files => {
+      const names = mine(files)
+      return names.length >= count ? names : undefined
+    }, `${count} small files listed`, LISTING_TIMEOUT_MS)
+  }
+  const api = await downloader.api()
+  const names: string[] = []
+  for (let folder = 0; folder * PER_FOLDER < count; folder++) {
+    const path = `d${String(folder).padStart(3, '0')}`
+    const expected = Math.min(PER_FOLDER, count - folder * PER_FOLDER)
+    names.push(...await waitUntil(async () => {
+      const found = mine(await api.ls({ path }))
+      return found.length >= expected ? found : undefined
+    }, `${expected} small files listed in ${path}/`, LISTING_TIMEOUT_MS, 200))
+  }
+  return names
 }
 
 export const smallFilesCase: BenchCase = {
@@ -57,10 +85,7 @@ export const smallFilesCase: BenchCase = {
         const downloader = await cluster.startNode(`downloader${index}`)
         const out = join(ctx.tmp, `out${index}`)
         try {
-          const names = await waitForListing(downloader, files => {
-            const mine = files.filter(f => f.name.includes(`${PREFIX}-`))
-            return mine.length >= count ? mine.map(f => f.name) : undefined
-          }, `${count} small files listed`, LISTING_TIMEOUT_MS)
+          const names = await listNames(downloader, count)
           const api = await downloader.api()
           const ms: number[] = []
           const start = now()

@@ -13,6 +13,8 @@ export interface Output {
   json: (value: unknown) => void
   /** A download's progress display (a bar on a terminal, nothing elsewhere). */
   progress: (label: string) => ProgressSink
+  /** A warning when stdout is taken by `--json` (stderr); absent: warnings go with print. */
+  warn?: (text: string) => void
 }
 
 export interface ProgressSink {
@@ -27,6 +29,7 @@ export function streamOutput (stream: NodeJS.WritableStream = process.stdout): O
   return {
     print: text => { stream.write(text + '\n') },
     json: value => { stream.write(terminalJson(value, 2) + '\n') },
-    progress: label => new ProgressDisplay(label)
+    progress: label => new ProgressDisplay(label),
+    warn: text => { process.stderr.write(text + '\n') }
   }
 }

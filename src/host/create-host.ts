@@ -1,3 +1,5 @@
+import { libp2pMetrics } from '../metrics/libp2p.js'
+import type { Registry } from 'prom-client'
 import { join } from 'node:path'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -34,6 +36,8 @@ import type { PeerMemoryServices } from './peer-memory.js'
 
 export interface HostInit<S extends ServiceMap = ServiceMap> {
   privateKey: PrivateKey
+  /** Put libp2p's own metrics (`libp2p_*`) in this Prometheus registry. Default: none. */
+  metricsRegistry?: Registry
   /** Multiaddrs to listen on, e.g. /ip4/0.0.0.0/tcp/4001 */
   listen: string[]
   /** Extra libp2p services (the DHT, mDNS, ...) added by the caller. */
@@ -148,7 +152,9 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     // an outbound connection must reach the peer its address names (see peer-check.ts)
     // and a peer cut off for flooding the DHT stays out (see kad-guard.ts)
     connectionGater: inboundGuard(gater),
-    metrics: metrics == null ? undefined : () => metrics as any,
+    metrics: init.metricsRegistry != null
+      ? libp2pMetrics(init.metricsRegistry, metrics as any)
+      : metrics == null ? undefined : () => metrics as any,
     peerDiscovery,
     datastore,
     services: services as any

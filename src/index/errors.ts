@@ -56,6 +56,12 @@ export class IdleTimeoutError extends Error {
   override name = 'IdleTimeoutError'
 }
 
+/** A response could not be sent within the response timeout (a peer that does not read). */
+export class ResponseTimeoutError extends Error {
+  static readonly code = 'ResponseTimeoutError'
+  override name = 'ResponseTimeoutError'
+}
+
 /** The coordinator did not answer in time. */
 export class IndexTimeoutError extends Error {
   static readonly code = 'IndexTimeoutError'

@@ -3,7 +3,7 @@ import { sendLp } from '../wire/framing.js'
 import { MAX_INDEX_FRAME } from '../wire/constants.js'
 import { FrameTooLargeError, InvalidMessageError } from '../wire/errors.js'
 import { IndexRequest, IndexResponse } from '../wire/index.js'
-import { ErrorCode, IdleTimeoutError, IndexError, NotStartedError } from './errors.js'
+import { ErrorCode, IdleTimeoutError, IndexError, NotStartedError, ResponseTimeoutError } from './errors.js'
 import { dispatch, errorResponse } from './rpc.js'
 import type { HandlerContext } from './rpc.js'
 import type { Stream } from '@libp2p/interface'
@@ -23,22 +23,34 @@ export interface SessionOptions {
  */
 export async function serveStream (stream: Stream, ctx: HandlerContext, opts: SessionOptions): Promise<void> {
   const reader = new StreamReader(stream, { highWater: MAX_INDEX_FRAME })
+  // the wait for the next request: a plain timer, cleared when the request comes (and one
+  // shutdown listener per stream); AbortSignal.timeout() and .any() per request left two
+  // timers per request pending for 10-30 s, each then firing with a DOMException: a few per
+  // cent of a coordinator's CPU while answering searches one after another
+  let idle: AbortController | undefined
+  const onShutdown = (): void => { idle?.abort(opts.shutdown.reason) }
+  opts.shutdown.addEventListener('abort', onShutdown)
   try {
     while (true) {
       if (opts.shutdown.aborted) { stream.abort(new NotStartedError('the coordinator is stopping')); return }
-      const idle = AbortSignal.any([AbortSignal.timeout(opts.idleTimeout), opts.shutdown])
+      const waiting = new AbortController()
+      idle = waiting
+      const timer = setTimeout(() => { waiting.abort(new IdleTimeoutError(`no request for ${opts.idleTimeout} ms`)) }, opts.idleTimeout)
       let frame
       try {
-        frame = await reader.readLp(MAX_INDEX_FRAME, idle)
+        frame = await reader.readLp(MAX_INDEX_FRAME, waiting.signal)
       } catch (err: any) {
         if (err instanceof FrameTooLargeError) return await refuse(stream, new IndexError(ErrorCode.TOO_LARGE, err.message), opts)
         if (err instanceof InvalidMessageError) return await refuse(stream, new IndexError(ErrorCode.BAD_REQUEST, err.message), opts)
-        if (idle.aborted) {
+        if (waiting.signal.aborted) {
           ctx.log('%s: stream idle, aborting', ctx.peerId)
           stream.abort(new IdleTimeoutError(`no request for ${opts.idleTimeout} ms`))
           return
         }
         throw err
+      } finally {
+        clearTimeout(timer)
+        idle = undefined
       }
       if (frame == null) {
         await stream.close({ signal: AbortSignal.timeout(opts.closeTimeout) })
@@ -53,13 +65,25 @@ export async function serveStream (stream: Stream, ctx: HandlerContext, opts: Se
       const t0 = performance.now()
       const res = dispatch(req, ctx)
       ctx.observe?.(String(req.type), (performance.now() - t0) / 1000, res.error != null && res.error !== '' ? 'error' : 'ok')
-      await sendLp(stream, IndexResponse.encode(res), AbortSignal.timeout(opts.responseTimeout))
+      await sendResponse(stream, IndexResponse.encode(res), opts.responseTimeout)
     }
   } catch (err: any) {
     ctx.log('%s: index stream failed: %s', ctx.peerId, err.message)
     stream.abort(err)
   } finally {
+    opts.shutdown.removeEventListener('abort', onShutdown)
     reader.release()
+  }
+}
+
+/** Send one response within `timeoutMs` (a timer cleared once it is sent, see serveStream). */
+async function sendResponse (stream: Stream, bytes: Uint8Array, timeoutMs: number): Promise<void> {
+  const sending = new AbortController()
+  const timer = setTimeout(() => { sending.abort(new ResponseTimeoutError(`response not sent within ${timeoutMs} ms`)) }, timeoutMs)
+  try {
+    await sendLp(stream, bytes, sending.signal)
+  } finally {
+    clearTimeout(timer)
   }
 }
 

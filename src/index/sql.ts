@@ -3,6 +3,7 @@
 // an entry is shown when it belongs to its provider's current snapshot and the provider is
 // online or within the grace
 const VISIBLE = 'f.gen = p.gen AND (p.online = 1 OR p.disconnected_at >= :cutoff)'
+// the order is the store's EntryRow: list and search rows come back as arrays
 const ENTRY_COLS = 'f.id, f.name, f.file_id, f.size, f.mtime, f.peer_id'
 const LOOKUP_COLS = 'f.file_id, f.name, f.size, p.peer_id, p.addrs, p.online'
 const JOIN = 'files f JOIN providers p ON p.peer_id = f.peer_id'
@@ -42,6 +43,8 @@ export const SQL = {
   byFileId: `SELECT ${LOOKUP_COLS} FROM ${JOIN} WHERE f.file_id = :key AND ${VISIBLE}
     ORDER BY p.online DESC, p.last_seen DESC, f.name LIMIT :limit`,
   provider: 'SELECT peer_id, addrs, online FROM providers WHERE peer_id = ? AND expired = 0',
+  // the providers of one page at once (a JSON array of peer ids)
+  providersOf: 'SELECT peer_id, addrs, online FROM providers WHERE peer_id IN (SELECT value FROM json_each(?)) AND expired = 0',
   online: 'UPDATE providers SET online = 1, last_seen = :now, disconnected_at = NULL WHERE peer_id = :peer',
   offline: 'UPDATE providers SET online = 0, disconnected_at = :now WHERE peer_id = :peer AND online = 1',
   allOffline: 'UPDATE providers SET online = 0, disconnected_at = ?',

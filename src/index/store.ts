@@ -25,6 +25,8 @@ export interface IndexStoreInit {
 }
 
 type Row = Record<string, any>
+/** A LIST/SEARCH row: ENTRY_COLS of sql.ts, in order. */
+type EntryRow = [id: number, name: string, fileId: Uint8Array, size: number, mtime: number, peerId: string]
 // sorts after any character that can follow a prefix (UTF-8 byte order = code point order)
 const PREFIX_END = '\u{10ffff}'
 
@@ -66,6 +68,8 @@ export class IndexStore {
     this.db.exec(SCHEMA)
     this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (\'schema\', ?)').run(String(SCHEMA_VERSION))
     this.stmt = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, this.db.prepare(sql)])) as Record<keyof typeof SQL, StatementSync>
+    // page rows as arrays (ENTRY_COLS order): no object with six named keys per row
+    for (const k of ['list', 'listPrefix', 'search'] as const) this.stmt[k].setReturnArrays(true)
   }
 
   close (): void {
@@ -148,7 +152,7 @@ export class IndexStore {
     const rows = prefix === ''
       ? this.stmt.list.all(params)
       : this.stmt.listPrefix.all({ ...params, upper: prefix + PREFIX_END })
-    return this.page(rows, options.limit, r => encodeCursor(['l', r.name, r.peer_id]))
+    return this.page(rows as unknown as EntryRow[], options.limit, r => encodeCursor(['l', r[1], r[5]]))
   }
 
   /** Entries whose name has every word of `text` (as a word or the start of one). */
@@ -157,7 +161,7 @@ export class IndexStore {
     if (match == null) return { entries: [], cursorAfter: () => '' }
     const after = options.cursor != null && options.cursor !== '' ? decodeSearchCursor(options.cursor)[1] : 0
     const rows = this.stmt.search.all({ match, after, cutoff: this.cutoff(), limit: options.limit + 1 })
-    return this.page(rows, options.limit, r => encodeCursor(['s', r.id]))
+    return this.page(rows as unknown as EntryRow[], options.limit, r => encodeCursor(['s', r[0]]))
   }
 
   lookupByName (name: string, limit = MAX_LOOKUP_ROWS): LookupGroup[] {
@@ -172,6 +176,15 @@ export class IndexStore {
   provider (peerId: string): ProviderInfo | undefined {
     const row = this.stmt.provider.get(peerId) as Row | undefined
     return row == null ? undefined : { peerId: row.peer_id, addrs: parseAddrs(row.addrs), online: row.online === 1 }
+  }
+
+  /** The provider records of `peerIds` (those that did not expire), in one query. */
+  providers (peerIds: Iterable<string>): Map<string, ProviderInfo> {
+    const out = new Map<string, ProviderInfo>()
+    for (const row of this.stmt.providersOf.all(JSON.stringify([...peerIds]))) {
+      out.set(row.peer_id as string, { peerId: row.peer_id as string, addrs: parseAddrs(row.addrs as string), online: row.online === 1 })
+    }
+    return out
   }
 
   /** Current entries of `peerId` (what the quota counts). */
@@ -259,10 +272,10 @@ export class IndexStore {
   }
 
   /** `rows` has up to limit + 1 rows: the extra one only says that there is a next page. */
-  private page (rows: Row[], limit: number, cursorOf: (r: Row) => string): Page {
+  private page (rows: EntryRow[], limit: number, cursorOf: (r: EntryRow) => string): Page {
     const more = rows.length > limit
     if (more) rows.pop()
-    const entries = rows.map(r => ({ name: r.name, fileId: r.file_id, size: Number(r.size), mtime: Number(r.mtime), peerId: r.peer_id }))
+    const entries = rows.map(r => ({ name: r[1], fileId: r[2], size: Number(r[3]), mtime: Number(r[4]), peerId: r[5] }))
     const cursorAfter = (i: number): string => cursorOf(rows[i])
     return { entries, nextCursor: more && rows.length > 0 ? cursorAfter(rows.length - 1) : undefined, cursorAfter }
   }

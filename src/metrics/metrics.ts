@@ -15,7 +15,7 @@ export interface MetricSources {
  * code; gauges are read from `sources` at scrape time.
  */
 export class NodeMetrics {
-  readonly registry = new Registry()
+  readonly registry: Registry
   private readonly bytesSent: Counter<'protocol'>
   private readonly bytesReceived: Counter<'protocol'>
   private readonly chunksVerified: Counter
@@ -24,7 +24,9 @@ export class NodeMetrics {
   private readonly relayedBytes: Counter<'direction'>
   private processMetrics = false
 
-  constructor (sources: MetricSources) {
+  /** `registry`: one libp2p's metrics already go to (createHost's metricsRegistry). */
+  constructor (sources: MetricSources, registry = new Registry()) {
+    this.registry = registry
     const registers = [this.registry]
     this.bytesSent = new Counter({ name: `${METRIC_PREFIX}bytes_sent_total`, help: 'Bytes sent to peers, by protocol', labelNames: ['protocol'], registers })
     this.bytesReceived = new Counter({ name: `${METRIC_PREFIX}bytes_received_total`, help: 'Bytes received from peers, by protocol', labelNames: ['protocol'], registers })

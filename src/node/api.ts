@@ -109,6 +109,9 @@ export interface CallOptions {
 export interface GetOptions extends CallOptions {
   out?: string
   onProgress?: (e: ProgressEvent) => void
+  /** Told the file's name and id once they are known: at once for a name, from the index for a
+   * file id, or from the provider's manifest for a file id found on the DHT alone. */
+  onResolved?: (file: { name: string, fileId: string }) => void
 }
 
 export interface LimitChange {

@@ -84,7 +84,7 @@ export class DownloadRegistry {
     const entry: Entry = { d, out: dir, controller: new AbortController(), lastEmit: 0 }
     this.entries.set(d.id, entry)
     this.emit(entry, true)
-    this.init.run(target, { out: out == null ? undefined : dir, signal: entry.controller.signal, onProgress: e => this.progress(entry, e) })
+    this.init.run(target, { out: out == null ? undefined : dir, signal: entry.controller.signal, onProgress: e => this.progress(entry, e), onResolved: f => this.resolved(entry, f) })
       .then(result => {
         if (d.state !== 'running') return
         d.state = 'done'
@@ -138,6 +138,14 @@ export class DownloadRegistry {
   /** Cancel every running download (the node is stopping). */
   stop (): void {
     for (const e of this.entries.values()) if (e.d.state === 'running') this.cancel(e.d.id)
+  }
+
+  /** A get by file id shows the file's name once it is known, not the id. */
+  private resolved (e: Entry, file: { name: string, fileId: string }): void {
+    if (e.d.state !== 'running') return
+    e.d.name = file.name
+    e.d.fileId = file.fileId
+    this.emit(e, true)
   }
 
   private progress (e: Entry, p: ProgressEvent): void {

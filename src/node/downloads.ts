@@ -71,6 +71,7 @@ export class Downloads {
       return await fetchFolder(this, target, outDir, this.init.config.limits.concurrentFiles, options)
     }
     const resolved = await this.resolve(target, options.signal)
+    if (resolved.unnamed !== true) options.onResolved?.({ name: resolved.name, fileId: resolved.fileId })
     return await this.fetch(resolved, outDir, resolved.unnamed === true ? undefined : resolved.name.split('/').pop() ?? resolved.name, options)
   }
 
@@ -149,8 +150,17 @@ export class Downloads {
     this.running.set(key, state)
     const onProgress = (e: ProgressEvent): void => {
       state.bytesDone = e.bytesDone
+      state.bytesTotal = e.bytesTotal
       options.onProgress?.(e)
     }
+    // a file id found on the DHT alone has no name until its manifest comes: then `status` and
+    // the downloads list show that name instead of the id
+    const onName = t.unnamed !== true
+      ? undefined
+      : (name: string): void => {
+          state.name = name
+          options.onResolved?.({ name, fileId: t.fileId })
+        }
     const started = performance.now()
     let result: 'ok' | 'failed' = 'failed'
     try {
@@ -176,7 +186,8 @@ export class Downloads {
         observer: this.init.metrics == null ? undefined : { verified: () => this.init.metrics?.chunkVerified(), rejected: reason => this.init.metrics?.chunkRejected(reason) },
         maxInFlightChunks: this.init.config.limits.maxInflightChunks,
         budget: this.budget,
-        onProgress
+        onProgress,
+        onName
       })
       const name = t.unnamed === true ? r.name : t.name
       result = 'ok'

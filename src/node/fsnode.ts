@@ -26,6 +26,7 @@ import type { NodeConfig } from '../config/load.js'
 import type { BandwidthLimits, CallOptions, DaemonApi, Download, GetOptions, GetResult, LimitChange, NetworkFile, PeerInfo, ShareEntry, StatusInfo, UiLogin } from './api.js'
 import { Bandwidth } from '../bandwidth/bandwidth.js'
 import { NodeMetrics } from '../metrics/metrics.js'
+import { Registry } from 'prom-client'
 import { formatListenAddress } from '../api/address.js'
 import { tokenFilePath } from '../api/auth.js'
 import type { ApiAuth } from '../api/auth.js'
@@ -55,6 +56,8 @@ interface Parts {
   api?: ApiServer
   apiAuth?: ApiAuth
   streams?: EventStreams
+  /** Where the host's libp2p metrics go: the node's metrics registry (a node with an API). */
+  metricsRegistry?: Registry
 }
 
 /** The node's bandwidth limits and metrics, made before its host when services use them. */
@@ -92,7 +95,7 @@ export class FsNode implements DaemonApi {
     this.finder = new Finder(host, coordinators)
     this.records = providerRecords(host)
     this.bandwidth = meters?.bandwidth ?? new Bandwidth(config.limits)
-    this.metrics = meters?.metrics ?? new NodeMetrics({ downloadsActive: () => this.transfers.active().length, share: () => undefined, peersConnected: () => host.getPeers().length })
+    this.metrics = meters?.metrics ?? new NodeMetrics({ downloadsActive: () => this.transfers.active().length, share: () => parts.share?.stats(), peersConnected: () => host.getPeers().length }, parts.metricsRegistry)
     const { share, shareList } = parts
     const seeder = share == null || !config.seed ? undefined : new Seeder(share, shareList)
     this.transfers = new Downloads({ host, finder: this.finder, records: this.records, config, share, fetched: seeder == null ? undefined : async f => { await seeder.seed(f) }, bandwidth: this.bandwidth, metrics: this.metrics })
@@ -122,10 +125,13 @@ export class FsNode implements DaemonApi {
       log('share indexed at %d ms', ms())
       // the chunk server counts and limits uploads: the meters are made before the host
       const live: { node?: FsNode } = {}
+      // libp2p's metrics only for a node that serves /metrics: they wrap every connection's sends
+      if (config.apiListen != null) parts.metricsRegistry = new Registry()
       const bandwidth = new Bandwidth(config.limits)
-      const metrics = new NodeMetrics({ downloadsActive: () => live.node?.transfers.active().length ?? 0, share: () => share.stats(), peersConnected: () => live.node?.host.getPeers().length ?? 0 })
+      const metrics = new NodeMetrics({ downloadsActive: () => live.node?.transfers.active().length ?? 0, share: () => share.stats(), peersConnected: () => live.node?.host.getPeers().length ?? 0 }, parts.metricsRegistry)
       const host = await createHost<NetworkServices & DaemonServices>({
         privateKey,
+        metricsRegistry: parts.metricsRegistry,
         listen: config.listen,
         connectionProtector: networkProtector(config.networkKey),
         dht: true,

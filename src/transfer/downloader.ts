@@ -43,6 +43,8 @@ export interface DownloadOptions {
   signal?: AbortSignal
   /** Called at most every `progressInterval` ms, and once at the end. */
   onProgress?: (e: DownloadProgress) => void
+  /** Told the name the file is saved under once the manifest is known (before any chunk). */
+  onName?: (name: string) => void
   /** @default STREAMS_PER_PROVIDER */
   streamsPerProvider?: number
   /** @default REQUESTS_PER_STREAM */
@@ -113,6 +115,7 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
   const { manifest, from, refused, sharedName } = await firstManifest(opts.node, providers, fileId, signal, opts.manifestTimeout)
   const name = opts.name ?? providerName(sharedName, opts.outDir) ?? id
   const target = sanitizeName(name, opts.outDir)
+  opts.onName?.(name)
   // two downloads of one id into one folder would share the partial file: one at a time
   return await withLock(`${resolve(opts.outDir)}\u0000${id}`, async () => {
     const base = { fileId: id, name, size: manifest.size, manifest, failedPeers: Object.fromEntries(refused) }

@@ -40,6 +40,24 @@ describe('node: download registry', () => {
     assert.equal(seen.at(-1)?.state, 'done')
   })
 
+  it('a get by file id is named by the file\'s name once the get knows it, while it runs', async () => {
+    let resolved: ((f: { name: string, fileId: string }) => void) | undefined
+    const reg = new DownloadRegistry({
+      run: async (_target, o) => { resolved = o.onResolved; return await new Promise(() => {}) },
+      defaultOut: '/tmp/dl',
+      eventIntervalMs: 0
+    })
+    const id = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+    const d = reg.start(id)
+    assert.equal(d.name, id, 'the id until the name is known')
+    resolved?.({ name: 'photos/beach.jpg', fileId: id })
+    const live = reg.get(d.id)
+    assert.equal(live.state, 'running')
+    assert.equal(live.name, 'photos/beach.jpg')
+    assert.equal(live.fileId, id)
+    assert.equal(live.target, id)
+  })
+
   it('the same target into the same folder while running is the same download', () => {
     const { run, outs } = fakeRun()
     const reg = new DownloadRegistry({ run, defaultOut: '/tmp/dl' })

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { Sandbox } from './harness.js'
 import { sha256File, writeRandom } from './files.js'
 import type { Daemon } from './harness.js'
+import { waitFor } from '../../kit/wait.js'
 
 const LOCAL = '/ip4/127.0.0.1/tcp/0'
 const MiB = 1024 * 1024
@@ -65,6 +66,20 @@ describe('e2e: Prometheus metrics', function () {
     assert.equal(missing.status, 404)
     const post = await fetch(`${dl.info.apiUrl as string}/metrics`, { method: 'POST' })
     assert.equal(post.status, 405)
+  })
+
+  it('GET /metrics has libp2p\'s own metrics next to fsnode\'s: connections, streams per protocol, bytes', async () => {
+    const n = await start('n')
+    // connected to the coordinator (bootstrap) and announced to it over the index protocol
+    const text = await waitFor(async () => {
+      const t = await scrape(n)
+      return sample(t, 'libp2p_connection_manager_connections', 'libp2p_connection_manager_connections="outbound"') >= 1 && t.includes('/fileshare/index/1.0.0') ? t : undefined
+    }, 'libp2p metrics with the coordinator connection', 30_000)
+    assert.match(text, /^# TYPE libp2p_protocol_streams_total gauge$/m)
+    assert.match(text, /^libp2p_protocol_streams_total\{protocol="[^"]+"\} \d+/m)
+    assert.match(text, /^# TYPE libp2p_data_transfer_bytes_total counter$/m)
+    assert.ok(sample(text, 'fsnode_peers_connected') >= 1, 'fsnode\'s own metrics in the same scrape')
+    assert.equal(text.match(/^# TYPE fsnode_process_resident_memory_bytes /gm)?.length, 1, 'process metrics once (fsnode\'s)')
   })
 
   it('a bad --api-listen or node.api.listen is a one-line error, exit 2; false turns it off', async () => {

@@ -1,6 +1,7 @@
 import { loadCoordinatorConfig } from '../../config/load.js'
 import { CoordinatorNode } from '../../node/coordinator-node.js'
 import { waitForShutdown } from '../shutdown.js'
+import { say } from './start.js'
 import type { Output } from '../output.js'
 
 export interface CoordinatorOptions {
@@ -14,7 +15,7 @@ export interface CoordinatorOptions {
 /** `fsnode coordinator`: run a coordinator until SIGINT or SIGTERM. */
 export async function runCoordinator (opts: CoordinatorOptions, out: Output): Promise<void> {
   const config = loadCoordinatorConfig({ config: opts.config, dataDir: opts.dataDir, listen: opts.listen, apiListen: opts.apiListen })
-  const node = await CoordinatorNode.start(config, line => { if (opts.json !== true) out.print(line) })
+  const node = await CoordinatorNode.start(config, line => { say(out, opts.json === true, line) })
   if (opts.json === true) {
     out.json({ peerId: node.peerId, addrs: node.addrs(), dataDir: config.dataDir, apiUrl: node.apiUrl })
   } else {

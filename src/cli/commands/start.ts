@@ -14,10 +14,17 @@ export interface StartOptions extends CommonOptions {
   downloads?: string
 }
 
+/** A line of the daemon's: printed, or with --json (stdout is the JSON's) a warning goes to
+ * stderr (an HTTP API reachable from the network must not go unsaid) and the rest is dropped. */
+export function say (out: Output, json: boolean, line: string): void {
+  if (!json) out.print(line)
+  else if (line.startsWith('warning:')) (out.warn ?? out.print)(line)
+}
+
 /** `fsnode start`: run a node until SIGINT or SIGTERM. */
 export async function runStart (opts: StartOptions, out: Output): Promise<void> {
   const config = nodeConfigFrom(opts)
-  const node = await FsNode.daemon(config, { log: line => { if (opts.json !== true) out.print(terminalText(line, MAX_ERROR_LINE)) } })
+  const node = await FsNode.daemon(config, { log: line => { say(out, opts.json === true, terminalText(line, MAX_ERROR_LINE)) } })
   const s = await node.status()
   if (opts.json === true) {
     out.json({ peerId: s.peerId, addrs: s.addrs, dataDir: s.dataDir, shareDir: config.shareDir, files: s.share?.files ?? 0, coordinatorAddrs: s.embeddedCoordinatorAddrs ?? [], apiUrl: s.apiUrl })

@@ -1,0 +1,52 @@
+import { strict as assert } from 'node:assert'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { CID } from 'multiformats/cid'
+import { parsePage } from '../../src/index/decode.js'
+import { InvalidResponseError } from '../../src/index/errors.js'
+import { IndexResponse } from '../../src/wire/index.js'
+import { fileIdOf } from './helpers.js'
+
+async function peer (): Promise<{ id: string, bytes: Uint8Array<ArrayBuffer> }> {
+  const id = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+  return { id: id.toString(), bytes: id.toMultihash().bytes as Uint8Array<ArrayBuffer> }
+}
+
+function response (entries: IndexResponse['entries'], providers: IndexResponse['providers']): IndexResponse {
+  // through the wire format, as a client gets it: the entries' bytes are views into one buffer
+  return IndexResponse.decode(IndexResponse.encode({ status: IndexResponse.Status.OK, entries, providers, nextCursor: '' }))
+}
+
+describe('index/decode', () => {
+  it('reads a page: every file id as CID.decode reads it, every peer id once per provider', async () => {
+    const [a, b] = [await peer(), await peer()]
+    const ids = await Promise.all(['x', 'y', 'z'].map(async s => await fileIdOf(s)))
+    const page = parsePage(response(
+      ids.map((id, i) => ({ name: `f${i}`, fileId: id.bytes as Uint8Array<ArrayBuffer>, size: i, mtime: 7, peerId: i === 1 ? b.bytes : a.bytes })),
+      [{ peerId: a.bytes, addrs: [multiaddr('/ip4/127.0.0.1/tcp/1').bytes as Uint8Array<ArrayBuffer>], online: true }, { peerId: b.bytes, addrs: [], online: false }]
+    ))
+    assert.deepEqual(page.entries.map(e => e.peerId), [a.id, b.id, a.id])
+    for (const [i, e] of page.entries.entries()) {
+      const expected = CID.decode(ids[i].bytes)
+      assert.ok(e.fileId.equals(expected), `entry ${i}`)
+      assert.equal(e.fileId.toString(), ids[i].toString())
+      assert.deepEqual(e.fileId.multihash.bytes, expected.multihash.bytes)
+      assert.deepEqual(e.fileId.multihash.digest, expected.multihash.digest)
+      assert.equal(e.fileId.multihash.code, expected.multihash.code)
+    }
+    assert.deepEqual([...page.providers.keys()], [a.id, b.id])
+    assert.equal(page.providers.get(a.id)?.addrs[0].toString(), '/ip4/127.0.0.1/tcp/1')
+  })
+
+  it('refuses a file id that is not a CIDv1 raw sha2-256, of the right length or not', async () => {
+    const a = await peer()
+    const good = (await fileIdOf('x')).bytes
+    const badCodec = Uint8Array.from(good)
+    badCodec[1] = 0x70 // dag-pb
+    for (const fileId of [badCodec, good.subarray(0, 20), new Uint8Array(36)]) {
+      assert.throws(() => parsePage(response([{ name: 'f', fileId: fileId as Uint8Array<ArrayBuffer>, size: 1, mtime: 1, peerId: a.bytes }], [])),
+        (err: any) => err instanceof InvalidResponseError && /bad file id/.test(err.message))
+    }
+  })
+})
