@@ -24,6 +24,7 @@ import { metered } from '../metrics/metrics.js'
 import type { NodeMetrics } from '../metrics/metrics.js'
 import type { GetFileResult, GetOptions, GetResult, ProgressEvent } from './api.js'
 import type { Connection } from '@libp2p/interface'
+import type { RateLimiter } from '../bandwidth/token-bucket.js'
 
 const log = logger('fsnode:node:downloads')
 
@@ -62,6 +63,10 @@ export class Downloads {
   private readonly running = new Map<string, { fileId: string, name: string, bytesDone: number, bytesTotal: number }>()
 
   constructor (readonly init: DownloadsInit) {}
+
+  /** The download limit of a provider's connection, metered (a get's and a folder batch's). */
+  readonly downloadLimiter = (conn: Connection): RateLimiter =>
+    metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes, isRelayed(conn)))
 
   async startServing (): Promise<void> {
     if (this.init.share == null) return
@@ -190,7 +195,7 @@ export class Downloads {
         outDir,
         signal: options.signal,
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
-        limiter: conn => metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes, isRelayed(conn))),
+        limiter: this.downloadLimiter,
         observer: this.init.metrics == null ? undefined : { verified: () => this.init.metrics?.chunkVerified(), rejected: reason => this.init.metrics?.chunkRejected(reason) },
         maxInFlightChunks: this.init.config.limits.maxInflightChunks,
         budget: this.budget,
@@ -233,7 +238,7 @@ export class Downloads {
     }
   }
 
-  private localFile (fileId: string): SharedFile | undefined {
+  localFile (fileId: string): SharedFile | undefined {
     return this.init.share?.getByFileId(parseFileId(fileId))
   }
 
@@ -242,7 +247,7 @@ export class Downloads {
    * its own under its network name, remembered across restarts. Only while `path` is still
    * the regular file the download left (same device and inode): someone who can write into the
    * download folder must not get another file (a link to a private one) shared in its place. */
-  private async seed (path: string, identity: FileIdentity, name: string, manifest: any): Promise<void> {
+  async seed (path: string, identity: FileIdentity, name: string, manifest: any): Promise<void> {
     const { share, shareList, config } = this.init
     if (share == null || !config.seed) return
     const replaced = async (): Promise<boolean> => {
@@ -267,7 +272,7 @@ export class Downloads {
     }
   }
 
-  private self (): string {
+  self (): string {
     return this.init.host.peerId.toString()
   }
 }
