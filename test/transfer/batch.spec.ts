@@ -9,37 +9,13 @@ import { BATCH_STREAMS, CHUNK_PROTOCOL, PARTIAL_DIR } from '../../src/transfer/c
 import { ChunkRequest, ChunkResponse } from '../../src/wire/chunk.js'
 import { lpEncode } from '../../src/wire/framing.js'
 import { StreamReader } from '../../src/wire/stream-reader.js'
-import { Cleanup, makeHost, makeProvider, randomFile, shareFile, tempDir } from './helpers.js'
-import type { Dialer } from '../../src/transfer/fetcher.js'
+import { Cleanup, countingDialer, makeHost, makeProvider, randomFile, shareFile, tempDir } from './helpers.js'
 import type { BatchFile } from '../../src/transfer/batch.js'
 import type { Host } from '../../src/host/create-host.js'
 import type { SharedFile } from '../../src/share/types.js'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Stream } from '@libp2p/interface'
 
 const KiB = 1024
-
-/** `host` as a Dialer that counts the chunk streams opened over its connections. */
-export function countingDialer (host: Host): { node: Dialer, streams: () => number } {
-  let streams = 0
-  const node: Dialer = {
-    dial: (async (...args: Parameters<Host['dial']>) => {
-      const conn = await host.dial(...args)
-      return new Proxy(conn, {
-        get (target, prop) {
-          if (prop === 'newStream') {
-            return async (...a: Parameters<Connection['newStream']>) => {
-              if (a[0] === CHUNK_PROTOCOL || (Array.isArray(a[0]) && a[0].includes(CHUNK_PROTOCOL))) streams++
-              return await target.newStream(...a)
-            }
-          }
-          const v = (target as any)[prop]
-          return typeof v === 'function' ? v.bind(target) : v
-        }
-      })
-    }) as Host['dial']
-  }
-  return { node, streams: () => streams }
-}
 
 /** Every file under `dir` but the partial folder, relative, sorted. */
 async function tree (dir: string): Promise<string[]> {
