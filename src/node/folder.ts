@@ -117,7 +117,8 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
       const byId = new Map(g.files.map(f => [`${f.fileId}\u0000${f.name}`, f]))
       const done = new Set<NetworkFile>()
       const peer = g.provider.peerId
-      const seeding: Array<Promise<void>> = []
+      // one seed at a time (share index and share list writes), while the batch goes on
+      let seeding = Promise.resolve()
       let r
       try {
         r = await fetchBatch({
@@ -132,7 +133,7 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
             if (f == null) return
             placed++
             done.add(f)
-            seeding.push(downloads.seed(p.path, p.identity, f.name, p.manifest))
+            seeding = seeding.then(async () => { await downloads.seed(p.path, p.identity, f.name, p.manifest) })
             onFile(f, { peer, result: fileResult(f, p, peer) })
           }
         })
@@ -140,10 +141,10 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
         options.signal?.throwIfAborted()
         log('batch from %s failed: %s', peer, err.message)
         rest.push(...g.files.filter(f => !done.has(f)))
-        await Promise.all(seeding)
+        await seeding
         continue
       }
-      await Promise.all(seeding)
+      await seeding
       for (const { file, reason } of r.rest) {
         log('%s: not in a batch from %s (%s)', file.name, peer, reason)
         const f = byId.get(`${file.fileId.toString()}\u0000${file.name}`)
