@@ -68,10 +68,6 @@ export const BATCH_STREAMS = 2
 /** Files requested ahead on one batch stream (and placements under way per stream): at most
  * BATCH_STREAMS x BATCH_PIPELINE x BATCH_MAX_FILE_BYTES (8 MiB) held at once. */
 export const BATCH_PIPELINE = 16
-/** Requests in flight to each provider but the preferred one (the first to answer with the
- * manifest, which gets STREAMS_PER_PROVIDER x REQUESTS_PER_STREAM less these): the others
- * serve too, and take over if it goes, without more in flight than one provider alone. */
-export const TRIAL_REQUESTS = 1
 /** Providers a download uses (and asks for the manifest at once), whatever a lookup lists. */
 export const MAX_PROVIDERS_PER_DOWNLOAD = 20
 /** Chunk buffers kept for reuse beyond one per stream: verified chunks waiting for the disk. */

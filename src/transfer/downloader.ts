@@ -5,7 +5,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseFileId } from '../share/file-id.js'
 import {
-  MAX_IN_FLIGHT_BYTES, MAX_IN_FLIGHT_CHUNKS, MAX_PROVIDERS_PER_DOWNLOAD, POOL_SPARE_BUFFERS, TRIAL_REQUESTS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER
+  MAX_IN_FLIGHT_BYTES, MAX_IN_FLIGHT_CHUNKS, MAX_PROVIDERS_PER_DOWNLOAD, POOL_SPARE_BUFFERS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER
 } from './constants.js'
 import { BufferPool } from './buffer-pool.js'
 import { ByteBudget } from './budget.js'
@@ -130,9 +130,7 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
         alreadyPresent: true
       }
     }
-    // the provider that answered first is preferred (it leads the list)
     const usable = providers.filter(p => !refused.has(p.peerId.toString()))
-      .sort((a, b) => Number(b.peerId.toString() === from) - Number(a.peerId.toString() === from))
     log('%s: %d of %d providers after the manifest (%s)', id, usable.length, providers.length, [...refused.values()].join('; '))
     const run = await fetchAll(opts, manifest, usable, name, signal)
     const seconds = (Date.now() - started) / 1000
@@ -176,10 +174,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const partial = await PartialFile.open({ outDir: opts.outDir, manifest })
   const done = partial.doneIndexes()
   const pipeline = opts.requestsPerStream ?? REQUESTS_PER_STREAM
-  // the first provider (the one whose manifest came first) is asked as if it were alone; the
-  // others get a trial share each on top (scheduler.prefer): three providers cost the downloader
-  // what one does, where an even split kept more requests and streams going and was slower
-  const plan = streamPlan(1, opts.streamsPerProvider ?? STREAMS_PER_PROVIDER, pipeline, manifest.chunks - done.length)
+  const plan = streamPlan(providers.length, opts.streamsPerProvider ?? STREAMS_PER_PROVIDER, pipeline, manifest.chunks - done.length)
   const maxBytes = opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES
   const maxInFlight = Math.max(1, Math.min(opts.maxInFlightChunks ?? MAX_IN_FLIGHT_CHUNKS, Math.floor(maxBytes / manifest.chunkSize)))
   // the manifest's chunk size only changes how many chunks fit, never the bytes
@@ -192,7 +187,6 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     budget,
     chunkBytes: manifest.chunkSize
   })
-  if (providers.length > 1) scheduler.prefer(providers[0].peerId.toString(), plan.perPeerInFlight, TRIAL_REQUESTS)
   if (opts.observer != null) observe(scheduler, opts.observer)
   const wakeup = new Wakeup()
   // another download giving bytes back may let this one request more
@@ -203,7 +197,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const writes = new Set<Promise<void>>()
   // kept for reuse: one buffer per stream receiving a chunk plus a few waiting for the disk,
   // never more than can be in use (a buffer is out only for a chunk in flight or being written)
-  const buffers = new BufferPool(manifest.chunkSize, Math.min(maxInFlight, plan.perPeerInFlight + (providers.length - 1) * TRIAL_REQUESTS + POOL_SPARE_BUFFERS))
+  const buffers = new BufferPool(manifest.chunkSize, Math.min(maxInFlight, plan.streams * providers.length + POOL_SPARE_BUFFERS))
   let fatal: Error | undefined
 
   const onChunk = (index: number, data: Uint8Array): void => {

@@ -114,9 +114,6 @@ export class ChunkScheduler {
   private held = 0
   private closed = false
   private readonly perPeer: number
-  /** With prefer(): the provider given most requests, and the shares. */
-  private primary?: string
-  private preference?: { total: number, trial: number }
   private readonly maxFailures: number
   private readonly maxAttempts: number
   private readonly copies: number
@@ -177,7 +174,7 @@ export class ChunkScheduler {
    * for it (limits reached, nothing left, or the peer is not active). */
   next (peer: string): number | undefined {
     const p = this.peers.get(peer)
-    if (p?.state !== 'active' || p.requests.size >= this.limit(p) || this.inFlight >= this.maxInFlight) return undefined
+    if (p?.state !== 'active' || p.requests.size >= this.perPeer || this.inFlight >= this.maxInFlight) return undefined
     // few chunks in flight (large chunks): each peer its share, so they are all used
     if (p.requests.size >= Math.ceil(this.maxInFlight / this.activePeers())) return undefined
     if (this.closed || this.budget?.fits(this.chunkBytes) === false) return undefined
@@ -196,35 +193,6 @@ export class ChunkScheduler {
       if (this.tries(i, peer) < this.maxAttempts && !this.someoneElseCanTry(i, peer)) return this.take(i, p)
     }
     return this.endgame(p)
-  }
-
-  /**
-   * Prefer one provider: it gets `total` requests in flight less a `trial` share for each other
-   * active provider, which gets that share only. So more providers never put more requests in
-   * flight than one would (the downloader decrypts, buffers and hashes the same amount), and
-   * the bulk goes over one connection, the one that answered first; the others still serve
-   * (every node that has the file is used) and one of them takes over at once if it goes.
-   */
-  prefer (peer: string, total: number, trial: number): void {
-    this.preference = { total: Math.max(1, total), trial: Math.max(1, trial) }
-    this.primary = peer
-  }
-
-  /** Requests `p` may have in flight. */
-  private limit (p: Peer): number {
-    if (this.preference == null) return this.perPeer
-    const { total, trial } = this.preference
-    if (this.primary !== p.peer) return trial
-    return Math.max(trial, total - (this.activePeers() - 1) * trial)
-  }
-
-  /** The preferred provider left: the one that delivered most takes its place. */
-  private replacePrimary (): void {
-    let best: Peer | undefined
-    for (const q of this.peers.values()) {
-      if (q.state === 'active' && (best == null || q.bytes > best.bytes)) best = q
-    }
-    this.primary = best?.peer
   }
 
   /** The download is over: give back every byte still counted. */
@@ -383,7 +351,6 @@ export class ChunkScheduler {
   private drop (p: Peer, state: PeerState, reason: string): void {
     p.state = state
     p.reason = reason
-    if (this.preference != null && this.primary === p.peer) this.replacePrimary()
     for (const i of [...p.requests]) {
       this.release(p, i)
       this.requeue(i)

@@ -162,23 +162,6 @@ describe('transfer/scheduler', () => {
     assert.ok(rate > 1000 && rate < 4000, `rate ${rate}`)
   })
 
-  it('prefer: the first provider gets what one alone would less a trial share per other one; the best remaining takes over when it goes', () => {
-    const s = new ChunkScheduler({ chunks: 100, perPeerInFlight: 8 })
-    for (const p of ['a', 'b', 'c']) s.addPeer(p)
-    s.prefer('a', 8, 1)
-    const a = drain(s, 'a')
-    const b = drain(s, 'b')
-    const c = drain(s, 'c')
-    assert.deepEqual([a.length, b.length, c.length], [6, 1, 1])
-    assert.equal(s.inFlight, 8, 'no more in flight than one provider alone')
-    // b delivers more than c; then a is banned: b is preferred now, with a's share
-    assert.ok(finish(s, 'b', b[0]))
-    assert.ok(finish(s, 'b', drain(s, 'b')[0]))
-    s.failed('a', a[0], 'bad-data', 'wrong chunk')
-    assert.equal(drain(s, 'b').length, 7)
-    assert.equal(drain(s, 'c').length, 0, 'c keeps its one request')
-  })
-
   it('streamPlan: more providers split the requests in flight instead of multiplying them', () => {
     assert.deepEqual(streamPlan(1, 4, 2), { streams: 4, perPeerInFlight: 8 })
     assert.deepEqual(streamPlan(2, 4, 2), { streams: 2, perPeerInFlight: 4 })
