@@ -2,6 +2,7 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { UnknownFileError } from './errors.js'
+import { FOLDER_SEEDS_AT_ONCE } from './constants.js'
 import { batchable, fetchBatch } from '../transfer/batch.js'
 import { parseFileId } from '../share/file-id.js'
 import type { BatchPlaced } from '../transfer/batch.js'
@@ -117,8 +118,10 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
       const byId = new Map(g.files.map(f => [`${f.fileId}\u0000${f.name}`, f]))
       const done = new Set<NetworkFile>()
       const peer = g.provider.peerId
-      // one seed at a time (share index and share list writes), while the batch goes on
-      let seeding = Promise.resolve()
+      // a few seeds at a time while the batch goes on: each waits for the share index to settle,
+      // and seeds under way together share that wait
+      const lanes: Array<Promise<void>> = Array.from({ length: FOLDER_SEEDS_AT_ONCE }, async () => {})
+      let lane = 0
       let r
       try {
         r = await fetchBatch({
@@ -133,7 +136,8 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
             if (f == null) return
             placed++
             done.add(f)
-            seeding = seeding.then(async () => { await downloads.seed(p.path, p.identity, f.name, p.manifest) })
+            const k = lane++ % lanes.length
+            lanes[k] = lanes[k].then(async () => { await downloads.seed(p.path, p.identity, f.name, p.manifest) })
             onFile(f, { peer, result: fileResult(f, p, peer) })
           }
         })
@@ -141,10 +145,10 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
         options.signal?.throwIfAborted()
         log('batch from %s failed: %s', peer, err.message)
         rest.push(...g.files.filter(f => !done.has(f)))
-        await seeding
+        await Promise.all(lanes)
         continue
       }
-      await seeding
+      await Promise.all(lanes)
       for (const { file, reason } of r.rest) {
         log('%s: not in a batch from %s (%s)', file.name, peer, reason)
         const f = byId.get(`${file.fileId.toString()}\u0000${file.name}`)
