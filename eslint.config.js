@@ -1,5 +1,6 @@
 import neostandard from 'neostandard'
 import globals from 'globals'
+import { layers } from './eslint.layers.js'
 
 /**
  * The code's style is ts-standard's (no semicolons, a space before function parens): neostandard
@@ -48,6 +49,7 @@ export default [
       'promise/param-names': ['error', { resolvePattern: '^_?resolve', rejectPattern: '^_?reject' }]
     }
   },
+  ...layers,
   {
     // the web UI: plain ES modules run by the browser
     files: ['src/ui/public/**/*.js'],

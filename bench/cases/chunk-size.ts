@@ -1,4 +1,4 @@
-// The chunk-size table (src/share/manifest.ts CHUNK_SIZE_TABLE), chosen by measurement: the same
+// The chunk-size table (src/share/chunk-size.ts CHUNK_SIZE_TABLE), chosen by measurement: the same
 // files fetched with every candidate chunk size, provider and downloader in separate processes on
 // 127.0.0.1 (fsnode's host, chunk server and downloader, without the daemons, so that the chunk
 // size is the only difference). Not in --quick: about two minutes.

@@ -7,15 +7,16 @@ import { parseArgs } from 'node:util'
 import { tuneHeap } from '../../src/util/heap.js'
 import { emit, main, onTerminate } from '../lib/child.js'
 import { LISTEN_LOCAL } from '../lib/libp2p-host.js'
-import type { ShareSource, SharedFile } from '../../src/share/types.js'
+import type { SharedFile } from '../../src/share/types.js'
+import type { FileSource } from '../../src/transfer/source.js'
 import type { CID } from 'multiformats/cid'
 
 // as bin/fsnode.js does, before libp2p is loaded (loading alone grows the young generation)
 tuneHeap()
 const { generateKeyPair } = await import('@libp2p/crypto/keys')
 const { createHost } = await import('../../src/host/create-host.js')
-const { Manifest } = await import('../../src/share/manifest.js')
-const { ChunkServer } = await import('../../src/transfer/server.js')
+const { Manifest } = await import('../../src/wire/file-manifest.js')
+const { chunkServer } = await import('../../src/transfer/server.js')
 
 /** The manifest of `path` cut into `chunkSize` chunks, as the share index would build it. */
 async function sharedFile (path: string, chunkSize: number): Promise<SharedFile> {
@@ -47,14 +48,12 @@ main(async () => {
       files.set(f.fileId.toString(), f)
     }
   }
-  const source: ShareSource = {
+  const source: FileSource = {
     getByFileId: (id: CID) => files.get(id.toString()),
     revalidate: () => {}
   }
-  const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [LISTEN_LOCAL] })
-  const server = new ChunkServer({ node: host, source })
-  await server.start()
-  onTerminate(async () => { await server.stop(); await host.stop() })
+  const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [LISTEN_LOCAL], services: { chunkServer: chunkServer({ source }) } })
+  onTerminate(async () => { await host.stop() })
   emit('ready', {
     peerId: host.peerId.toString(),
     addrs: host.getMultiaddrs().map(String),

@@ -90,6 +90,10 @@ export const PROVIDE_RETRY_MIN = 5_000
 export const PROVIDE_RETRY_MAX = 5 * 60 * 1000
 /** While the routing table is empty the upkeep checks again this often before providing. */
 export const PROVIDE_READY_POLL = 500
+/** Changes to the shared file ids within this window reach the provide upkeep as one diff (a
+ * diff reads every shared file id: per change, a seeded get cost a diff that grew with the
+ * share); the first diff also waits this long after start, so the node is answering first. */
+export const PROVIDE_SYNC_DELAY = 1_000
 /** findProviders stops after this many providers unless told otherwise. */
 export const FIND_PROVIDERS_LIMIT = 20
 /** kad-dht's k (bucket size, peers a record is stored on, providers a lookup stops at). */

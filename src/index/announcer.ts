@@ -1,19 +1,30 @@
-import { logger as createLogger } from '@libp2p/logger'
+import { serviceCapabilities } from '@libp2p/interface'
 import { ANNOUNCE_DEBOUNCE, CLIENT_TIMEOUT, KEEPALIVE_INTERVAL } from './constants.js'
 import { CoordinatorLink } from './link.js'
 import { Backoff } from './timers.js'
 import type { AnnounceFile } from './client.js'
 import type { AnnounceSource, AnnouncerNode, LinkState } from './link.js'
 import type { BackoffInit } from './timers.js'
+import type { AbortOptions, ComponentLogger, Connection, Libp2pEvents, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export type { AnnounceSource, AnnouncerNode, LinkState } from './link.js'
 
+/** What the announcer needs of libp2p: its components, or a Libp2p node's matching methods. */
+export interface AnnouncerComponents {
+  /** self:peer:update (our addresses changed) and peer:disconnect (a coordinator link broke). */
+  events: Pick<TypedEventTarget<Libp2pEvents>, 'addEventListener' | 'removeEventListener'>
+  connectionManager: { openConnection: (addr: Multiaddr, options?: AbortOptions) => Promise<Connection> }
+  /** Where this node can be dialled, sent with every snapshot. */
+  addressManager: { getAddresses: () => Multiaddr[] }
+  logger: ComponentLogger
+}
+
 export interface AnnouncerInit {
-  node: AnnouncerNode
   /** Coordinator addresses, each ending in /p2p/<peer id>. */
   coordinators: Array<Multiaddr | string>
-  source: AnnounceSource
+  /** What this node shares now (a snapshot reads it all). */
+  files: AnnounceSource['files']
   /** Changes are collected this long before a delta is sent. @default ANNOUNCE_DEBOUNCE */
   debounce?: number
   /** Reconnect delays. @default { initial: RECONNECT_INITIAL, max: RECONNECT_MAX } */
@@ -28,15 +39,23 @@ export interface AnnouncerInit {
  * Keeps every configured coordinator up to date with what this node shares: a snapshot when
  * it connects, then deltas; reconnects with backoff and re-sends a snapshot after any break.
  */
-export class Announcer {
+export class Announcer implements Startable {
+  readonly [Symbol.toStringTag] = 'fsnode:announcer'
+  readonly [serviceCapabilities] = ['@fsnode/announcer']
   private readonly links: CoordinatorLink[]
   private readonly node: AnnouncerNode
   private started = false
 
-  constructor (init: AnnouncerInit) {
-    const log = createLogger('fsnode:index:announcer')
-    this.node = init.node
-    this.links = init.coordinators.map(addr => new CoordinatorLink(init.node, addr, init.source, {
+  constructor (components: AnnouncerComponents, init: AnnouncerInit) {
+    const log = components.logger.forComponent('fsnode:index:announcer')
+    const { events, connectionManager, addressManager } = components
+    this.node = {
+      addEventListener: events.addEventListener.bind(events),
+      removeEventListener: events.removeEventListener.bind(events),
+      dialProtocol: async (addr, protocol, options) => await (await connectionManager.openConnection(addr, options)).newStream(protocol, options)
+    }
+    const source: AnnounceSource = { files: init.files, addrs: () => addressManager.getAddresses() }
+    this.links = init.coordinators.map(addr => new CoordinatorLink(this.node, addr, source, {
       debounce: init.debounce ?? ANNOUNCE_DEBOUNCE,
       keepalive: init.keepalive ?? KEEPALIVE_INTERVAL,
       backoff: new Backoff(init.backoff),
@@ -48,6 +67,10 @@ export class Announcer {
   /** One entry per coordinator, for `fsnode status`. */
   get state (): LinkState[] {
     return this.links.map(l => ({ ...l.state }))
+  }
+
+  isStarted (): boolean {
+    return this.started
   }
 
   start (): void {
@@ -82,4 +105,12 @@ export class Announcer {
   }
 
   private readonly onSelfUpdate = (): void => { this.refresh() }
+}
+
+/**
+ * The announcer as a libp2p service (`services: { announcer: announcer({ coordinators, files }) }`):
+ * libp2p starts it with the node and stops it before the node closes its connections.
+ */
+export function announcer (init: AnnouncerInit): (components: AnnouncerComponents) => Announcer {
+  return (components) => new Announcer(components, init)
 }

@@ -1,7 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { decode as decodeDigest } from 'multiformats/hashes/digest'
-import { parseFileId } from '../share/file-id.js'
+import { parseFileId } from '../wire/file-id.js'
 import { InvalidResponseError } from './errors.js'
 import type { IndexResponse, Provider } from '../wire/index.js'
 import type { Multiaddr } from '@multiformats/multiaddr'

@@ -1,5 +1,5 @@
 import { multiaddr } from '@multiformats/multiaddr'
-import { parseFileId } from '../share/file-id.js'
+import { parseFileId } from '../wire/file-id.js'
 import { MAX_ADDR_BYTES, MAX_ADDRS, MAX_NAME_BYTES } from './constants.js'
 import { BadRequestError, QuotaExceededError } from './errors.js'
 import { terminalJson } from '../util/terminal-text.js'

@@ -4,7 +4,10 @@ import { networkProtector } from '../host/network-key.js'
 import { createCoordinator } from '../index/service.js'
 import type { Host } from '../host/create-host.js'
 import type { CoordinatorService } from '../index/service.js'
-import type { CoordinatorConfig, RelayConfig } from '../config/load.js'
+import { join } from 'node:path'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { PrivateKey } from '@libp2p/interface'
+import type { CoordinatorConfig, NodeConfig, RelayConfig } from '../config/load.js'
 import { DEFAULT_RELAY_LIMITS } from '../relay/server.js'
 import type { ThrottleStats } from '../relay/throttle.js'
 import { CoordinatorMetrics } from '../metrics/coordinator.js'
@@ -21,6 +24,20 @@ export class CoordinatorNode {
   private api?: ApiServer
 
   private constructor (readonly host: Host, readonly service: CoordinatorService) {}
+
+  /** The coordinator a node runs beside itself (`embeddedCoordinator`), in its data dir. */
+  static async embedded (config: NodeConfig, nodeKey: PrivateKey): Promise<CoordinatorNode> {
+    // on the node's own network; the node itself may always announce to it
+    const allowPeers = config.coordinatorAllowPeers == null ? undefined : [...config.coordinatorAllowPeers, peerIdFromPrivateKey(nodeKey).toString()]
+    return await CoordinatorNode.start({
+      dataDir: join(config.dataDir, 'coordinator'),
+      listen: config.coordinatorListen,
+      graceSeconds: config.coordinatorGraceSeconds,
+      networkKey: config.networkKey,
+      allowPeers,
+      relay: config.coordinatorRelay
+    })
+  }
 
   /** `apiListen`: serve GET /metrics there (a standalone coordinator; an embedded one is in the
    * node's metrics). `warn` hears a non-loopback address. */

@@ -1,26 +1,23 @@
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { ChunkServer } from '../transfer/server.js'
 import { download } from '../transfer/downloader.js'
 import { copyLocal } from '../transfer/local-copy.js'
 import { LocalSourceChangedError } from '../transfer/errors.js'
 import { ByteBudget } from '../transfer/budget.js'
 import { MAX_NODE_IN_FLIGHT_BYTES } from '../transfer/constants.js'
-import { looksLikeFileId, parseFileId } from '../share/file-id.js'
+import { looksLikeFileId, parseFileId } from '../wire/file-id.js'
 import { AmbiguousNameError, NoCoordinatorError, NoProvidersError, UnknownFileError } from './errors.js'
 import { fetchFolder } from './folder.js'
-import { isStillFile } from '../transfer/out-folder.js'
-import type { FileIdentity } from '../transfer/out-folder.js'
 import type { Host } from '../host/create-host.js'
 import type { NodeConfig } from '../config/load.js'
-import type { ShareIndex } from '../share/share-index.js'
-import type { SharedFile } from '../share/types.js'
+import type { FileSource, ServedFile } from '../transfer/source.js'
 import type { IndexLookupResult, IndexProvider } from '../index/decode.js'
 import type { Finder } from './finder.js'
 import type { ProviderRecords } from '../host/dht.js'
-import type { ShareList } from './share-list.js'
+import type { Fetched } from './seeder.js'
 import type { Bandwidth } from '../bandwidth/bandwidth.js'
 import { metered } from '../metrics/metrics.js'
+import { isCircuit } from '../relay/reachability.js'
 import type { NodeMetrics } from '../metrics/metrics.js'
 import type { GetFileResult, GetOptions, GetResult, ProgressEvent } from './api.js'
 import type { Connection } from '@libp2p/interface'
@@ -34,8 +31,10 @@ export interface DownloadsInit {
   /** The DHT's provider records: how a file id is found without (or faster than) a coordinator. */
   records?: ProviderRecords
   config: NodeConfig
-  share?: ShareIndex
-  shareList?: ShareList
+  /** What this node shares itself: a file found there is copied, not fetched. */
+  share?: FileSource
+  /** Called with each file fetched from the network, to serve it (the Seeder's; config.seed). */
+  fetched?: (file: Fetched) => Promise<void>
   /** The node's upload and download limits. */
   bandwidth?: Bandwidth
   /** Where transfers are counted (Prometheus). */
@@ -53,11 +52,11 @@ export interface Target {
 }
 
 /**
- * `get`: resolves a name, file id or folder to providers, runs the downloader, and seeds what
- * it fetched. Also owns the chunk server, so a node serves what it shares.
+ * `get`: resolves a name, file id or folder to providers, runs the downloader, and reports
+ * what it fetched (`fetched`: the seeder shares it). Serving is the chunk server's, a libp2p
+ * service of the host.
  */
 export class Downloads {
-  private server?: ChunkServer
   /** Chunks in flight over every download of this node (a folder get runs several at once). */
   readonly budget = new ByteBudget(MAX_NODE_IN_FLIGHT_BYTES)
   private readonly running = new Map<string, { fileId: string, name: string, bytesDone: number, bytesTotal: number }>()
@@ -66,23 +65,7 @@ export class Downloads {
 
   /** The download limit of a provider's connection, metered (a get's and a folder batch's). */
   readonly downloadLimiter = (conn: Connection): RateLimiter =>
-    metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes, isRelayed(conn)))
-
-  async startServing (): Promise<void> {
-    if (this.init.share == null) return
-    this.server = new ChunkServer({
-      node: this.init.host,
-      source: this.init.share,
-      maxInboundStreams: this.init.config.limits.maxInboundStreams,
-      limiter: conn => metered(this.init.bandwidth?.uploadFor(conn), bytes => this.init.metrics?.sent('chunk', bytes, isRelayed(conn)))
-    })
-    await this.server.start()
-  }
-
-  async stopServing (): Promise<void> {
-    await this.server?.stop()
-    this.server = undefined
-  }
+    metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes, isCircuit(conn.remoteAddr)))
 
   active (): Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }> {
     return [...this.running.values()]
@@ -163,7 +146,7 @@ export class Downloads {
     }
   }
 
-  /** Download one resolved file to `outDir/saveAs` and seed it. */
+  /** Download one resolved file to `outDir/saveAs`, then hand it to `fetched` (seeding). */
   async fetch (t: Target, outDir: string, saveAs: string | undefined, options: GetOptions = {}): Promise<GetFileResult> {
     const local = this.localFile(t.fileId)
     if (t.providers.length === 0 && local == null) throw new NoProvidersError(`no other peer shares ${t.name}`)
@@ -203,7 +186,7 @@ export class Downloads {
       })
       const name = t.unnamed === true ? r.name : t.name
       result = 'ok'
-      await this.seed(r.path, r.identity, name, r.manifest)
+      await this.init.fetched?.({ path: r.path, identity: r.identity, name, manifest: r.manifest })
       return {
         fileId: t.fileId,
         name,
@@ -223,7 +206,7 @@ export class Downloads {
   }
 
   /** A copy of a file this node shares itself, verified chunk by chunk; not seeded again. */
-  private async copyFromShare (local: SharedFile, t: Target, outDir: string, saveAs: string, signal: AbortSignal | undefined, onProgress: (e: ProgressEvent) => void): Promise<GetFileResult> {
+  private async copyFromShare (local: ServedFile, t: Target, outDir: string, saveAs: string, signal: AbortSignal | undefined, onProgress: (e: ProgressEvent) => void): Promise<GetFileResult> {
     const r = await copyLocal({ source: local, name: saveAs, outDir, signal, onProgress })
     return {
       fileId: t.fileId,
@@ -238,38 +221,8 @@ export class Downloads {
     }
   }
 
-  localFile (fileId: string): SharedFile | undefined {
+  localFile (fileId: string): ServedFile | undefined {
     return this.init.share?.getByFileId(parseFileId(fileId))
-  }
-
-  /** Serve what we just fetched: a file under a shared folder is picked up by the watcher
-   * (its manifest remembered, so it is not re-hashed); one elsewhere becomes a shared file of
-   * its own under its network name, remembered across restarts. Only while `path` is still
-   * the regular file the download left (same device and inode): someone who can write into the
-   * download folder must not get another file (a link to a private one) shared in its place. */
-  async seed (path: string, identity: FileIdentity, name: string, manifest: any): Promise<void> {
-    const { share, shareList, config } = this.init
-    if (share == null || !config.seed) return
-    const replaced = async (): Promise<boolean> => {
-      if (await isStillFile(path, identity)) return false
-      log('not seeding %s: it is no longer the file the download left there', path)
-      return true
-    }
-    try {
-      if (await replaced()) return
-      await share.remember(path, manifest)
-      if (await replaced()) return
-      if (share.isUnderFolderRoot(path)) return
-      await share.addRoot(path, name)
-      // a swap while it was being added: unshare at once
-      if (await replaced()) {
-        await share.removeRoot(path)
-        return
-      }
-      await shareList?.add({ path, name, kind: 'seed' })
-    } catch (err: any) {
-      log('not seeding %s: %s', path, err.message)
-    }
   }
 
   self (): string {
@@ -304,9 +257,4 @@ function merge (fileId: string, results: IndexLookupResult[], self: string): Tar
   }
   const providers = [...seen.values()].sort((a, b) => Number(b.online) - Number(a.online))
   return { fileId, name: mine[0].name, size: mine[0].size, providers: providers.map(p => ({ peerId: p.peerId, addrs: p.addrs })) }
-}
-
-/** Through a relay (a /p2p-circuit address), not direct. */
-function isRelayed (conn: Connection): boolean {
-  return conn.remoteAddr.getComponents().some(c => c.name === 'p2p-circuit')
 }

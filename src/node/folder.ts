@@ -4,7 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { UnknownFileError } from './errors.js'
 import { FOLDER_SEEDS_AT_ONCE } from './constants.js'
 import { batchable, fetchBatch } from '../transfer/batch.js'
-import { parseFileId } from '../share/file-id.js'
+import { parseFileId } from '../wire/file-id.js'
 import type { BatchPlaced } from '../transfer/batch.js'
 import type { Downloads } from './downloads.js'
 import type { GetFileResult, GetOptions, GetResult, NetworkFile, ProviderInfo } from './api.js'
@@ -137,7 +137,7 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
             placed++
             done.add(f)
             const k = lane++ % lanes.length
-            lanes[k] = lanes[k].then(async () => { await downloads.seed(p.path, p.identity, f.name, p.manifest) })
+            lanes[k] = lanes[k].then(async () => { await downloads.init.fetched?.({ path: p.path, identity: p.identity, name: f.name, manifest: p.manifest }) })
             onFile(f, { peer, result: fileResult(f, p, peer) })
           }
         })

@@ -1,13 +1,11 @@
 import { stat, mkdir } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { loadOrCreateKey } from '../host/identity.js'
 import { createHost } from '../host/create-host.js'
-import { providerRecords, ProvideUpkeep } from '../host/dht.js'
+import { providerRecords } from '../host/dht.js'
 import { networkProtector } from '../host/network-key.js'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { ShareIndex } from '../share/share-index.js'
-import { Announcer } from '../index/announcer.js'
+import type { ShareIndex } from '../share/share-index.js'
 import { ControlServer, isListening, NodeAlreadyRunningError } from '../control/server.js'
 import { controlSocketPath, ensureRunDir, inRunDir } from '../control/paths.js'
 import { ConfigError } from '../config/errors.js'
@@ -15,14 +13,16 @@ import { CoordinatorNode } from './coordinator-node.js'
 import { Finder } from './finder.js'
 import { ShareList } from './share-list.js'
 import { Downloads } from './downloads.js'
+import { Seeder } from './seeder.js'
+import { openShare } from './open-share.js'
+import { announceChanges, daemonServices } from './services.js'
+import type { DaemonServices } from './services.js'
 import { controlHandlers } from './handlers.js'
 import { RelayKeeper } from '../relay/keeper.js'
 import { reachability } from '../relay/status.js'
 import type { Host, NetworkServices } from '../host/create-host.js'
 import type { ProviderRecords } from '../host/dht.js'
 import type { NodeConfig } from '../config/load.js'
-import type { SharedFile } from '../share/types.js'
-import type { AnnounceFile } from '../index/client.js'
 import type { BandwidthLimits, CallOptions, DaemonApi, Download, GetOptions, GetResult, LimitChange, NetworkFile, PeerInfo, ShareEntry, StatusInfo, UiLogin } from './api.js'
 import { Bandwidth } from '../bandwidth/bandwidth.js'
 import { NodeMetrics } from '../metrics/metrics.js'
@@ -37,8 +37,6 @@ import type { ApiServer } from '../api/server.js'
 import type { EventStreams } from '../api/events.js'
 
 const log = logger('fsnode:node')
-/** Changes to the share within this window reach the DHT provide upkeep as one diff. */
-export const PROVIDE_SYNC_DELAY_MS = 1_000
 
 /** Connections listed by status (a busy node may have hundreds). */
 const MAX_STATUS_CONNECTIONS = 100
@@ -50,10 +48,8 @@ export interface DaemonOptions {
 
 interface Parts {
   share?: ShareIndex
-  announcer?: Announcer
   coordinator?: CoordinatorNode
   control?: ControlServer
-  upkeep?: ProvideUpkeep
   shareList?: ShareList
   relays?: RelayKeeper
   api?: ApiServer
@@ -61,10 +57,17 @@ interface Parts {
   streams?: EventStreams
 }
 
+/** The node's bandwidth limits and metrics, made before its host when services use them. */
+interface Meters {
+  bandwidth: Bandwidth
+  metrics: NodeMetrics
+}
+
 /**
- * A node: the libp2p host plus what it shares (share index, chunk server, announcer) and what
- * it fetches (finder, downloads). `daemon()` is `fsnode start`; `ephemeral()` is the
- * short-lived node a command runs when no daemon is running on its data dir.
+ * A node: the libp2p host, whose services serve, provide and announce what the share index
+ * holds (node/services.ts), plus what it fetches (finder, downloads). `daemon()` is `fsnode
+ * start`; `ephemeral()` is the short-lived node a command runs when no daemon is running on
+ * its data dir.
  */
 export class FsNode implements DaemonApi {
   readonly finder: Finder
@@ -81,19 +84,18 @@ export class FsNode implements DaemonApi {
 
   private constructor (
     readonly config: NodeConfig,
-    readonly host: Host<NetworkServices>,
+    readonly host: Host<NetworkServices & Partial<DaemonServices>>,
     private readonly parts: Parts,
-    coordinators: string[]
+    coordinators: string[],
+    meters?: Meters
   ) {
     this.finder = new Finder(host, coordinators)
     this.records = providerRecords(host)
-    this.bandwidth = new Bandwidth(config.limits)
-    this.metrics = new NodeMetrics({
-      downloadsActive: () => this.transfers.active().length,
-      share: () => parts.share?.stats(),
-      peersConnected: () => host.getPeers().length
-    })
-    this.transfers = new Downloads({ host, finder: this.finder, records: this.records, config, share: parts.share, shareList: parts.shareList, bandwidth: this.bandwidth, metrics: this.metrics })
+    this.bandwidth = meters?.bandwidth ?? new Bandwidth(config.limits)
+    this.metrics = meters?.metrics ?? new NodeMetrics({ downloadsActive: () => this.transfers.active().length, share: () => undefined, peersConnected: () => host.getPeers().length })
+    const { share, shareList } = parts
+    const seeder = share == null || !config.seed ? undefined : new Seeder(share, shareList)
+    this.transfers = new Downloads({ host, finder: this.finder, records: this.records, config, share, fetched: seeder == null ? undefined : async f => { await seeder.seed(f) }, bandwidth: this.bandwidth, metrics: this.metrics })
     this.registry = new DownloadRegistry({ run: async (target, options) => await this.get(target, options), defaultOut: config.downloadsDir, events: this.events })
   }
 
@@ -101,35 +103,28 @@ export class FsNode implements DaemonApi {
     const say = options.log ?? (() => {})
     const t0 = performance.now()
     const ms = (): number => Math.round(performance.now() - t0)
-    await assertFolder(config.shareDir, 'share folder')
-    const socket = controlSocketPath(config.dataDir)
-    if (inRunDir(socket)) await ensureRunDir(true) // before anything is made: refused, nothing changed
-    await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
-    if (await isListening(socket)) {
-      throw new NodeAlreadyRunningError(`a node is already running on ${config.dataDir} (fsnode status shows it); stop it first, or give a second node its own --data-dir and a free --listen port`)
-    }
+    await checkCanStart(config)
     const { privateKey } = await loadOrCreateKey(config.dataDir)
-    const parts: Parts = {}
+    const shareList = new ShareList(config.dataDir)
+    const parts: Parts = { shareList }
     const cleanup: Array<() => Promise<void>> = []
-    parts.shareList = new ShareList(config.dataDir)
-    const extra = await parts.shareList.load()
     try {
       const coordinators = [...config.coordinators]
       if (config.embeddedCoordinator) {
-        // on the node's own network; the node itself may always announce to it
-        const allowPeers = config.coordinatorAllowPeers == null ? undefined : [...config.coordinatorAllowPeers, peerIdFromPrivateKey(privateKey).toString()]
-        parts.coordinator = await CoordinatorNode.start({
-          dataDir: join(config.dataDir, 'coordinator'),
-          listen: config.coordinatorListen,
-          graceSeconds: config.coordinatorGraceSeconds,
-          networkKey: config.networkKey,
-          allowPeers,
-          relay: config.coordinatorRelay
-        })
+        parts.coordinator = await CoordinatorNode.embedded(config, privateKey)
         cleanup.push(async () => { await parts.coordinator?.stop() })
         coordinators.unshift(parts.coordinator.localAddr())
       }
-      const host = await createHost<NetworkServices>({
+      // the share first: the chunk server, the provide upkeep and the announcer start with the
+      // host, and serve, provide and announce what it holds
+      const share = parts.share = await openShare(config, shareList, say)
+      cleanup.push(async () => { await share.stop() })
+      log('share indexed at %d ms', ms())
+      // the chunk server counts and limits uploads: the meters are made before the host
+      const live: { node?: FsNode } = {}
+      const bandwidth = new Bandwidth(config.limits)
+      const metrics = new NodeMetrics({ downloadsActive: () => live.node?.transfers.active().length ?? 0, share: () => share.stats(), peersConnected: () => live.node?.host.getPeers().length ?? 0 })
+      const host = await createHost<NetworkServices & DaemonServices>({
         privateKey,
         listen: config.listen,
         connectionProtector: networkProtector(config.networkKey),
@@ -138,76 +133,25 @@ export class FsNode implements DaemonApi {
         bootstrap: [...coordinators, ...config.peers],
         dataDir: config.dataDir,
         relayClient: true,
-        upnp: config.upnp
+        upnp: config.upnp,
+        services: daemonServices({ config, share, coordinators, bandwidth, metrics })
       })
       cleanup.push(async () => { await host.stop() })
+      log('host started at %d ms', ms())
       // the embedded coordinator shares this machine's network: no use as a relay for it
       parts.relays = new RelayKeeper(host, config.coordinators, config.relay)
       parts.relays.start()
       cleanup.push(async () => { parts.relays?.stop() })
-      log('host started at %d ms', ms())
 
-      // the extra shares and seeds are indexed in the same pass as the share folder: one by one
-      // after it, each cost a queue round, and the cache prune at the end of the scan dropped
-      // their hashes, so every seed was hashed again on each restart
-      const share = new ShareIndex({
-        dataDir: config.dataDir,
-        // (an empty name is the share folder's: such an entry is not shared, and dropped below)
-        roots: [{ path: config.shareDir, name: '' }, ...extra.filter(s => s.name !== '').map(s => ({ path: s.path, name: s.name }))],
-        exclude: [config.dataDir]
-      })
-      parts.share = share
-      share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
-      await share.start({ deferWatch: true })
-      cleanup.push(async () => { await share.stop() })
-      log('share indexed at %d ms', ms())
-      // an extra share that could not be shared again (gone, or clashing) has had its warning
-      const shared = new Set(share.roots().map(r => r.path))
-      for (const s of extra) {
-        if (shared.has(resolve(s.path))) continue
-        log('not sharing %s any more', s.path)
-        await parts.shareList.remove(s.path)
-      }
-
-      const node = new FsNode(config, host, parts, coordinators)
-      // every shared file id is provided on the DHT, so nodes find it without a coordinator
-      const upkeep = new ProvideUpkeep(node.records, { fileIds: () => share.files().map(f => f.fileId) })
-      parts.upkeep = upkeep
-      // sync() diffs every shared file id: once per PROVIDE_SYNC_DELAY_MS, not once per change
-      // (a seeded download is a change: per get, that diff grew with the files shared)
-      let syncTimer: NodeJS.Timeout | undefined
-      share.addEventListener('change', () => {
-        syncTimer ??= setTimeout(() => { syncTimer = undefined; upkeep.sync() }, PROVIDE_SYNC_DELAY_MS).unref()
-      })
-      cleanup.push(async () => { await upkeep.stop() })
-      await node.transfers.startServing()
-      cleanup.push(async () => { await node.transfers.stopServing() })
-
-      if (coordinators.length > 0) {
-        const announcer = new Announcer({
-          node: host,
-          coordinators,
-          source: { files: () => share.files().map(toAnnounce), addrs: () => host.getMultiaddrs() }
-        })
-        parts.announcer = announcer
-        share.addEventListener('change', (e: any) => {
-          announcer.removed(e.detail.removed)
-          announcer.added((e.detail.added as SharedFile[]).map(toAnnounce))
-        })
-        announcer.start()
-        cleanup.push(async () => { await announcer.stop() })
-      }
-
-      node.unwatch.push(watchNodeEvents(node.events, host, share))
+      const node = live.node = new FsNode(config, host, parts, coordinators, { bandwidth, metrics })
+      node.unwatch.push(announceChanges(share, host.services.announcer), watchNodeEvents(node.events, host, share))
       parts.control = new ControlServer(config.dataDir, controlHandlers(node))
       await parts.control.start()
       cleanup.push(async () => { await parts.control?.stop() })
-      const http = await startHttpApi(config, { handlers: controlHandlers(node), events: node.events, metrics: node.metrics }, say)
+      const http = await startHttpApi(config, { handlers: controlHandlers(node), events: node.events, metrics }, say)
       Object.assign(parts, http)
-      // ready: answers on the control socket and serves chunks. Providing every file id on the
-      // DHT (a diff over all of them, then network work) starts after, not before, that
-      upkeep.start()
-      // the watcher's first walk (a pass over the whole tree) too; what changes meanwhile is caught up
+      // the watcher's first walk (a pass over the whole tree) after the node answers; what
+      // changes meanwhile is caught up
       share.startWatching()
       log('node %p started in %d ms', host.peerId, ms())
       return node
@@ -239,7 +183,7 @@ export class FsNode implements DaemonApi {
   async status (): Promise<StatusInfo> {
     const share = this.parts.share
     const stats = share?.stats()
-    const coordinatorStates = this.parts.announcer?.state ?? this.config.coordinators.map(addr => ({ addr, connected: false }))
+    const coordinatorStates = this.host.services.announcer?.state ?? this.config.coordinators.map(addr => ({ addr, connected: false }))
     return {
       running: this.running,
       peerId: this.host.peerId.toString(),
@@ -271,7 +215,7 @@ export class FsNode implements DaemonApi {
       connections: this.connections(),
       dht: {
         routingTable: this.records.peers,
-        ...(this.parts.upkeep?.stats() ?? {}),
+        ...(this.host.services.provideUpkeep?.stats() ?? {}),
         traffic: this.host.services.dhtTraffic?.stats()
       },
       downloads: this.transfers.active()
@@ -382,20 +326,27 @@ export class FsNode implements DaemonApi {
     await this.parts.api?.stop()
     this.registry.stop()
     for (const fn of this.unwatch) fn()
-    await this.transfers.stopServing()
-    await this.parts.announcer?.stop()
-    await this.parts.upkeep?.stop()
     this.parts.relays?.stop()
     await this.finder.close()
+    // stops the chunk server, the announcer and the provide upkeep with it, before the share
+    // they read from
+    await this.host.stop()
     await this.parts.share?.stop()
     await this.parts.shareList?.flush().catch(() => {})
-    await this.host.stop()
     await this.parts.coordinator?.stop()
   }
 }
 
-function toAnnounce (f: SharedFile): AnnounceFile {
-  return { name: f.name, fileId: f.fileId, size: f.size, mtime: Math.floor(f.mtimeMs) }
+/** Refused before anything is made (nothing changed): a missing share folder, or a node
+ * already running on this data dir. */
+async function checkCanStart (config: NodeConfig): Promise<void> {
+  await assertFolder(config.shareDir, 'share folder')
+  const socket = controlSocketPath(config.dataDir)
+  if (inRunDir(socket)) await ensureRunDir(true)
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  if (await isListening(socket)) {
+    throw new NodeAlreadyRunningError(`a node is already running on ${config.dataDir} (fsnode status shows it); stop it first, or give a second node its own --data-dir and a free --listen port`)
+  }
 }
 
 async function assertFolder (path: string, what: string): Promise<void> {

@@ -1,56 +1,11 @@
 import { readlink } from 'node:fs/promises'
 import { platform } from 'node:os'
-import { logger } from '@libp2p/logger'
 import { isInside } from './scanner.js'
-import type { Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 
-const log = logger('fsnode:share')
-
-/**
- * The identity of a file version on disk: what the hash cache, the index and the chunk server
- * compare. ctime, not mtime: any write or utimes sets ctime to now and no user can set it
- * back, so a file edited in place with its mtime restored (`touch -r`) still shows as changed.
- * Device and inode say which file it is: the same path reached through a swapped symlink is
- * another file.
- */
-export interface FileKey {
-  size: number
-  ctimeMs: number
-  ino: number
-  dev: number
-}
-
-export function keyOf (s: Stats): FileKey {
-  return { size: s.size, ctimeMs: s.ctimeMs, ino: s.ino, dev: s.dev }
-}
-
-/** The same file (device and inode), whatever its content. */
-export function sameFile (a: Pick<FileKey, 'dev' | 'ino'>, b: Pick<FileKey, 'dev' | 'ino'>): boolean {
-  return a.ino === b.ino && a.dev === b.dev
-}
-
-/** The same file, unchanged. */
-export function sameKey (a: FileKey, b: FileKey): boolean {
-  return sameFile(a, b) && a.size === b.size && a.ctimeMs === b.ctimeMs
-}
-
-/** What an open handle turned out to be, against the file the index holds. */
-export type HandleCheck = 'same' | 'changed' | 'other-file'
-
-/**
- * Check an open handle against the file the scan found: by the handle itself (fstat), never
- * by path, since any folder along the path may have been swapped for a symlink leading out of
- * the share after the scan. 'other-file' means the path no longer leads to that file.
- */
-export async function checkHandle (fh: FileHandle, expected: FileKey, path: string): Promise<HandleCheck> {
-  const st = await fh.stat()
-  if (!sameFile(st, expected)) {
-    log('%s now opens another file (dev %d ino %d, indexed %d %d): not reading it', path, st.dev, st.ino, expected.dev, expected.ino)
-    return 'other-file'
-  }
-  return sameKey(keyOf(st), expected) ? 'same' : 'changed'
-}
+// what a file on disk is (share and the chunk server both check it): in util, below both
+export { keyOf, sameFile, sameKey } from '../util/file-key.js'
+export type { FileKey } from '../util/file-key.js'
 
 /** Where the kernel says an open file is, on Linux; undefined where it cannot tell. */
 async function openedPath (fh: FileHandle): Promise<string | undefined> {

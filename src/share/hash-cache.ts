@@ -4,7 +4,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { logger } from '@libp2p/logger'
 import { CACHE_WRITE_BATCH, CACHE_WRITE_DELAY_MS, HASH_DB_FILE } from './constants.js'
 import { sameKey } from './file-key.js'
-import { Manifest } from './manifest.js'
+import { Manifest } from '../wire/file-manifest.js'
 import type { FileKey } from './file-key.js'
 import type { StatementSync } from 'node:sqlite'
 

@@ -5,7 +5,7 @@ import { sameKey } from './file-key.js'
 import { hashFileStat } from './hasher.js'
 import { Limiter } from './limit.js'
 import type { FileKey } from './file-key.js'
-import type { Manifest } from './manifest.js'
+import type { Manifest } from '../wire/file-manifest.js'
 import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
 

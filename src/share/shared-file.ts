@@ -1,5 +1,5 @@
-import { PackedManifest } from './manifest.js'
-import type { Manifest } from './manifest.js'
+import { PackedManifest } from '../wire/file-manifest.js'
+import type { Manifest } from '../wire/file-manifest.js'
 import type { SharedFile } from './types.js'
 import type { CID } from 'multiformats/cid'
 

@@ -1,5 +1,5 @@
 import type { CID } from 'multiformats/cid'
-import type { Manifest } from './manifest.js'
+import type { Manifest } from '../wire/file-manifest.js'
 
 /** One file this node shares. `name` is what the network sees ('/'-separated, relative). */
 export interface SharedFile {

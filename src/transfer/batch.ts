@@ -4,7 +4,7 @@ import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
 import { lpEncode, sendAll } from '../wire/framing.js'
 import { StreamReader } from '../wire/stream-reader.js'
 import { MAX_CHUNK_RESPONSE_HEADER, MAX_MANIFEST_BYTES } from '../wire/constants.js'
-import { Manifest } from '../share/manifest.js'
+import { Manifest } from '../wire/file-manifest.js'
 import {
   BATCH_MAX_FILE_BYTES, BATCH_PIPELINE, BATCH_STREAMS, CHUNK_PROTOCOL, CHUNK_TIMEOUT, MAX_OUTBOUND_STREAMS,
   MAX_STREAM_REOPENS, STREAM_OPEN_TIMEOUT

@@ -5,7 +5,7 @@ import { DiskFullError, PartialFileError, UnsafePathError } from './errors.js'
 import { identityOf, openForRead } from './out-folder.js'
 import type { FileIdentity } from './out-folder.js'
 import type { FileHandle } from 'node:fs/promises'
-import type { Manifest } from '../share/manifest.js'
+import type { Manifest } from '../wire/file-manifest.js'
 
 /** File system helpers of the partial-file store. */
 

@@ -3,7 +3,7 @@ import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
 import { lpEncode, sendAll } from '../wire/framing.js'
 import { StreamReader } from '../wire/stream-reader.js'
 import { MAX_CHUNK_RESPONSE_HEADER, MAX_MANIFEST_BYTES } from '../wire/constants.js'
-import { Manifest } from '../share/manifest.js'
+import { Manifest } from '../wire/file-manifest.js'
 import {
   CHUNK_PROTOCOL, CHUNK_TIMEOUT, DIAL_TIMEOUT, MANIFEST_TIMEOUT, MAX_OUTBOUND_STREAMS, MAX_STREAM_REOPENS,
   REQUESTS_PER_STREAM, STREAM_OPEN_TIMEOUT, STREAMS_PER_PROVIDER

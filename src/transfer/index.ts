@@ -2,8 +2,9 @@
  * File transfer over `/fileshare/chunk/1.0.0`: the chunk server (what we share, by file id)
  * and downloads (verified chunks from every provider at once, resumable).
  */
-export { ChunkServer, createChunkServer } from './server.js'
-export type { ChunkServerInit } from './server.js'
+export { ChunkServer, chunkServer } from './server.js'
+export type { ChunkServerComponents, ChunkServerInit } from './server.js'
+export type { FileSource, ServedFile } from './source.js'
 export { download } from './downloader.js'
 export type { DownloadOptions, DownloadResult, DownloadProgress } from './downloader.js'
 export { fetchManifest } from './fetcher.js'

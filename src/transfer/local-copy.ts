@@ -9,13 +9,13 @@ import { Progress } from './progress.js'
 import { sanitizeName } from './sanitize.js'
 import { presentCopy, withLock } from './downloader.js'
 import type { DownloadProgress } from './progress.js'
-import type { SharedFile } from '../share/types.js'
+import type { ServedFile } from './source.js'
 
 const log = logger('fsnode:transfer:local')
 
 export interface LocalCopyOptions {
   /** A file this node shares, with the manifest it is announced under. */
-  source: SharedFile
+  source: ServedFile
   /** Name to save under, '/'-separated (sanitised). */
   name: string
   outDir: string

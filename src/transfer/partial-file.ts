@@ -8,7 +8,7 @@ import { assertInside, assertIsFile, createOwnFile, identityOf, openForRead, ope
 import { numberedName, sanitizeName } from './sanitize.js'
 import type { FileIdentity } from './out-folder.js'
 import type { FileHandle } from 'node:fs/promises'
-import type { Manifest } from '../share/manifest.js'
+import type { Manifest } from '../wire/file-manifest.js'
 
 const log = logger('fsnode:transfer:partial')
 const STATE_VERSION = 1

@@ -1,30 +1,36 @@
 import { open } from 'node:fs/promises'
-import { logger } from '@libp2p/logger'
+import { serviceCapabilities } from '@libp2p/interface'
 import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
 import { lpEncode, waitForDrain } from '../wire/framing.js'
 import { StreamReader } from '../wire/stream-reader.js'
 import { MAX_CHUNK_REQUEST_FRAME, MAX_SHARED_NAME_BYTES } from '../wire/constants.js'
-import { parseFileId } from '../share/file-id.js'
-import { checkHandle } from '../share/file-key.js'
+import { parseFileId } from '../wire/file-id.js'
+import { checkHandle } from '../util/file-key.js'
 import { Watchdog } from './signals.js'
 import { ServingSlots, addressKey } from './slots.js'
 import {
   CHUNK_PROTOCOL, MAX_ACTIVE_STREAMS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_STREAMS_PER_ADDRESS,
   MAX_STREAMS_PER_PEER, SERVER_IDLE_TIMEOUT, SERVER_OPEN_FILES, SERVER_READ_SIZE, SERVER_REQUEST_HIGH_WATER, SERVER_SEND_TIMEOUT
 } from './constants.js'
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Logger, Startable, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 import type { FileHandle } from 'node:fs/promises'
-import type { ShareSource, SharedFile } from '../share/types.js'
+import type { FileSource, ServedFile } from './source.js'
 import type { RateLimiter } from '../bandwidth/token-bucket.js'
 import type { SlotHolder } from './slots.js'
 
-const log = logger('fsnode:transfer:server')
+/** What the chunk server needs of libp2p (a libp2p node's components; a Libp2p node's own
+ * handle/unhandle fit `registrar` too). */
+export interface ChunkServerComponents {
+  registrar: {
+    handle: (protocol: string, handler: StreamHandler, options?: StreamHandlerOptions) => Promise<void>
+    unhandle: (protocol: string) => Promise<void>
+  }
+  logger: ComponentLogger
+}
 
 export interface ChunkServerInit {
-  /** The node to register on; only handle/unhandle are used. */
-  node: Pick<Libp2p, 'handle' | 'unhandle'>
   /** The share index: files by id, and where to report one that changed on disk. */
-  source: ShareSource
+  source: FileSource
   /** Chunk streams one connection may have open. @default MAX_INBOUND_STREAMS */
   maxInboundStreams?: number
   /** Our own chunk streams per connection (libp2p applies the handler's limit to dials too).
@@ -68,19 +74,23 @@ class CloseAfterReply extends Error {}
  * response is being sent, unread requests stay in the StreamReader, which pauses the stream
  * past a few KiB, so a peer cannot queue unbounded work.
  */
-export class ChunkServer {
-  private readonly init: Required<Omit<ChunkServerInit, 'node' | 'source' | 'limiter'>>
+export class ChunkServer implements Startable {
+  readonly [Symbol.toStringTag] = 'fsnode:chunk-server'
+  readonly [serviceCapabilities] = ['@fsnode/chunk-server']
+  private readonly init: Required<Omit<ChunkServerInit, 'source' | 'limiter'>>
   private readonly limiter: ChunkServerInit['limiter']
-  private readonly node: ChunkServerInit['node']
-  private readonly source: ShareSource
+  private readonly registrar: ChunkServerComponents['registrar']
+  private readonly log: Logger
+  private readonly source: FileSource
   private readonly streams = new Set<Stream>()
   private readonly slots: ServingSlots
-  private readonly reported = new WeakSet<SharedFile>()
+  private readonly reported = new WeakSet<ServedFile>()
   private shutdown = new AbortController()
   private started = false
 
-  constructor (init: ChunkServerInit) {
-    this.node = init.node
+  constructor (components: ChunkServerComponents, init: ChunkServerInit) {
+    this.registrar = components.registrar
+    this.log = components.logger.forComponent('fsnode:transfer:server')
     this.source = init.source
     this.limiter = init.limiter
     this.init = {
@@ -110,7 +120,7 @@ export class ChunkServer {
   async start (): Promise<void> {
     if (this.started) return
     this.shutdown = new AbortController()
-    await this.node.handle(CHUNK_PROTOCOL, (stream, connection) => {
+    await this.registrar.handle(CHUNK_PROTOCOL, (stream, connection) => {
       // not awaited: libp2p need not hold anything for the life of the stream
       void this.serve(stream, connection)
     }, { maxInboundStreams: this.init.maxInboundStreams, maxOutboundStreams: this.init.maxOutboundStreams })
@@ -120,7 +130,7 @@ export class ChunkServer {
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
-    await this.node.unhandle(CHUNK_PROTOCOL)
+    await this.registrar.unhandle(CHUNK_PROTOCOL)
     this.shutdown.abort(new Error('chunk server stopped'))
     for (const stream of this.streams) stream.abort(new Error('chunk server stopped'))
     this.streams.clear()
@@ -175,7 +185,7 @@ export class ChunkServer {
       await stream.close({ signal: AbortSignal.timeout(this.init.sendTimeout) })
     } catch (err: any) {
       // a peer that vanishes mid-response lands here: reset the stream, never crash
-      log('chunk stream from %p ended: %s', peer, err.message)
+      this.log('chunk stream from %p ended: %s', peer, err.message)
       stream.abort(err)
     } finally {
       idle.disarm()
@@ -229,7 +239,7 @@ export class ChunkServer {
         this.changed(file)
         await this.reply(out, ChunkResponse.Status.CHANGED, 'file no longer on disk')
       } else {
-        log.error('cannot open %s: %s', file.path, err.message)
+        this.log.error('cannot open %s: %s', file.path, err.message)
         await this.reply(out, ChunkResponse.Status.ERROR, 'cannot read the file')
       }
       return
@@ -246,7 +256,7 @@ export class ChunkServer {
   }
 
   /** Stream `length` bytes from `offset` in pieces, each in a new buffer (send keeps it). */
-  private async sendRange (out: Out, fh: FileHandle, file: SharedFile, offset: number, length: number): Promise<void> {
+  private async sendRange (out: Out, fh: FileHandle, file: ServedFile, offset: number, length: number): Promise<void> {
     for (let done = 0; done < length;) {
       const want = Math.min(out.limiter?.pieceBytes(this.init.readSize) ?? this.init.readSize, length - done)
       await out.limiter?.take(want, this.shutdown.signal)
@@ -275,26 +285,30 @@ export class ChunkServer {
     out.stall.disarm()
   }
 
-  private changed (file: SharedFile): void {
+  private changed (file: ServedFile): void {
     if (this.reported.has(file)) return
     this.reported.add(file)
-    log('%s changed on disk, asking the index to re-hash it', file.path)
+    this.log('%s changed on disk, asking the index to re-hash it', file.path)
     try {
       this.source.revalidate(file)
     } catch (err: any) {
-      log.error('revalidate %s failed: %s', file.path, err.message)
+      this.log.error('revalidate %s failed: %s', file.path, err.message)
     }
   }
 }
 
 /** The file name (last segment) a file is shared under, sent with its manifest. */
-function sharedName (file: SharedFile): string {
+function sharedName (file: ServedFile): string {
   const name = file.name.split('/').pop() ?? ''
   return Buffer.byteLength(name) <= MAX_SHARED_NAME_BYTES ? name : ''
 }
 
-export function createChunkServer (init: ChunkServerInit): ChunkServer {
-  return new ChunkServer(init)
+/**
+ * The chunk server as a libp2p service: `services: { chunkServer: chunkServer({ source }) }`;
+ * libp2p starts it (registers the handler) and stops it (unregisters, ends open streams).
+ */
+export function chunkServer (init: ChunkServerInit): (components: ChunkServerComponents) => ChunkServer {
+  return (components) => new ChunkServer(components, init)
 }
 
 /** A few open file handles, least recently used closed first. */

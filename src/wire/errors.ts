@@ -19,3 +19,13 @@ export class StreamResetError extends Error {
   static readonly code = 'StreamResetError'
   override name = 'StreamResetError'
 }
+
+export class InvalidManifestError extends Error {
+  static readonly code = 'InvalidManifestError'
+  override name = 'InvalidManifestError'
+}
+
+export class InvalidFileIdError extends Error {
+  static readonly code = 'InvalidFileIdError'
+  override name = 'InvalidFileIdError'
+}

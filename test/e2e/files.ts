@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { open } from 'node:fs/promises'
-import { Manifest, chunkSizeFor, chunkCount } from '../../src/share/manifest.js'
+import { Manifest, chunkCount } from '../../src/wire/file-manifest.js'
+import { chunkSizeFor } from '../../src/share/chunk-size.js'
 
 /** The file id of a file, computed here independently of the share index's hasher. */
 export async function expectedFileId (path: string): Promise<string> {

@@ -5,10 +5,12 @@ import { rename } from 'node:fs/promises'
 import { Sandbox, waitFor } from '../e2e/harness.js'
 import { Cleanup, makeHost, makeProvider, randomFile, shareFile, tempDir } from '../transfer/helpers.js'
 import { Downloads } from '../../src/node/downloads.js'
+import { Seeder } from '../../src/node/seeder.js'
 import { DEFAULT_LIMITS } from '../../src/config/constants.js'
 import type { NodeConfig } from '../../src/config/load.js'
 import { expectedFileId, sha256File, writeRandom, writeText } from '../e2e/files.js'
-import { chunkCount, chunkSizeFor } from '../../src/share/manifest.js'
+import { chunkCount } from '../../src/wire/file-manifest.js'
+import { chunkSizeFor } from '../../src/share/chunk-size.js'
 import type { Daemon } from '../e2e/harness.js'
 
 const LOCAL = '/ip4/127.0.0.1/tcp/0'
@@ -176,7 +178,8 @@ describe('hardening: seeding a download only while it is the file the download l
     const shareList = { add: async (e: { path: string }) => { listed.push(e.path) } }
     const client = await makeHost(cleanup)
     const config = { downloadsDir: join(dir, 'out'), seed: true, limits: { ...DEFAULT_LIMITS } } as unknown as NodeConfig
-    const downloads = new Downloads({ host: client as any, finder: {} as any, config, share: share as any, shareList: shareList as any })
+    const seeder = new Seeder(share as any, shareList as any)
+    const downloads = new Downloads({ host: client as any, finder: {} as any, config, share: share as any, fetched: async f => { await seeder.seed(f) } })
     const r = await downloads.fetch({ fileId: f.fileId.toString(), name: 'doc.bin', size: f.size, providers: [{ peerId: provider.info.peerId, addrs: provider.host.getMultiaddrs() }] }, join(dir, 'out'), 'doc.bin')
     assert.equal(r.path, join(dir, 'out', 'doc.bin'))
     return { added, removed, listed }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ShareIndex } from '../../src/share/share-index.js'
-import { ChunkServer } from '../../src/transfer/server.js'
+import { chunkServer } from '../../src/transfer/server.js'
 import { ChunkRequest, ChunkResponse } from '../../src/wire/chunk.js'
 import { Cleanup, makeHost, shareFile, tempDir } from '../transfer/helpers.js'
 import { Sandbox, waitFor } from '../e2e/harness.js'
@@ -46,10 +46,7 @@ describe('hardening: share folder symlink race', function () {
 
     index = new ShareIndex({ dataDir: await tempDir(cleanup, 'fsnode-symlink-data-'), roots: [{ path: share }], watch: false })
     cleanup.add(async () => { await index.stop() })
-    const provider = await makeHost(cleanup)
-    const server = new ChunkServer({ node: provider, source: index })
-    await server.start()
-    cleanup.add(async () => { await server.stop() })
+    const provider = await makeHost(cleanup, { chunkServer: chunkServer({ source: index }) })
     addr = provider.getMultiaddrs()[0].toString()
     client = await makeHost(cleanup)
   })

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { Announcer } from '../../src/index/announcer.js'
+import { announcer as createAnnouncer } from '../../src/index/announcer.js'
+import type { Announcer } from '../../src/index/announcer.js'
 import { IndexClient } from '../../src/index/client.js'
 import { Scene, file, waitFor } from './helpers.js'
 import type { AnnounceFile } from '../../src/index/client.js'
@@ -36,9 +37,11 @@ describe('index/announcer', function () {
   }
 
   function announcer (node: Host, share: FakeShare, coordinators: Multiaddr[]): Announcer {
-    const a = new Announcer({
-      node, coordinators, source: share.source, debounce: 20, keepalive: 300, backoff: { initial: 100, max: 400 }, timeout: 3000
-    })
+    // a running node's own methods in the components' place, so the test says when it starts
+    const components = { events: node, connectionManager: { openConnection: node.dial.bind(node) }, addressManager: { getAddresses: () => node.getMultiaddrs() }, logger: node.logger }
+    const a = createAnnouncer({
+      coordinators, files: share.source.files, debounce: 20, keepalive: 300, backoff: { initial: 100, max: 400 }, timeout: 3000
+    })(components)
     scene.defer(async () => { await a.stop() })
     return a
   }

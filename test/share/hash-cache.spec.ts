@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { HashCache } from '../../src/share/hash-cache.js'
 import { HASH_DB_FILE } from '../../src/share/constants.js'
-import { Manifest } from '../../src/share/manifest.js'
+import { Manifest } from '../../src/wire/file-manifest.js'
 import { removeDirs, tempDir } from './helpers.js'
 
 const manifest = Manifest.create(5, 256 * 1024, new Uint8Array(32).fill(7))

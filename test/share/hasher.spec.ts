@@ -5,7 +5,8 @@ import { platform } from 'node:os'
 import { join } from 'node:path'
 import { FileChangedError, NotAFileError, OtherFileError } from '../../src/share/errors.js'
 import { hashFile, hashFileStat } from '../../src/share/hasher.js'
-import { HASH_LENGTH, Manifest, chunkSizeFor } from '../../src/share/manifest.js'
+import { HASH_LENGTH, Manifest } from '../../src/wire/file-manifest.js'
+import { chunkSizeFor } from '../../src/share/chunk-size.js'
 import { removeDirs, tempDir } from './helpers.js'
 
 /** The manifest computed the obvious way: sha256 of each chunk of the whole buffer. */

@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { createHost } from '../../src/host/create-host.js'
-import { Manifest, chunkSizeFor } from '../../src/share/manifest.js'
-import { ChunkServer } from '../../src/transfer/server.js'
-import type { Host } from '../../src/host/create-host.js'
-import type { ShareSource, SharedFile } from '../../src/share/types.js'
-import type { ChunkServerInit } from '../../src/transfer/server.js'
+import { Manifest } from '../../src/wire/file-manifest.js'
+import { chunkSizeFor } from '../../src/share/chunk-size.js'
+import { chunkServer } from '../../src/transfer/server.js'
+import type { Host, HostInit } from '../../src/host/create-host.js'
+import type { ServiceMap } from '@libp2p/interface'
+import type { SharedFile } from '../../src/share/types.js'
+import type { FileSource } from '../../src/transfer/source.js'
+import type { ChunkServer, ChunkServerInit } from '../../src/transfer/server.js'
 import type { CID } from 'multiformats/cid'
 import type { Connection } from '@libp2p/interface'
 import type { Dialer } from '../../src/transfer/fetcher.js'
@@ -31,8 +34,8 @@ export async function tempDir (cleanup: Cleanup, prefix = 'fsnode-transfer-'): P
   return dir
 }
 
-export async function makeHost (cleanup: Cleanup): Promise<Host> {
-  const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+export async function makeHost<S extends ServiceMap = ServiceMap> (cleanup: Cleanup, services?: HostInit<S>['services']): Promise<Host<S>> {
+  const host = await createHost<S>({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], services })
   cleanup.add(async () => { await host.stop() })
   return host
 }
@@ -69,7 +72,7 @@ export async function shareFile (path: string, name: string, chunkSize?: number)
   return { name, path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev, fileId: manifest.fileId, manifest }
 }
 
-export class MemorySource implements ShareSource {
+export class MemorySource implements FileSource {
   readonly files = new Map<string, SharedFile>()
   readonly revalidated: SharedFile[] = []
   add (file: SharedFile): SharedFile { this.files.set(file.fileId.toString(), file); return file }
@@ -86,11 +89,10 @@ export interface TestProvider {
 
 /** A host serving the chunk protocol from an in-memory share source. */
 export async function makeProvider (cleanup: Cleanup, init: Partial<ChunkServerInit> = {}): Promise<TestProvider> {
-  const host = await makeHost(cleanup)
   const source = new MemorySource()
-  const server = new ChunkServer({ node: host, source, ...init })
-  await server.start()
-  cleanup.add(async () => { await server.stop() })
+  // as a node runs it: a libp2p service, started and stopped with the host
+  const host = await makeHost<{ chunkServer: ChunkServer }>(cleanup, { chunkServer: chunkServer({ source, ...init }) })
+  const server = host.services.chunkServer
   return { host, source, server, info: { peerId: host.peerId.toString(), addrs: host.getMultiaddrs().map(String) } }
 }
 

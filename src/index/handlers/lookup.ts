@@ -1,4 +1,4 @@
-import { parseFileId } from '../../share/file-id.js'
+import { parseFileId } from '../../wire/file-id.js'
 import { MAX_NAME_BYTES } from '../constants.js'
 import { BadRequestError } from '../errors.js'
 import { checkQueryLength, providerSize, RESPONSE_BUDGET, toProvider } from './page.js'
