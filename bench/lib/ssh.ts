@@ -49,7 +49,9 @@ export class SshServer {
     await writeFile(config, [
       `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${hostKey}`, `AuthorizedKeysFile ${key}.pub`,
       `PidFile ${join(dir, 'sshd.pid')}`, 'StrictModes no', 'UsePAM no', 'PasswordAuthentication no',
-      `AllowUsers ${userInfo().username}`, ''
+      `AllowUsers ${userInfo().username}`,
+      // scp uses the SFTP protocol since OpenSSH 9: without this line every copy is refused
+      'Subsystem sftp internal-sftp', ''
     ].join('\n'))
     const proc = spawn(sshd, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''

@@ -6,3 +6,6 @@ export const MAX_FINISHED_DOWNLOADS = 100
 export const DOWNLOAD_EVENT_INTERVAL_MS = 250
 /** Share and peer changes within this window go out as one event. */
 export const NODE_EVENT_DEBOUNCE_MS = 250
+
+/** Files of a folder get being seeded at once (each waits for the share index to settle). */
+export const FOLDER_SEEDS_AT_ONCE = 8

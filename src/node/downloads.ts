@@ -20,6 +20,8 @@ import { metered } from '../metrics/metrics.js'
 import { isCircuit } from '../relay/reachability.js'
 import type { NodeMetrics } from '../metrics/metrics.js'
 import type { GetFileResult, GetOptions, GetResult, ProgressEvent } from './api.js'
+import type { Connection } from '@libp2p/interface'
+import type { RateLimiter } from '../bandwidth/token-bucket.js'
 
 const log = logger('fsnode:node:downloads')
 
@@ -60,6 +62,10 @@ export class Downloads {
   private readonly running = new Map<string, { fileId: string, name: string, bytesDone: number, bytesTotal: number }>()
 
   constructor (readonly init: DownloadsInit) {}
+
+  /** The download limit of a provider's connection, metered (a get's and a folder batch's). */
+  readonly downloadLimiter = (conn: Connection): RateLimiter =>
+    metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes, isCircuit(conn.remoteAddr)))
 
   active (): Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }> {
     return [...this.running.values()]
@@ -182,7 +188,7 @@ export class Downloads {
         outDir,
         signal: options.signal,
         streamsPerProvider: this.init.config.limits.streamsPerPeer,
-        limiter: conn => metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes, isCircuit(conn.remoteAddr))),
+        limiter: this.downloadLimiter,
         observer: this.init.metrics == null ? undefined : { verified: () => this.init.metrics?.chunkVerified(), rejected: reason => this.init.metrics?.chunkRejected(reason) },
         maxInFlightChunks: this.init.config.limits.maxInflightChunks,
         budget: this.budget,
@@ -226,11 +232,11 @@ export class Downloads {
     }
   }
 
-  private localFile (fileId: string): ServedFile | undefined {
+  localFile (fileId: string): ServedFile | undefined {
     return this.init.share?.getByFileId(parseFileId(fileId))
   }
 
-  private self (): string {
+  self (): string {
     return this.init.host.peerId.toString()
   }
 }

@@ -1,7 +1,13 @@
 import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { UnknownFileError } from './errors.js'
+import { FOLDER_SEEDS_AT_ONCE } from './constants.js'
+import { batchable, fetchBatch } from '../transfer/batch.js'
+import { parseFileId } from '../wire/file-id.js'
+import type { BatchPlaced } from '../transfer/batch.js'
 import type { Downloads } from './downloads.js'
-import type { GetFileResult, GetOptions, GetResult } from './api.js'
+import type { GetFileResult, GetOptions, GetResult, NetworkFile, ProviderInfo } from './api.js'
 
 const log = logger('fsnode:node:folder')
 
@@ -32,11 +38,21 @@ export async function fetchFolder (downloads: Downloads, folder: string, outDir:
   }
 
   const results: GetFileResult[] = []
+  // small files first, many at a time over a few streams per provider; what a batch cannot
+  // place (or any file it leaves out) is fetched below, one normal get per file
+  const { rest, placed } = await fetchSmallFiles(downloads, files, outDir, concurrency, options, (f, r) => {
+    done.set(f.name, f.size)
+    peers.add(r.peer)
+    filesDone++
+    results.push(r.result)
+    emit()
+  })
+  log('folder %s: %d files in batches, %d one by one', folder, placed, rest.length)
   let next = 0
   let failure: Error | undefined
   const worker = async (): Promise<void> => {
-    while (next < files.length && failure == null) {
-      const f = files[next++]
+    while (next < rest.length && failure == null) {
+      const f = rest[next++]
       try {
         const target = await downloads.resolve(f.fileId, options.signal)
         const r = await downloads.fetch({ ...target, name: f.name }, outDir, f.name, {
@@ -54,7 +70,7 @@ export async function fetchFolder (downloads: Downloads, folder: string, outDir:
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, async () => { await worker() }))
+  await Promise.all(Array.from({ length: Math.min(concurrency, rest.length) }, async () => { await worker() }))
   emit(true)
   if (failure != null) throw failure
   results.sort((a, b) => a.name < b.name ? -1 : 1)
@@ -68,6 +84,94 @@ export async function fetchFolder (downloads: Downloads, folder: string, outDir:
     bytesPerSecond: seconds > 0 ? bytesTotal / seconds : 0,
     providers: [...peers],
     files: results
+  }
+}
+
+/**
+ * The folder's small files (batchable sizes) that the listing names a provider for, fetched
+ * in batches, one per provider (the provider listed for the most of them is chosen, so few
+ * connections carry many files); `concurrency` batches at a time. Returns the files left for
+ * the one-by-one path: larger ones, those this node shares itself, those a batch handed back.
+ */
+async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outDir: string, concurrency: number, options: GetOptions,
+  onFile: (f: NetworkFile, r: { peer: string, result: GetFileResult }) => void): Promise<{ rest: NetworkFile[], placed: number }> {
+  const self = downloads.self()
+  const usable = (f: NetworkFile): ProviderInfo[] => f.providers.filter(p => p.peerId !== self && p.online !== false)
+  const count = new Map<string, number>()
+  for (const f of files) for (const p of usable(f)) count.set(p.peerId, (count.get(p.peerId) ?? 0) + 1)
+  const groups = new Map<string, { provider: ProviderInfo, files: NetworkFile[] }>()
+  const rest: NetworkFile[] = []
+  for (const f of files) {
+    const best = usable(f).sort((a, b) => (count.get(b.peerId) ?? 0) - (count.get(a.peerId) ?? 0))[0]
+    if (best == null || !batchable(f.size) || downloads.localFile(f.fileId) != null) {
+      rest.push(f)
+      continue
+    }
+    const g = groups.get(best.peerId) ?? { provider: best, files: [] }
+    g.files.push(f)
+    groups.set(best.peerId, g)
+  }
+  const queue = [...groups.values()]
+  let placed = 0
+  const worker = async (): Promise<void> => {
+    for (let g; (g = queue.shift()) != null;) {
+      const byId = new Map(g.files.map(f => [`${f.fileId}\u0000${f.name}`, f]))
+      const done = new Set<NetworkFile>()
+      const peer = g.provider.peerId
+      // a few seeds at a time while the batch goes on: each waits for the share index to settle,
+      // and seeds under way together share that wait
+      const lanes: Array<Promise<void>> = Array.from({ length: FOLDER_SEEDS_AT_ONCE }, async () => {})
+      let lane = 0
+      let r
+      try {
+        r = await fetchBatch({
+          node: downloads.init.host,
+          provider: { peerId: peerIdFromString(peer), addrs: g.provider.addrs.flatMap(a => { try { return [multiaddr(a)] } catch { return [] } }) },
+          files: g.files.map(f => ({ fileId: parseFileId(f.fileId), name: f.name, size: f.size })),
+          outDir,
+          signal: options.signal,
+          limiter: downloads.downloadLimiter,
+          onPlaced: p => {
+            const f = byId.get(`${p.file.fileId.toString()}\u0000${p.file.name}`)
+            if (f == null) return
+            placed++
+            done.add(f)
+            const k = lane++ % lanes.length
+            lanes[k] = lanes[k].then(async () => { await downloads.init.fetched?.({ path: p.path, identity: p.identity, name: f.name, manifest: p.manifest }) })
+            onFile(f, { peer, result: fileResult(f, p, peer) })
+          }
+        })
+      } catch (err: any) {
+        options.signal?.throwIfAborted()
+        log('batch from %s failed: %s', peer, err.message)
+        rest.push(...g.files.filter(f => !done.has(f)))
+        await Promise.all(lanes)
+        continue
+      }
+      await Promise.all(lanes)
+      for (const { file, reason } of r.rest) {
+        log('%s: not in a batch from %s (%s)', file.name, peer, reason)
+        const f = byId.get(`${file.fileId.toString()}\u0000${file.name}`)
+        if (f != null) rest.push(f)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => { await worker() }))
+  return { rest, placed }
+}
+
+function fileResult (f: NetworkFile, p: BatchPlaced, peer: string): GetFileResult {
+  return {
+    fileId: f.fileId,
+    name: f.name,
+    size: p.manifest.size,
+    path: p.path,
+    seconds: p.seconds,
+    bytesPerSecond: p.existed || p.seconds <= 0 ? 0 : p.manifest.size / p.seconds,
+    providers: [peer],
+    resumedChunks: 0,
+    chunks: p.manifest.chunks,
+    chunksFromPeer: p.existed ? {} : { [peer]: p.manifest.chunks }
   }
 }
 

@@ -60,6 +60,14 @@ export const MAX_IN_FLIGHT_CHUNKS = 32
 /** Files of a folder download fetched at once (the default of `node.limits.concurrentFiles`):
  * with STREAMS_PER_PROVIDER streams each, they fit in a provider's MAX_INBOUND_STREAMS. */
 export const CONCURRENT_FILES = 4
+/** Files of a folder get up to this size (one chunk of the smallest chunk size) are fetched in
+ * batches: manifest and chunk asked for at once, many files pipelined on a few streams. */
+export const BATCH_MAX_FILE_BYTES = 256 * 1024
+/** Streams a batch of small files uses on its provider's connection. */
+export const BATCH_STREAMS = 2
+/** Files requested ahead on one batch stream (and placements under way per stream): at most
+ * BATCH_STREAMS x BATCH_PIPELINE x BATCH_MAX_FILE_BYTES (8 MiB) held at once. */
+export const BATCH_PIPELINE = 16
 /** Providers a download uses (and asks for the manifest at once), whatever a lookup lists. */
 export const MAX_PROVIDERS_PER_DOWNLOAD = 20
 /** Chunk buffers kept for reuse beyond one per stream: verified chunks waiting for the disk. */

@@ -265,6 +265,25 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   }
 }
 
+/** Place a file whose chunks were all verified against `manifest` under `name` in `outDir`,
+ * as a download does: skipped when that content is already there, else written to a partial
+ * file and moved to its name without clobbering (a batch of small files uses this). */
+export async function placeVerified (outDir: string, name: string, manifest: Manifest, chunks: Uint8Array[]): Promise<{ path: string, identity: FileIdentity, existed: boolean }> {
+  const target = sanitizeName(name, outDir)
+  return await withLock(`${resolve(outDir)}\u0000${manifest.fileId.toString()}`, async () => {
+    const present = await presentCopy(outDir, target.relative, manifest)
+    if (present != null) return { ...present, existed: true }
+    const partial = await PartialFile.open({ outDir, manifest })
+    try {
+      for (const [i, chunk] of chunks.entries()) if (!partial.has(i)) await partial.write(i, chunk)
+      return await partial.complete(name)
+    } catch (err) {
+      await partial.close().catch(() => {})
+      throw err
+    }
+  })
+}
+
 /** The file already at `relative` under the output folder when it has the manifest's content,
  * reached without links: a link on the way refuses the download before any chunk is fetched. */
 export async function presentCopy (outDir: string, relative: string, manifest: Manifest): Promise<{ path: string, identity: FileIdentity } | undefined> {

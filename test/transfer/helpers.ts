@@ -13,6 +13,9 @@ import type { SharedFile } from '../../src/share/types.js'
 import type { FileSource } from '../../src/transfer/source.js'
 import type { ChunkServer, ChunkServerInit } from '../../src/transfer/server.js'
 import type { CID } from 'multiformats/cid'
+import type { Connection } from '@libp2p/interface'
+import type { Dialer } from '../../src/transfer/fetcher.js'
+import { CHUNK_PROTOCOL } from '../../src/transfer/constants.js'
 
 /** Teardown registered as soon as a resource exists, run in reverse order. */
 export class Cleanup {
@@ -102,4 +105,27 @@ export async function sha256File (path: string): Promise<string> {
     await fh.close().catch(() => {})
   }
   return h.digest('hex')
+}
+
+/** `host` as a Dialer that counts the chunk streams opened over its connections. */
+export function countingDialer (host: Host): { node: Dialer, streams: () => number } {
+  let streams = 0
+  const node: Dialer = {
+    dial: (async (...args: Parameters<Host['dial']>) => {
+      const conn = await host.dial(...args)
+      return new Proxy(conn, {
+        get (target, prop) {
+          if (prop === 'newStream') {
+            return async (...a: Parameters<Connection['newStream']>) => {
+              if (a[0] === CHUNK_PROTOCOL || (Array.isArray(a[0]) && a[0].includes(CHUNK_PROTOCOL))) streams++
+              return await target.newStream(...a)
+            }
+          }
+          const v = (target as any)[prop]
+          return typeof v === 'function' ? v.bind(target) : v
+        }
+      })
+    }) as Host['dial']
+  }
+  return { node, streams: () => streams }
 }
