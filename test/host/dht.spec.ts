@@ -11,14 +11,17 @@ import type { NetHost } from './helpers.js'
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
-const NODES = 20
+/** 12 nodes in one process: 20 (190 connections, each a Noise handshake, identify and kad-dht
+ * pings) kept this process busy for a minute of CPU, more than a loaded 2-core machine gave it in
+ * the test's time. The routing tables (k = 20) hold every node either way. */
+const NODES = 12
 const SHARER = 3
-const FINDER = 17
+const FINDER = 10
 const RESTARTED = 5
 /** A node has joined once its routing table holds this many peers. */
 const JOINED = 4
-/** Generous: this machine is shared, and 21 nodes in one process on two cores are slow at times. */
-const LOOKUP_TIMEOUT = 15_000
+/** Generous: this machine is shared, and 13 nodes in one process on two cores are slow at times. */
+const LOOKUP_TIMEOUT = 30_000
 const PROVIDE_TIMEOUT = 30_000
 
 /** Keeps `a` and `b` from ever connecting while `blocked()` holds. */
@@ -29,7 +32,12 @@ function keepApart (self: PeerId, a: PeerId, b: PeerId, blocked: () => boolean):
   return { denyDialPeer: deny, denyInboundEncryptedConnection: deny, denyOutboundEncryptedConnection: deny }
 }
 
-describe('host/dht: 20 nodes join through a coordinator that then goes away', function () {
+/** What a lookup that found nothing did: told in the failure, to tell a slow walk from an empty one. */
+function lookupReport (records: ReturnType<typeof providerRecords>, ms: number, host: NetHost): string {
+  return `${ms} ms, ${records.stats().lookupMessages} messages sent, routing table ${tableSize(host)}, ${host.getConnections().length} connections`
+}
+
+describe('host/dht: 12 nodes join through a coordinator that then goes away', function () {
   this.timeout(90_000) // ~20 s on an idle machine; this one is shared
   let scene: Scene
   let coordinator: NetHost
@@ -73,12 +81,12 @@ describe('host/dht: 20 nodes join through a coordinator that then goes away', fu
     assert.equal(isConnected(hosts[FINDER], ids[SHARER]), false)
     assert.equal(sharerFinderConnections, 0)
     const started = Date.now()
-    const found = await providerRecords(hosts[FINDER]).findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
+    const records = providerRecords(hosts[FINDER])
+    const found = await records.findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
     const ms = Date.now() - started
-    assert.equal(found.length, 1, 'one provider found')
+    assert.equal(found.length, 1, `one provider found (${lookupReport(records, ms, hosts[FINDER])})`)
     assert.ok(found[0].peerId.equals(ids[SHARER]), 'the provider is the sharer')
     assert.equal(sharerFinderConnections, 0, 'the lookup never connected finder and sharer')
-    assert.ok(ms < LOOKUP_TIMEOUT)
 
     // the addresses in the record are the sharer's and they work
     const listening = hosts[SHARER].getMultiaddrs().map(a => a.decapsulateCode(421).toString())
@@ -106,7 +114,9 @@ describe('host/dht: 20 nodes join through a coordinator that then goes away', fu
   it('a short-lived client-mode node with no listen address finds the provider too', async () => {
     const client = await scene.host({ listen: [], dht: { clientMode: true }, bootstrap: [addrOf(hosts[FINDER])] })
     assert.equal(client.getMultiaddrs().length, 0)
-    const found = await providerRecords(client).findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
-    assert.ok(found[0]?.peerId.equals(ids[SHARER]))
+    const started = Date.now()
+    const records = providerRecords(client)
+    const found = await records.findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
+    assert.ok(found[0]?.peerId.equals(ids[SHARER]), `the sharer found (${lookupReport(records, Date.now() - started, client)})`)
   })
 })
