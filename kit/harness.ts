@@ -3,6 +3,7 @@ import { mkdtemp, rm, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { sleep, waitFor as waitUntilValue } from './wait.js'
+import { ControlClient } from '../src/control/client.js'
 import type { ChildProcess, ChildProcessWithoutNullStreams } from 'node:child_process'
 
 export { sleep }
@@ -47,6 +48,9 @@ export function isolatedEnv (home: string, extra: Record<string, string> = {}): 
 }
 
 /** A scratch folder per test; the cwd of every command so no ./config.json is picked up. */
+/** How long a control method asked by a test may take. */
+const ASK_TIMEOUT = 10_000
+
 export class Sandbox {
   readonly procs = new Set<ChildProcess>()
   private constructor (readonly dir: string) {}
@@ -110,6 +114,16 @@ export class Sandbox {
   }
 
   /** Run a command that must succeed and print JSON. */
+  /**
+   * A control method (`ls`, `status`) of the daemon running on `dataDir`, asked on its socket:
+   * the same answer as `fsnode <method> --json`, without starting a process. For polls: each
+   * `fsnode` run costs over a second of CPU, and one on a data dir without a daemon starts a
+   * whole libp2p node (what a command's own output looks like is checked with json()).
+   */
+  async ask<T = any> (dataDir: string, method: string, params: Record<string, unknown> = {}): Promise<T> {
+    return await ControlClient.forDataDir(dataDir).callUnchecked<T>(method, params, { signal: AbortSignal.timeout(ASK_TIMEOUT) })
+  }
+
   async json<T = any> (args: string[], options: RunOptions = {}): Promise<T> {
     const r = await this.run([...args, '--json'], options)
     if (r.code !== 0) throw new Error(`fsnode ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`)

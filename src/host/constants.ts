@@ -96,6 +96,9 @@ export const PROVIDE_READY_POLL = 500
 export const PROVIDE_SYNC_DELAY = 1_000
 /** findProviders stops after this many providers unless told otherwise. */
 export const FIND_PROVIDERS_LIMIT = 20
+/** The least time a peer has to answer kad-dht's routing table ping (it adapts upwards from there
+ * on slow answers; kad-dht's own floor is 5 s). */
+export const KAD_PING_TIMEOUT = 15_000
 /** kad-dht's k (bucket size, peers a record is stored on, providers a lookup stops at). */
 export const KAD_K = 20
 /** After a routing table peer is added, wait this long before looking ourselves up (so a burst

@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import type { KadDHT, KadDHTComponents, KadDHTInit } from '@libp2p/kad-dht'
 import type { PeerId, Startable } from '@libp2p/interface'
 import { KAD_PROTOCOL } from '../wire/constants.js'
-import { JOIN_IDLE_LOOKUPS, JOIN_LOOKUP_DELAY, JOIN_LOOKUP_GAP, JOIN_LOOKUP_TIMEOUT, KAD_K, PROVIDE_VALIDITY, REPROVIDE_INTERVAL, REPROVIDE_THRESHOLD } from './constants.js'
+import { JOIN_IDLE_LOOKUPS, KAD_PING_TIMEOUT, JOIN_LOOKUP_DELAY, JOIN_LOOKUP_GAP, JOIN_LOOKUP_TIMEOUT, KAD_K, PROVIDE_VALIDITY, REPROVIDE_INTERVAL, REPROVIDE_THRESHOLD } from './constants.js'
 
 const log = logger('fsnode:host:dht')
 import { TrafficMetrics, DhtTraffic } from './dht-traffic.js'
@@ -75,13 +75,22 @@ export function dhtServices (self: PeerId, init: DhtInit = {}): {
   const guard = new KadGuard(init.guard)
   let dht: KadDHT | undefined
   const create = kadDHT({
-    // every query waits for the first self-lookup, which kad-dht starts 1 s after start: a
-    // short-lived client (`fsnode get` without a daemon) starts it at once
+    // every kad-dht query waits for its first self-lookup, which has no timeout and, in a
+    // network of fewer than k nodes, walks every node: a short-lived client (`fsnode get`
+    // without a daemon) on a loaded machine spent its whole lookup budget there. It needs no
+    // self-lookup (the provider walk fills its table): its queries start at once, and
+    // ProviderRecords waits for the first routing table peer instead of kad-dht
     initialQuerySelfInterval: init.clientMode === true ? 0 : undefined,
+    allowQueryWithZeroPeers: init.clientMode === true ? true : undefined,
     ...init.kad,
     protocol: KAD_PROTOCOL,
     clientMode: init.clientMode ?? false,
     peerInfoMapper: passthroughMapper,
+    // kad-dht pings a connected peer before it enters the routing table, and an old contact
+    // before a new one may replace it, within 5 s at first: on a CPU-starved machine healthy
+    // peers missed it and routing tables stayed short (3 of 18 connected peers)
+    pingNewContactTimeout: { minTimeout: KAD_PING_TIMEOUT },
+    pingOldContactTimeout: { minTimeout: KAD_PING_TIMEOUT },
     reprovide: {
       validity: PROVIDE_VALIDITY,
       threshold: REPROVIDE_THRESHOLD,

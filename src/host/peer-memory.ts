@@ -7,7 +7,7 @@ import type { AbortOptions, Connection, IdentifyResult, PeerId, PeerStore, Start
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { PROTOCOL_PREFIX } from '../wire/constants.js'
 import {
-  DISCOVERY_DIAL_TIMEOUT, MAX_REMEMBERED_ADDRS, MAX_REMEMBERED_PEERS, PEERS_SAVE_DEBOUNCE, REJOIN_DIAL_CONCURRENCY,
+  DIAL_TIMEOUT, MAX_REMEMBERED_ADDRS, MAX_REMEMBERED_PEERS, PEERS_SAVE_DEBOUNCE, REJOIN_DIAL_CONCURRENCY,
   REJOIN_INTERVAL, REJOIN_MAX_REMEMBERED, REJOIN_RETRY_MIN, REJOIN_TARGET
 } from './constants.js'
 
@@ -121,7 +121,10 @@ export class PeerMemory implements Startable {
     this.maxPeers = init.maxPeers ?? MAX_REMEMBERED_PEERS
     this.rejoinTarget = init.rejoinTarget ?? REJOIN_TARGET
     this.rejoinInterval = init.rejoinInterval ?? REJOIN_INTERVAL
-    this.dialTimeout = init.dialTimeout ?? DISCOVERY_DIAL_TIMEOUT
+    // libp2p joins dials to one peer into one, ended by the first caller's signal: @libp2p/bootstrap
+    // dials the same bootstrap peers a second later and its dial ended with ours, at 5 s (every
+    // dial of a node on a loaded machine to a coordinator busy with a burst of handshakes failed)
+    this.dialTimeout = init.dialTimeout ?? DIAL_TIMEOUT
     this.saveDebounce = init.saveDebounce ?? PEERS_SAVE_DEBOUNCE
   }
 

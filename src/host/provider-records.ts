@@ -25,7 +25,7 @@ export function providerRecords (host: { peerId: PeerId, services: { dht?: KadDH
 /** What ProviderRecords needs of the DHT. */
 export type ProviderDht = Pick<KadDHT, 'provide' | 'findProviders' | 'cancelReprovide'> & {
   /** The kad-dht instance has it: queries wait while it is empty. */
-  routingTable?: { size: number }
+  routingTable?: { size: number } & Partial<Pick<EventTarget, 'addEventListener' | 'removeEventListener'>>
 }
 
 export interface DhtProvider {
@@ -111,6 +111,7 @@ export class ProviderRecords {
     let messages = 0
     this.counts.lookups++
     try {
+      await this.untilPeers(signal)
       for await (const event of this.dht.findProviders(cid, { signal })) {
         if (event.name === 'SEND_QUERY') messages++
         if (event.name !== 'PROVIDER') continue
@@ -129,6 +130,26 @@ export class ProviderRecords {
       stop.abort()
       this.counts.lookupMessages += messages
     }
+  }
+
+  /**
+   * Resolves once the routing table holds a peer. kad-dht waits so itself, except in client mode
+   * (dht.ts: allowQueryWithZeroPeers, where an empty table would end the walk at once).
+   */
+  private async untilPeers (signal: AbortSignal): Promise<void> {
+    const table = this.dht.routingTable
+    if (table == null || table.size > 0 || table.addEventListener == null) return
+    signal.throwIfAborted()
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        table.removeEventListener?.('peer:add', done)
+        signal.removeEventListener('abort', done)
+        if (signal.aborted) reject(signal.reason)
+        else resolve()
+      }
+      table.addEventListener?.('peer:add', done)
+      signal.addEventListener('abort', done)
+    })
   }
 
   /** All of streamProviders at once. */

@@ -31,7 +31,7 @@ describe('e2e: bandwidth limits', function () {
     const d = await sb.daemon(['start', '--config', cfg, '--data-dir', sb.path(name), '--share', sb.path(`share-${name}`), '--listen', LOCAL, '--coordinator', coord.addr, ...extra])
     if (share) {
       await waitFor(async () => {
-        const l = await sb.json(['ls', '--flat', '--config', config, '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+        const l = await sb.ask<any[]>(sb.path(name), 'ls')
         return l.length >= 1
       }, 'the file listed', 30_000)
     }

@@ -23,13 +23,13 @@ describe('e2e: without the coordinator (DHT and mDNS)', function () {
     }
     // the sharer's record is on the DHT before the coordinator goes away
     await waitFor(async () => {
-      const s = await sb.json(['status', '--data-dir', sb.path('a')])
+      const s = await sb.ask(sb.path('a'), 'status')
       return s.dht?.provided >= 1
     }, 'file id provided on the DHT', 60_000)
     // and the getter has joined the DHT: a node whose only DHT peer is the coordinator when it
     // goes has no one left to ask (its first self-lookup runs a second after start)
     await waitFor(async () => {
-      const s = await sb.json(['status', '--data-dir', sb.path('d')])
+      const s = await sb.ask(sb.path('d'), 'status')
       return s.dht?.routingTable >= 4
     }, 'the getter knows the other nodes on the DHT', 60_000)
     await coord.stop()
@@ -51,7 +51,7 @@ describe('e2e: without the coordinator (DHT and mDNS)', function () {
     await sb.mkdir('share-b')
     await sb.daemon(['start', '--data-dir', sb.path('b'), '--share', sb.path('share-b'), '--listen', LOCAL], { env })
     await waitFor(async () => {
-      const s = await sb.json(['status', '--data-dir', sb.path('a')], { env })
+      const s = await sb.ask(sb.path('a'), 'status')
       return s.dht?.provided >= 1
     }, 'provided to the peer found on the LAN', 60_000)
     const r = await sb.json(['get', fileId, '--data-dir', sb.path('b'), '--out', sb.path('out')], { env, timeoutMs: 90_000 })

@@ -17,13 +17,16 @@ describe('e2e: fsnode get', function () {
   })
   afterEach(async () => { await sb.cleanup() })
 
+  /** The data dir of the provider started last: listed() asks its daemon what the network lists. */
+  let lastProvider = ''
   async function provider (name: string): Promise<Daemon> {
+    lastProvider = sb.path(`p-${name}`)
     return await sb.daemon(['start', '--data-dir', sb.path(`p-${name}`), '--share', sb.path(`share-${name}`), '--listen', LOCAL, '--coordinator', coord.addr])
   }
 
   async function listed (count: number): Promise<any[]> {
     return await waitFor(async () => {
-      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      const l = await sb.ask<any[]>(lastProvider, 'ls')
       return l.length >= count ? l : undefined
     }, `${count} files listed`, 30_000)
   }
@@ -60,7 +63,7 @@ describe('e2e: fsnode get', function () {
     const a = await provider('a')
     const b = await provider('b')
     await waitFor(async () => {
-      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      const l = await sb.ask<any[]>(lastProvider, 'ls')
       return l[0]?.providers?.length === 2
     }, 'two providers listed', 30_000)
 
@@ -132,7 +135,7 @@ describe('e2e: fsnode get', function () {
     // an honest provider appears: the download completes from it, byte-identical
     const good = await provider('good')
     await waitFor(async () => {
-      const r = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      const r = await sb.ask<any[]>(sb.path('p-good'), 'ls')
       return r.some((f: any) => f.providers.some((p: any) => p.peerId === good.peerId))
     }, 'honest provider listed', 30_000)
     const r = await sb.json([...getArgs(oldId, 'out-ok')], { timeoutMs: 120_000 })
@@ -222,7 +225,7 @@ describe('e2e: fsnode get', function () {
     const s = await sb.json(['status', '--data-dir', sb.path('d')])
     assert.equal(s.running, true)
     await waitFor(async () => {
-      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      const l = await sb.ask<any[]>(sb.path('d'), 'ls')
       const f = l.find((x: any) => x.name === 'seed-me.bin')
       return f?.providers.some((p: any) => p.peerId === d.peerId)
     }, 'the downloader seeds the file', 20_000)

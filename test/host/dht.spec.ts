@@ -11,15 +11,21 @@ import type { NetHost } from './helpers.js'
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
-const NODES = 20
+/** 12 nodes in one process: 20 (190 connections, each a Noise handshake, identify and kad-dht
+ * pings) kept this process busy for a minute of CPU, more than a loaded 2-core machine gave it in
+ * the test's time. The routing tables (k = 20) hold every node either way. */
+const NODES = 12
 const SHARER = 3
-const FINDER = 17
+const FINDER = 10
 const RESTARTED = 5
 /** A node has joined once its routing table holds this many peers. */
 const JOINED = 4
-/** Generous: this machine is shared, and 21 nodes in one process on two cores are slow at times. */
-const LOOKUP_TIMEOUT = 15_000
+/** Generous: this machine is shared, and 13 nodes in one process on two cores are slow at times. */
+const LOOKUP_TIMEOUT = 30_000
 const PROVIDE_TIMEOUT = 30_000
+/** 13 hosts in one process beside 8 busy loops on two cores: some took over 45 s to reach the
+ * coordinator (each handshake waits behind the others' in one starved event loop). */
+const JOIN_TIMEOUT = 120_000
 
 /** Keeps `a` and `b` from ever connecting while `blocked()` holds. */
 function keepApart (self: PeerId, a: PeerId, b: PeerId, blocked: () => boolean): ConnectionGater | undefined {
@@ -29,8 +35,13 @@ function keepApart (self: PeerId, a: PeerId, b: PeerId, blocked: () => boolean):
   return { denyDialPeer: deny, denyInboundEncryptedConnection: deny, denyOutboundEncryptedConnection: deny }
 }
 
-describe('host/dht: 20 nodes join through a coordinator that then goes away', function () {
-  this.timeout(90_000) // ~20 s on an idle machine; this one is shared
+/** What a lookup that found nothing did: told in the failure, to tell a slow walk from an empty one. */
+function lookupReport (records: ReturnType<typeof providerRecords>, ms: number, host: NetHost): string {
+  return `${ms} ms, ${records.stats().lookupMessages} messages sent, routing table ${tableSize(host)}, ${host.getConnections().length} connections`
+}
+
+describe('host/dht: 12 nodes join through a coordinator that then goes away', function () {
+  this.timeout(JOIN_TIMEOUT + 3 * LOOKUP_TIMEOUT + 30_000) // ~16 s on an idle machine; this one is shared
   let scene: Scene
   let coordinator: NetHost
   let bootstrap: string[]
@@ -59,7 +70,7 @@ describe('host/dht: 20 nodes join through a coordinator that then goes away', fu
     hosts[FINDER].addEventListener('connection:open', (e) => {
       if (e.detail.remotePeer.equals(ids[SHARER])) sharerFinderConnections++
     })
-    await waitFor(() => hosts.every(h => tableSize(h) >= JOINED) ? true : undefined, `every routing table to hold ${JOINED} peers`, 45_000, 100)
+    await waitFor(() => hosts.every(h => tableSize(h) >= JOINED) ? true : undefined, `every routing table to hold ${JOINED} peers`, JOIN_TIMEOUT, 100)
       .catch(async (err: Error) => { throw new Error(`${err.message}; tables: ${hosts.map(h => tableSize(h)).join(' ')}; short ones (table/connections/peers known to speak kad): ${(await Promise.all(hosts.filter(h => tableSize(h) < JOINED).map(async h => `${tableSize(h)}/${h.getConnections().length}/${(await Promise.all(h.getConnections().map(async c => await h.peerStore.get(c.remotePeer).then(p => p.protocols.includes(KAD_PROTOCOL), () => false)))).filter(Boolean).length}`))).join(' ')}`) })
     await coordinator.stop()
     fileId = await fileIdOf('a file only node 3 shares')
@@ -73,18 +84,18 @@ describe('host/dht: 20 nodes join through a coordinator that then goes away', fu
     assert.equal(isConnected(hosts[FINDER], ids[SHARER]), false)
     assert.equal(sharerFinderConnections, 0)
     const started = Date.now()
-    const found = await providerRecords(hosts[FINDER]).findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
+    const records = providerRecords(hosts[FINDER])
+    const found = await records.findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
     const ms = Date.now() - started
-    assert.equal(found.length, 1, 'one provider found')
+    assert.equal(found.length, 1, `one provider found (${lookupReport(records, ms, hosts[FINDER])})`)
     assert.ok(found[0].peerId.equals(ids[SHARER]), 'the provider is the sharer')
     assert.equal(sharerFinderConnections, 0, 'the lookup never connected finder and sharer')
-    assert.ok(ms < LOOKUP_TIMEOUT)
 
     // the addresses in the record are the sharer's and they work
     const listening = hosts[SHARER].getMultiaddrs().map(a => a.decapsulateCode(421).toString())
     assert.ok(found[0].addrs.some(a => listening.includes(a.toString())), `${found[0].addrs.join(',')} has one of ${listening.join(',')}`)
     apart = false
-    const connection = await hosts[FINDER].dial(found[0].addrs.map(a => a.encapsulate(`/p2p/${ids[SHARER].toString()}`)), { signal: AbortSignal.timeout(5000) })
+    const connection = await hosts[FINDER].dial(found[0].addrs.map(a => a.encapsulate(`/p2p/${ids[SHARER].toString()}`)), { signal: AbortSignal.timeout(LOOKUP_TIMEOUT) })
     assert.ok(connection.remotePeer.equals(ids[SHARER]))
   })
 
@@ -106,7 +117,9 @@ describe('host/dht: 20 nodes join through a coordinator that then goes away', fu
   it('a short-lived client-mode node with no listen address finds the provider too', async () => {
     const client = await scene.host({ listen: [], dht: { clientMode: true }, bootstrap: [addrOf(hosts[FINDER])] })
     assert.equal(client.getMultiaddrs().length, 0)
-    const found = await providerRecords(client).findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
-    assert.ok(found[0]?.peerId.equals(ids[SHARER]))
+    const started = Date.now()
+    const records = providerRecords(client)
+    const found = await records.findProviders(fileId, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT), limit: 1 })
+    assert.ok(found[0]?.peerId.equals(ids[SHARER]), `the sharer found (${lookupReport(records, Date.now() - started, client)})`)
   })
 })
