@@ -1,11 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
 import { ConfigError, UsageError } from '../config/errors.js'
-import { runStart } from './commands/start.js'
-import { runCoordinator } from './commands/coordinator.js'
-import { runId } from './commands/id.js'
 import { runShell } from './commands/shell.js'
-import { runNetworkKey } from './commands/network-key.js'
-import { runUi } from './commands/ui.js'
 import { NODE_COMMANDS } from './commands/index.js'
 import { CommandCancelledError } from './commands/context.js'
 import { openDaemon, openNode } from './session.js'
@@ -55,6 +50,8 @@ export function buildProgram (deps: ProgramDeps = {}): Command {
     .exitOverride()
     .configureOutput({ writeErr: deps.writeErr ?? (s => process.stderr.write(s)) })
 
+  // commands that start libp2p (or make keys) load it when they run: a command answered by a
+  // running node (ls, status, get) then starts in about a third of the CPU time
   program.command('coordinator')
     .description('run a coordinator (bootstrap node) that indexes who shares what')
     .option('--config <file>', 'config file')
@@ -62,7 +59,7 @@ export function buildProgram (deps: ProgramDeps = {}): Command {
     .option('--listen <multiaddr>', 'address to listen on (repeatable)', collect)
     .option('--api-listen <host:port>', 'serve GET /metrics here (default: off; port 0 = any)')
     .option('--json', 'print the peer id and addresses as JSON')
-    .action(async opts => { await runCoordinator(opts, out) })
+    .action(async opts => { const { runCoordinator } = await import('./commands/coordinator.js'); await runCoordinator(opts, out) })
 
   networkOptions(program.command('start'))
     .description('run a node that shares a folder')
@@ -73,20 +70,20 @@ export function buildProgram (deps: ProgramDeps = {}): Command {
     .option('--max-download <rate>', 'download limit, e.g. 4MiB or 500KiB per second (0 = none)')
     .option('--api-listen <host:port>', `serve the HTTP API, web UI and /metrics here (default ${DEFAULT_API_LISTEN}; port 0 = any; false = off)`)
     .option('--json', 'print the peer id and addresses as JSON')
-    .action(async opts => { await runStart(opts, out) })
+    .action(async opts => { const { runStart } = await import('./commands/start.js'); await runStart(opts, out) })
 
   program.command('id')
     .description("print the peer id of the data dir's key (created if missing)")
     .option('--config <file>', 'config file')
     .option('--data-dir <dir>', 'data directory')
     .option('--json', 'machine-readable output')
-    .action(async opts => { await runId(opts, out) })
+    .action(async opts => { const { runId } = await import('./commands/id.js'); await runId(opts, out) })
 
   program.command('network-key')
     .description('make a key for a private network (nodes without it cannot connect)')
     .option('--out <file>', 'write it to this file (mode 0600) instead of printing it')
     .option('--json', 'machine-readable output')
-    .action(async opts => { await runNetworkKey(opts, out) })
+    .action(async opts => { const { runNetworkKey } = await import('./commands/network-key.js'); await runNetworkKey(opts, out) })
 
   for (const command of NODE_COMMANDS) {
     if (command.promptOnly === true) continue
@@ -110,7 +107,7 @@ export function buildProgram (deps: ProgramDeps = {}): Command {
     .description('open the web UI of the running node in a browser (a one-time login link)')
     .option('--print', 'only print the login URL')
     .option('--json', 'machine-readable output')
-    .action(async opts => { await runUi(opts, out) })
+    .action(async opts => { const { runUi } = await import('./commands/ui.js'); await runUi(opts, out) })
 
   networkOptions(program.command('shell', { isDefault: true }))
     .description('interactive prompt (the default on a terminal)')

@@ -1,7 +1,6 @@
 import { loadNodeConfig } from '../config/load.js'
 import { ControlClient } from '../control/client.js'
 import { RemoteNode } from '../node/remote.js'
-import { FsNode } from '../node/fsnode.js'
 import type { Flags, NodeConfig } from '../config/load.js'
 import type { NodeApi } from '../node/api.js'
 
@@ -34,6 +33,9 @@ export async function openNode (opts: CommonOptions): Promise<NodeApi> {
   const config = nodeConfigFrom(opts)
   const client = ControlClient.forDataDir(config.dataDir)
   if (await client.available()) return new RemoteNode(client)
+  // libp2p and the node load only when no daemon answers: a command through a daemon starts
+  // in a fraction of the time
+  const { FsNode } = await import('../node/fsnode.js')
   return await FsNode.ephemeral(config)
 }
 

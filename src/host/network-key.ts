@@ -1,10 +1,10 @@
-import { generateKey, preSharedKey } from '@libp2p/pnet'
-import type { Libp2pOptions } from 'libp2p'
+// The key file's text only: no libp2p here, so reading config stays light (the protector is
+// in pnet.ts).
 
 /** The first two lines of a libp2p (and IPFS) swarm key file. */
-const KEY_HEADER = '/key/swarm/psk/1.0.0/'
-const KEY_CODEC = '/base16/'
-const KEY_BYTES = 32
+export const KEY_HEADER = '/key/swarm/psk/1.0.0/'
+export const KEY_CODEC = '/base16/'
+export const KEY_BYTES = 32
 /** A key file is three short lines; anything much larger is not one. */
 export const MAX_KEY_FILE_BYTES = 4096
 
@@ -34,19 +34,4 @@ export function parseNetworkKey (text: string): Uint8Array {
     throw new NetworkKeyError(`not a network key: its third line must be ${KEY_BYTES * 2} hex digits`)
   }
   return new TextEncoder().encode(`${KEY_HEADER}\n${KEY_CODEC}\n${hex.toLowerCase()}`)
-}
-
-/** A new random network key (pnet's generateKey: 32 random bytes), as the text of a key file. */
-export function generateNetworkKey (): string {
-  const bytes = new Uint8Array(KEY_HEADER.length + KEY_CODEC.length + 2 + KEY_BYTES * 2)
-  generateKey(bytes)
-  const text = new TextDecoder().decode(bytes)
-  parseNetworkKey(text) // the format we read back is the one written
-  return `${text}\n`
-}
-
-/** The connection protector for createHost: every connection is encrypted with the key first,
- * so a peer without it cannot even start the Noise handshake. */
-export function networkProtector (key: Uint8Array | undefined): Libp2pOptions['connectionProtector'] {
-  return key == null ? undefined : preSharedKey({ psk: key })
 }

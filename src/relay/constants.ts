@@ -27,3 +27,17 @@ export const RESERVE_RETRY_MAX = 5 * 60_000
 /** A download dials a provider's direct addresses for at most this long before it tries
  * its relayed ones (a NATed host's private address can swallow SYNs until the dial timeout). */
 export const DIRECT_DIAL_TIMEOUT = 4_000
+
+export interface RelayLimits {
+  maxReservations: number
+  reservationTtlSeconds: number
+  peerBytesPerSecond: number
+  totalBytesPerSecond: number
+}
+
+export const DEFAULT_RELAY_LIMITS: RelayLimits = {
+  maxReservations: RELAY_MAX_RESERVATIONS,
+  reservationTtlSeconds: RELAY_RESERVATION_TTL_SECONDS,
+  peerBytesPerSecond: RELAY_PEER_BYTES_PER_SECOND,
+  totalBytesPerSecond: RELAY_TOTAL_BYTES_PER_SECOND
+}

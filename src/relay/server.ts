@@ -5,26 +5,10 @@ import type { CircuitRelayService, CircuitRelayServerComponents } from '@libp2p/
 import type { ConnectionGater, PeerId, Stream } from '@libp2p/interface'
 import { RelayThrottle } from './throttle.js'
 import type { ThrottleStats } from './throttle.js'
-import {
-  RELAY_MAX_CIRCUITS, RELAY_MAX_RESERVATIONS, RELAY_PEER_BYTES_PER_SECOND, RELAY_RESERVATION_TTL_SECONDS,
-  RELAY_TOTAL_BYTES_PER_SECOND
-} from './constants.js'
+import { DEFAULT_RELAY_LIMITS, RELAY_MAX_CIRCUITS } from './constants.js'
+import type { RelayLimits } from './constants.js'
 
 const log = logger('fsnode:relay')
-
-export interface RelayLimits {
-  maxReservations: number
-  reservationTtlSeconds: number
-  peerBytesPerSecond: number
-  totalBytesPerSecond: number
-}
-
-export const DEFAULT_RELAY_LIMITS: RelayLimits = {
-  maxReservations: RELAY_MAX_RESERVATIONS,
-  reservationTtlSeconds: RELAY_RESERVATION_TTL_SECONDS,
-  peerBytesPerSecond: RELAY_PEER_BYTES_PER_SECOND,
-  totalBytesPerSecond: RELAY_TOTAL_BYTES_PER_SECOND
-}
 
 export interface RelayServerInit extends Partial<RelayLimits> {
   /** Peers that may reserve and be relayed; undefined: everyone who can connect (with a

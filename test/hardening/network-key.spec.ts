@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadCoordinatorConfig, loadNodeConfig } from '../../src/config/load.js'
-import { generateNetworkKey, parseNetworkKey } from '../../src/host/network-key.js'
+import { parseNetworkKey } from '../../src/host/network-key.js'
+import { generateNetworkKey } from '../../src/host/pnet.js'
 
 describe('hardening: network key settings', () => {
   let dir: string

@@ -1,6 +1,6 @@
 import { chmod, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { generateNetworkKey } from '../../host/network-key.js'
+import { generateNetworkKey } from '../../host/pnet.js'
 import type { Output } from '../output.js'
 
 export interface NetworkKeyOptions {
