@@ -77,7 +77,18 @@ export class Announcer implements Startable {
     if (this.started) return
     this.started = true
     this.node.addEventListener('self:peer:update', this.onSelfUpdate)
-    for (const l of this.links) l.start()
+  }
+
+  /** The links dial only once the node is up: during start() the connection manager is not
+   * yet started, and a first dial failing with "Not started" would hide the real reason a
+   * coordinator is unreachable (a wrong peer id) until the backoff's next try. */
+  afterStart (): void {
+    if (this.started) for (const l of this.links) l.start()
+  }
+
+  /** Links end before the node closes its connections. */
+  async beforeStop (): Promise<void> {
+    await Promise.all(this.links.map(async l => { await l.stop() }))
   }
 
   async stop (): Promise<void> {

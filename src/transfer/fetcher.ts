@@ -36,9 +36,13 @@ export interface Provider {
  * authenticates it), or its peer id alone when none are known. */
 export async function connect (node: Dialer, provider: Provider, signal: AbortSignal): Promise<Connection> {
   const id = provider.peerId.toString()
-  const addrs = provider.addrs
-    .filter(a => a.getComponents().every(c => c.name !== 'p2p' || c.value === id))
-    .map(a => a.getComponents().some(c => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${id}`))
+  // the peer id an address ends in is whom it reaches; a relayed one names its relay before
+  // /p2p-circuit, and only the id after it must be the provider's
+  const addrs = provider.addrs.flatMap(a => {
+    const target = a.getComponents().findLast(c => c.name === 'p2p' || c.name === 'p2p-circuit')
+    if (target == null || target.name === 'p2p-circuit') return [a.encapsulate(`/p2p/${id}`)]
+    return target.value === id ? [a] : []
+  })
   const conn = await dialDirectFirst(node, addrs.length > 0 ? addrs : undefined, provider.peerId, signal)
   if (!conn.remotePeer.equals(provider.peerId)) throw new ProtocolViolationError(`dialled ${id} but reached ${conn.remotePeer.toString()}`)
   return conn
@@ -70,7 +74,7 @@ async function dialDirectFirst (node: Dialer, addrs: Multiaddr[] | undefined, pe
       signal.throwIfAborted()
       const noAddrs = err?.name === 'NoValidAddressesError'
       if (lastErr == null || !noAddrs) lastErr = err
-      log('dialling %p (%s) failed: %s', peer, Array.isArray(target) ? `${target.length} addresses` : 'peer id', err.message)
+      log('dialling %p (%s) failed: %s', peer, Array.isArray(target) ? target.map(a => a.toString()).join(' ') : 'peer id', err.message)
       if (noAddrs && !Array.isArray(target) && i === phases.length - 1) {
         phases.push([addrs, DIAL_TIMEOUT])
       }

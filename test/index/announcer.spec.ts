@@ -54,6 +54,7 @@ describe('index/announcer', function () {
     for (const n of ['a.txt', 'b.txt', 'bad\u0001name']) share.files.set(n, await file(n))
     const a = announcer(node, share, [coord.addr])
     a.start()
+    a.afterStart()
     await waitFor(async () => (await names(viewer, coord.addr)).join() === 'a.txt,b.txt' ? true : undefined, 'snapshot')
     const [state] = a.state
     assert.equal(state.connected, true)
@@ -96,6 +97,7 @@ describe('index/announcer', function () {
     share.files.set('one.txt', await file('one.txt'))
     const a = announcer(node, share, [addr])
     a.start()
+    a.afterStart()
     await waitFor(async () => (await names(viewer, first.addr)).length === 1 ? true : undefined, 'first announce')
 
     await first.service.stop()
@@ -127,6 +129,7 @@ describe('index/announcer', function () {
     share.files.set('x.txt', await file('x.txt'))
     const a = announcer(node, share, [addr])
     a.start()
+    a.afterStart()
     await waitFor(() => a.state[0].lastError != null ? true : undefined, 'an error to report')
     assert.equal(a.state[0].connected, false)
 
