@@ -86,11 +86,6 @@ export class Announcer implements Startable {
     if (this.started) for (const l of this.links) l.start()
   }
 
-  /** Links end before the node closes its connections. */
-  async beforeStop (): Promise<void> {
-    await Promise.all(this.links.map(async l => { await l.stop() }))
-  }
-
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
-import { lpEncode, sendAll } from '../wire/framing.js'
+import { sendAll } from '../wire/framing.js'
 import { StreamReader } from '../wire/stream-reader.js'
 import { MAX_CHUNK_RESPONSE_HEADER, MAX_MANIFEST_BYTES } from '../wire/constants.js'
 import { Manifest } from '../wire/file-manifest.js'
@@ -9,8 +9,8 @@ import {
   BATCH_MAX_FILE_BYTES, BATCH_PIPELINE, BATCH_STREAMS, CHUNK_PROTOCOL, CHUNK_TIMEOUT, MAX_OUTBOUND_STREAMS,
   MAX_STREAM_REOPENS, STREAM_OPEN_TIMEOUT
 } from './constants.js'
-import { ChunkHashMismatchError, ProtocolViolationError, StreamClosedError } from './errors.js'
-import { connect } from './fetcher.js'
+import { ChunkHashMismatchError, ProtocolViolationError } from './errors.js'
+import { connect, readHeader, requestFrame } from './fetcher.js'
 import { placeVerified } from './downloader.js'
 import { Watchdog } from './signals.js'
 import { terminalText } from '../util/terminal-text.js'
@@ -180,8 +180,8 @@ class Batch {
           const chunk = file.size > 0
           sent.push({ file, chunk, started: Date.now() })
           watchdog.kick()
-          const frames = [request(ChunkRequest.Type.MANIFEST, file.fileId, 0)]
-          if (chunk) frames.push(request(ChunkRequest.Type.CHUNK, file.fileId, 0))
+          const frames = [requestFrame(ChunkRequest.Type.MANIFEST, file.fileId, 0)]
+          if (chunk) frames.push(requestFrame(ChunkRequest.Type.CHUNK, file.fileId, 0))
           await sendAll(stream, frames.length === 1 ? frames[0] : Buffer.concat(frames), watchdog.signal)
         }
         if (sent.length === 0) {
@@ -301,20 +301,6 @@ class Batch {
 
   private closeQuietly (stream: Stream): void {
     stream.close({ signal: AbortSignal.timeout(STREAM_OPEN_TIMEOUT) }).catch((err: Error) => { stream.abort(err) })
-  }
-}
-
-function request (type: ChunkRequest.Type, fileId: CID, index: number): Uint8Array {
-  return lpEncode(ChunkRequest.encode({ type, fileId: fileId.bytes as Uint8Array<ArrayBuffer>, index }))
-}
-
-async function readHeader (reader: StreamReader, signal: AbortSignal): Promise<ChunkResponse> {
-  const frame = await reader.readLp(MAX_CHUNK_RESPONSE_HEADER, signal)
-  if (frame == null) throw new StreamClosedError('the provider closed the stream')
-  try {
-    return ChunkResponse.decode(frame)
-  } catch (err: any) {
-    throw new ProtocolViolationError(`undecodable response header: ${err.message}`)
   }
 }
 

@@ -83,11 +83,13 @@ async function dialDirectFirst (node: Dialer, addrs: Multiaddr[] | undefined, pe
   throw lastErr
 }
 
-function requestFrame (type: ChunkRequest.Type, fileId: CID, index: number): Uint8Array {
+/** One request of the chunk protocol, length-prefixed. */
+export function requestFrame (type: ChunkRequest.Type, fileId: CID, index: number): Uint8Array {
   return lpEncode(ChunkRequest.encode({ type, fileId: fileId.bytes as Uint8Array<ArrayBuffer>, index }))
 }
 
-async function readHeader (reader: StreamReader, signal: AbortSignal): Promise<ChunkResponse> {
+/** The header of the next answer on a stream. */
+export async function readHeader (reader: StreamReader, signal: AbortSignal): Promise<ChunkResponse> {
   const frame = await reader.readLp(MAX_CHUNK_RESPONSE_HEADER, signal)
   if (frame == null) throw new StreamClosedError('the provider closed the stream')
   try {
