@@ -15,13 +15,19 @@ import type { CoordinatorService } from '../../src/index/service.js'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
-const IDLE = 400
-const RESPONSE_TIMEOUT = 500
+// Timers this short race a starved event loop: at load 20 on two cores this one process (both
+// ends run in it) can stall for a second, and a 400 ms idle timer then reset an honest client's
+// fresh stream before its request was read. The bounds below are what each case proves: never
+// before the timer, and cut off long before the abuse would have ended on its own.
+const IDLE = 1_000
+const RESPONSE_TIMEOUT = 1_000
 const MAX_STREAMS = 4
-const FLOOD_STREAMS = 3000
+const FLOOD_STREAMS = 1_000
+/** How long an honest request may take while the coordinator is being abused (not a speed test). */
+const HONEST_DEADLINE = 10_000
 
 describe('hardening: resource abuse at the coordinator', function () {
-  this.timeout(60_000)
+  this.timeout(120_000)
   const guard = new RejectionGuard()
   let scene: Scene
   let coord: { node: Host, service: CoordinatorService, addr: Multiaddr }
@@ -48,7 +54,7 @@ describe('hardening: resource abuse at the coordinator', function () {
   async function stillServed (): Promise<void> {
     const t0 = Date.now()
     assert.deepEqual((await honest.search('honest')).entries.map(e => e.name), ['honest.txt'])
-    assert.ok(Date.now() - t0 < 2_000, `honest search took ${Date.now() - t0} ms`)
+    assert.ok(Date.now() - t0 < HONEST_DEADLINE, `honest search took ${Date.now() - t0} ms`)
   }
 
   for (const [what, bytes] of [
@@ -58,10 +64,11 @@ describe('hardening: resource abuse at the coordinator', function () {
   ] as const) {
     it(`closes ${what} after the idle timeout`, async () => {
       const t0 = Date.now()
-      const r = await rawExchange(await connection(), INDEX_PROTOCOL, bytes, { deadline: 5_000, keepOpen: true })
+      const r = await rawExchange(await connection(), INDEX_PROTOCOL, bytes, { deadline: 15 * IDLE, keepOpen: true })
       const took = Date.now() - t0
       assert.equal(r.ending, 'reset', `${r.ending}: ${r.error ?? ''}`)
-      assert.ok(took >= IDLE - 50 && took < IDLE + 1_500, `ended after ${took} ms`)
+      assert.equal(r.received.length, 0, 'nothing was answered')
+      assert.ok(took >= IDLE - 50, `ended after ${took} ms, before the idle timeout`)
       await stillServed()
     })
   }
@@ -69,15 +76,23 @@ describe('hardening: resource abuse at the coordinator', function () {
   it('a frame must arrive whole within the idle timeout: a byte-by-byte drip is cut off', async () => {
     const conn = await connection()
     const stream = await conn.newStream(INDEX_PROTOCOL, { signal: AbortSignal.timeout(5_000) })
+    let answered = 0
+    stream.addEventListener('message', (evt) => { answered += evt.data.byteLength })
+    // ~105 bytes at one per 100 ms: the whole drip would last over 10 s, ten idle timeouts, and
+    // each byte resets no timer of the coordinator's (a per-read timer would let it run forever)
     const frame = lpEncode(IndexRequest.encode({ type: IndexRequest.Type.SEARCH, query: 'x'.repeat(100) }))
-    const closed = new Promise<number>(resolve => stream.addEventListener('close', () => resolve(Date.now()), { once: true }))
     const t0 = Date.now()
-    for (let i = 0; i < 20 && stream.status === 'open'; i++) {
-      try { stream.send(frame.subarray(i, i + 1)) } catch { break }
+    let sent = 0
+    while (sent < frame.length && stream.status === 'open') {
+      try { stream.send(frame.subarray(sent, sent + 1)) } catch { break }
+      sent++
       await sleep(100)
     }
-    const took = await closed - t0
-    assert.ok(took < IDLE + 1_000, `the drip lasted ${took} ms`)
+    const took = Date.now() - t0
+    assert.ok(sent < frame.length, `the whole ${frame.length}-byte frame went through in ${took} ms`)
+    assert.notEqual(stream.status, 'open')
+    assert.equal(answered, 0, 'a dripped request was answered')
+    assert.ok(took >= IDLE - 50, `cut off after ${took} ms, before the idle timeout`)
     await stillServed()
   })
 
@@ -116,8 +131,8 @@ describe('hardening: resource abuse at the coordinator', function () {
     stream.pause() // never read: the window closes and the coordinator's writes block
     for (let i = 0; i < 10; i++) stream.send(lpEncode(IndexRequest.encode({ type: IndexRequest.Type.LIST, limit: 2000 })))
     const t0 = Date.now()
-    await until(() => stream.status !== 'open', 'the coordinator to reset the stream', 5_000)
-    assert.ok(Date.now() - t0 < RESPONSE_TIMEOUT + 2_000)
+    await until(() => stream.status !== 'open', 'the coordinator to reset the stream', 15 * RESPONSE_TIMEOUT)
+    assert.ok(Date.now() - t0 >= RESPONSE_TIMEOUT - 50, 'reset before the response timeout')
     await stillServed()
     coord.service.store.announce(filler, { replace: true, entries: [] })
   })
@@ -140,7 +155,7 @@ describe('hardening: resource abuse at the coordinator', function () {
     await rawExchange(conn, INDEX_PROTOCOL, request, { deadline: 5_000 })
     const endings: Record<string, number> = {}
     const flood = Promise.all(Array.from({ length: FLOOD_STREAMS }, async () => {
-      const r = await rawExchange(conn, INDEX_PROTOCOL, request, { deadline: 20_000 })
+      const r = await rawExchange(conn, INDEX_PROTOCOL, request, { deadline: 40_000 })
       endings[r.ending] = (endings[r.ending] ?? 0) + 1
     }))
     const during = (async () => { await sleep(50); await served() })()
