@@ -61,7 +61,8 @@ export interface RootInfo {
 
 export interface ShareIndexEvents {
   /** What was added or removed since the last event; removals apply first, an added name
-   * replaces any earlier file of that name. Never sent for the initial scan: read files(). */
+   * replaces any earlier file of that name. Not sent for the initial scan (read files()), except
+   * for what it corrects after a start that shared the hash cache's files first (cachedFirst). */
   change: CustomEvent<ShareDelta>
   /** A one-line problem worth showing the user (e.g. watching fell back to polling). */
   warning: CustomEvent<string>
