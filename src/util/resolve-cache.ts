@@ -1,5 +1,5 @@
 import { registerHooks } from 'node:module'
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import envPaths from 'env-paths'
@@ -61,9 +61,9 @@ function load (file: string): CacheFile {
  * (package.json lookups, exports maps, realpath; measured: importing the node's ~1,000 modules
  * took 0.60 CPU-s, 0.30 with this). An entry is only trusted while the package.json files of
  * the importing and the imported package, and npm's lock file in node_modules, have the mtime
- * and size they had when it was made: an npm install or update drops the whole cache. Relative
- * imports inside a package resolve the same way whatever is installed. Never fatal: a cache that
- * cannot be read or written is ignored. NODE_DISABLE_COMPILE_CACHE=1 turns it off with Node's
+ * and size they had when it was made (an npm install or update drops the whole cache), and while
+ * the file it names exists. Relative imports inside a package resolve the same way whatever is
+ * installed. Never fatal: a cache that cannot be read or written is ignored. NODE_DISABLE_COMPILE_CACHE=1 turns it off with Node's
  * compile cache.
  */
 export function enableResolveCache (file = resolveCachePath()): boolean {
@@ -87,7 +87,8 @@ export function enableResolveCache (file = resolveCachePath()): boolean {
       if (parent == null || specifier.startsWith('node:')) return next(specifier, context)
       const key = `${specifier}\n${context.conditions?.join(',') ?? ''}`
       const hit = cache.entries[parent]?.[key]
-      if (hit != null) return { url: hit[0], format: hit[1] ?? undefined, shortCircuit: true }
+      // a file gone all the same (removed by hand) is resolved again: a stat, ~1,000 at a start
+      if (hit != null && existsSync(fileURLToPath(hit[0]))) return { url: hit[0], format: hit[1] ?? undefined, shortCircuit: true }
       const r = next(specifier, context)
       if (r.url.startsWith('file:')) {
         stamp(parent)
