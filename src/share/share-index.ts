@@ -219,8 +219,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
       for (const root of this.rootList) {
         const name = nameFor(root, f.path)
         if (name === undefined) continue
-        if (name !== '' && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
-          this.set(root, name, { ...f, name }, f.manifest)
+        if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
+          this.set(root, name, f, f.manifest)
         }
         break
       }
@@ -444,7 +444,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await this.hashes.submit(root, name, f)
   }
 
-  private set (root: Root, name: string, f: ScannedFile, manifest: Manifest): void {
+  private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest): void {
     const file: SharedFile = new IndexedFile(name, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
     this.table.set({ file, root })
     if (this.recording) this.delta.add(file)
@@ -460,4 +460,9 @@ export class ShareIndex extends EventTarget implements ShareSource {
     log.error(message)
     this.dispatchEvent(new CustomEvent('warning', { detail: message }))
   }
+}
+
+/** A name as a scan makes it: no empty, '.' or '..' segment (a cache row is trusted this far). */
+function isPlainName (name: string): boolean {
+  return name.split('/').every(s => s !== '' && s !== '.' && s !== '..')
 }
