@@ -201,7 +201,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     }
     this.cache?.prune(new Set(this.table.files().map(f => f.path)))
     this.recording = true
-    this.scanMs = Math.round(performance.now() - t0)
+    this.scanMs = Math.max(1, Math.round(performance.now() - t0)) // 0 means not done
     log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
       this.scanMs, this.hashes.hashed, this.cached)
     this.scanDone = true

@@ -45,7 +45,8 @@ export interface ShareStats {
   hashedBytes: number
   /** Files waiting for or being hashed. */
   hashing: number
-  /** Duration of the initial scan, hashing included. */
+  /** Duration of the initial scan, hashing included; 0 until it is done (a restart shares what
+   * its hash cache knew and scans after it answers). */
   scanMs: number
   watching: WatchMode | 'off'
   lastError?: string

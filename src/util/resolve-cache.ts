@@ -69,6 +69,8 @@ function load (file: string): CacheFile {
 export function enableResolveCache (file = resolveCachePath()): boolean {
   if (process.env.NODE_DISABLE_COMPILE_CACHE === '1' || typeof registerHooks !== 'function') return false
   const cache = load(file)
+  /** Files seen to exist in this run. */
+  const present = new Set<string>()
   let learned = false
   const stamp = (url: string): void => {
     const dir = packageDir(url)
@@ -87,8 +89,10 @@ export function enableResolveCache (file = resolveCachePath()): boolean {
       if (parent == null || specifier.startsWith('node:')) return next(specifier, context)
       const key = `${specifier}\n${context.conditions?.join(',') ?? ''}`
       const hit = cache.entries[parent]?.[key]
-      // a file gone all the same (removed by hand) is resolved again: a stat, ~1,000 at a start
-      if (hit != null && existsSync(fileURLToPath(hit[0]))) return { url: hit[0], format: hit[1] ?? undefined, shortCircuit: true }
+      // a file gone all the same (removed by hand) is resolved again: a stat per file, ~1,000
+      if (hit != null && (present.has(hit[0]) || (existsSync(fileURLToPath(hit[0])) && present.add(hit[0]) != null))) {
+        return { url: hit[0], format: hit[1] ?? undefined, shortCircuit: true }
+      }
       const r = next(specifier, context)
       if (r.url.startsWith('file:')) {
         stamp(parent)
