@@ -1,5 +1,7 @@
 // Restart on an unchanged many-file folder: the node indexed it once; each run starts it again
-// on the same data dir and times it until the share is ready. Nothing should be re-hashed.
+// on the same data dir and times it until it is ready (it answers and shares every file: its
+// chunk server is up before its control socket), then until its scan has checked them all.
+// Nothing should be re-hashed.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Cluster } from '../lib/fsnode.js'
@@ -30,7 +32,16 @@ function cpuSeconds (pid: number): number {
   }
 }
 
+/** The node answers on its control socket and shares `files` files (scanned or not yet). */
 async function ready (node: FsnodeDaemon, files: number, timeoutMs: number): Promise<StatusInfo> {
+  return await waitUntil(async () => {
+    const s = await node.status()
+    return (s.share?.files ?? 0) >= files ? s : undefined
+  }, `${files} files shared`, timeoutMs, POLL_MS)
+}
+
+/** The initial scan is done: every file checked on disk. */
+async function scanned (node: FsnodeDaemon, files: number, timeoutMs: number): Promise<StatusInfo> {
   return await waitUntil(async () => {
     const s = await node.status()
     return (s.share?.files ?? 0) >= files && (s.share?.scanMs ?? 0) > 0 ? s : undefined
@@ -42,6 +53,7 @@ export const restartCase: BenchCase = {
   title: 'fsnode: restart on an unchanged many-file folder',
   metrics: [
     { key: 'seconds', label: 'spawn to ready', unit: 's', better: 'lower', target: { text: `< ${RESTART_TARGET_S} s`, met: v => v < RESTART_TARGET_S } },
+    { key: 'scanned', label: 'spawn to scan done', unit: 's', better: 'lower' },
     { key: 'scan', label: 'initial scan (share.scanMs)', unit: 's', better: 'lower' },
     // CPU seconds move less than wall time on a shared, loaded machine
     { key: 'cpu', label: 'node CPU, spawn to ready', unit: 's', better: 'lower' },
@@ -57,7 +69,7 @@ export const restartCase: BenchCase = {
     try {
       const t = now()
       const first = await cluster.startNode('node', share)
-      await ready(first, count, FIRST_INDEX_TIMEOUT_MS)
+      await scanned(first, count, FIRST_INDEX_TIMEOUT_MS)
       firstIndex = (now() - t) / 1000
       await cluster.stop(first)
     } catch (err) {
@@ -66,15 +78,18 @@ export const restartCase: BenchCase = {
     }
     return {
       describe: `${count} files of ${FILE_BYTES / KiB} KiB in ${Math.ceil(count / 100)} folders, indexed once, then \`fsnode start\` again on the same data dir; ` +
-        'ready = status (control socket) shows share.files == the count and share.scanMs set (initial scan done)',
+        'ready = status (control socket) shows share.files == the count (a restart shares what its hash cache knows, then scans); ' +
+        'scan done = share.scanMs set too',
       async run (): Promise<RunResult> {
         const t = now()
         const node = await cluster.startNode('node', share)
         try {
-          const s = await ready(node, count, READY_TIMEOUT_MS)
+          await ready(node, count, READY_TIMEOUT_MS)
           const seconds = (now() - t) / 1000
+          const cpu = cpuSeconds(node.pid)
+          const s = await scanned(node, count, READY_TIMEOUT_MS)
           return {
-            values: { seconds, cpu: cpuSeconds(node.pid), scan: (s.share?.scanMs ?? Number.NaN) / 1000, hashed: s.share?.hashed ?? Number.NaN, firstIndex },
+            values: { seconds, cpu, scanned: (now() - t) / 1000, scan: (s.share?.scanMs ?? Number.NaN) / 1000, hashed: s.share?.hashed ?? Number.NaN, firstIndex },
             info: { share: s.share, startToJsonSeconds: node.startSeconds }
           }
         } finally {

@@ -1,6 +1,11 @@
-import cliProgress from 'cli-progress'
+import { createRequire } from 'node:module'
 import { formatBytes, formatDuration, formatRate } from './format.js'
 import type { ProgressEvent } from '../node/api.js'
+import type cliProgress from 'cli-progress'
+
+// loaded with the first bar (a CommonJS package: require() is synchronous): 16 modules that
+// `fsnode start` and every command without a terminal bar never use
+const load = (): typeof cliProgress => createRequire(import.meta.url)('cli-progress')
 
 /**
  * A progress bar on stderr when it is a terminal (bytes, rate, ETA, peers); nothing otherwise,
@@ -24,13 +29,14 @@ export class ProgressDisplay {
       files: e.filesTotal != null ? ` files ${e.filesDone ?? 0}/${e.filesTotal}` : ''
     }
     if (!this.started) {
-      this.bar = new cliProgress.SingleBar({
+      const { SingleBar, Presets } = load()
+      this.bar = new SingleBar({
         stream: process.stderr,
         format: `${this.label} [{bar}] {percentage}% {done}/{totalText} {rate} ETA {etaText} peers {peers}{files}`,
         barsize: 24,
         hideCursor: true,
         clearOnComplete: false
-      }, cliProgress.Presets.shades_classic)
+      }, Presets.shades_classic)
       this.bar.start(Math.max(e.bytesTotal, 1), e.bytesDone, payload)
       this.started = true
     }

@@ -120,3 +120,7 @@ export const JOIN_IDLE_LOOKUPS = 4
 /** A rejoin tries at most this many remembered peers (the most recently seen), then the
  * bootstrap peers: a node cut off for a while does not dial all 200 every round. */
 export const REJOIN_MAX_REMEMBERED = 32
+
+/** How long after the node starts its UPnP port mapping is loaded and started (see upnp.ts):
+ * past a restart's ready, whose CPU it would otherwise share. */
+export const UPNP_LOAD_DELAY_MS = 2_000

@@ -11,7 +11,6 @@ import { bootstrap as bootstrapDiscovery } from '@libp2p/bootstrap'
 import { multiaddr } from '@multiformats/multiaddr'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
-import { uPnPNAT } from '@libp2p/upnp-nat'
 import { relayServer } from '../relay/server.js'
 import { announcePublicInterfaces } from '../relay/reachability.js'
 import type { RelayServerInit } from '../relay/server.js'
@@ -30,6 +29,7 @@ import { INBOUND_UPGRADE_TIMEOUT, MAX_PENDING_INBOUND, inboundGuard } from './in
 import { lanDiscovery } from './discovery.js'
 import { expectedPeerGate } from './peer-check.js'
 import { parseBootstrap, peerMemory } from './peer-memory.js'
+import { lazyUPnPNAT } from './upnp.js'
 import type { DhtInit, DhtServices, TrafficMetrics } from './dht.js'
 import type { LanDiscoveryInit, LanDiscoveryServices } from './discovery.js'
 import type { PeerMemoryServices } from './peer-memory.js'
@@ -116,8 +116,8 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     services.dcutr = dcutr()
   }
   // a mapping the router made is taken as reachable: AutoNAT, which would otherwise have to
-  // confirm it, needs more peers to dial back than a small network has
-  if (init.upnp === true) services.upnp = uPnPNAT({ autoConfirmAddress: true })
+  // confirm it, needs more peers to dial back than a small network has; loaded after the start
+  if (init.upnp === true) services.upnp = lazyUPnPNAT({ autoConfirmAddress: true })
   Object.assign(services, init.services)
   const node = await createLibp2p({
     privateKey: init.privateKey,

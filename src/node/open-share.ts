@@ -23,7 +23,8 @@ export async function openShare (config: NodeConfig, shareList: ShareList, say: 
     exclude: [config.dataDir]
   })
   share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
-  await share.start({ deferWatch: true })
+  // a restart shares what the hash cache knows at once and scans after (see ShareIndex.start)
+  await share.start({ deferWatch: true, cachedFirst: true })
   try {
     const shared = new Set(share.roots().map(r => r.path))
     for (const s of extra) {

@@ -13,8 +13,9 @@ import type { StatementSync } from 'node:sqlite'
 const log = logger('fsnode:share')
 
 /** PRAGMA user_version of the current layout. 1 (or 0): table `hashes` keyed by size, mtime and
- * inode; 2: table `hashes_v2` keyed by size, ctime, inode and device (see FileKey). */
-const SCHEMA_VERSION = 2
+ * inode; 2: table `hashes_v2` keyed by size, ctime, inode and device (see FileKey); 3: the same
+ * with the file's mtime, so that a restart can share the rows before its scan (see entries()). */
+const SCHEMA_VERSION = 3
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS hashes_v2 (
@@ -23,7 +24,8 @@ CREATE TABLE IF NOT EXISTS hashes_v2 (
   ctime_ms REAL NOT NULL,
   ino REAL NOT NULL,
   dev REAL,
-  manifest BLOB NOT NULL
+  manifest BLOB NOT NULL,
+  mtime_ms REAL
 ) WITHOUT ROWID;
 `
 
@@ -45,9 +47,18 @@ function isCorrupt (err: any): boolean {
   return code === 11 || code === 26
 }
 
-/** path, size, ctime_ms, ino, dev, manifest: node:sqlite's rows as arrays. As objects they were
- * dictionary-mode objects, twice the memory and 1.5-2x the CPU of a 200,000-row preload. */
-type Row = [path: string, size: number, ctimeMs: number, ino: number, dev: number | null, manifest: Uint8Array]
+/** path, size, ctime_ms, ino, dev, manifest, mtime_ms: node:sqlite's rows as arrays. As objects
+ * they were dictionary-mode objects, twice the memory and 1.5-2x the CPU of a 200,000-row preload. */
+type Row = [path: string, size: number, ctimeMs: number, ino: number, dev: number | null, manifest: Uint8Array, mtimeMs: number | null]
+
+const COLUMNS = 'path, size, ctime_ms, ino, dev, manifest, mtime_ms'
+
+/** A row as the file it describes (see entries()). */
+export interface CachedFile extends FileKey {
+  path: string
+  mtimeMs: number
+  manifest: Manifest
+}
 
 /**
  * Manifests of files already hashed, keyed by absolute path and the file's size, ctime, inode
@@ -64,7 +75,7 @@ export class HashCache {
   private readonly deleteStmt: StatementSync
   private closed = false
   /** Rows not yet written: written together, one transaction instead of one per file. */
-  private unwritten = new Map<string, { key: FileKey, manifest: Manifest }>()
+  private unwritten = new Map<string, { key: FileKey & { mtimeMs?: number }, manifest: Manifest }>()
   private writeTimer?: NodeJS.Timeout
   /** Every row, read at once for a scan (see preload()). */
   private preloaded?: Map<string, Row>
@@ -83,11 +94,11 @@ export class HashCache {
       db = HashCache.open(this.file)
     }
     this.db = db
-    this.getStmt = db.prepare('SELECT path, size, ctime_ms, ino, dev, manifest FROM hashes_v2 WHERE path = ?')
+    this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM hashes_v2 WHERE path = ?`)
     this.getStmt.setReturnArrays(true)
-    this.putStmt = db.prepare(`INSERT INTO hashes_v2 (path, size, ctime_ms, ino, dev, manifest) VALUES (?, ?, ?, ?, ?, ?)
+    this.putStmt = db.prepare(`INSERT INTO hashes_v2 (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (path) DO UPDATE SET size = excluded.size, ctime_ms = excluded.ctime_ms, ino = excluded.ino,
-        dev = excluded.dev, manifest = excluded.manifest`)
+        dev = excluded.dev, manifest = excluded.manifest, mtime_ms = excluded.mtime_ms`)
     this.deleteStmt = db.prepare('DELETE FROM hashes_v2 WHERE path = ?')
   }
 
@@ -110,6 +121,8 @@ export class HashCache {
     db.exec('BEGIN IMMEDIATE')
     try {
       db.exec(SCHEMA)
+      const columns = db.prepare("SELECT name FROM pragma_table_info('hashes_v2')").all() as Array<{ name: string }>
+      if (!columns.some(c => c.name === 'mtime_ms')) db.exec('ALTER TABLE hashes_v2 ADD COLUMN mtime_ms REAL')
       const v1 = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hashes'").get()
       if (v1 != null) {
         db.exec(MIGRATE_V1)
@@ -131,10 +144,32 @@ export class HashCache {
    */
   preload (): void {
     const rows = new Map<string, Row>()
-    const select = this.db.prepare('SELECT path, size, ctime_ms, ino, dev, manifest FROM hashes_v2')
-    select.setReturnArrays(true)
-    for (const r of select.iterate() as Iterable<Row>) rows.set(r[0], r)
+    for (const r of this.allRows()) rows.set(r[0], r)
     this.preloaded = rows
+  }
+
+  /**
+   * Every row that says all the index needs to share its file without looking at it (the
+   * device and mtime recorded), decoded; a row that cannot be decoded is left out. Whether the
+   * file is still that version is for the caller to check (the chunk server checks every open).
+   */
+  * entries (): Generator<CachedFile> {
+    for (const [path, size, ctimeMs, ino, dev, bytes, mtimeMs] of this.allRows()) {
+      if (dev == null || mtimeMs == null) continue
+      let manifest: Manifest
+      try {
+        manifest = Manifest.decode(bytes)
+      } catch {
+        continue // get() drops it when the scan asks for it
+      }
+      if (manifest.size === size) yield { path, size, ctimeMs, ino, dev, mtimeMs, manifest }
+    }
+  }
+
+  private allRows (): Iterable<Row> {
+    const select = this.db.prepare(`SELECT ${COLUMNS} FROM hashes_v2`)
+    select.setReturnArrays(true)
+    return select.iterate() as Iterable<Row>
   }
 
   /** Back to one SELECT per get() (after a scan: the rows are not kept in memory). */
@@ -142,28 +177,32 @@ export class HashCache {
     this.preloaded = undefined
   }
 
-  /** The manifest of `path` if it was hashed at exactly this key (size, ctime, inode, device). */
-  get (path: string, key: FileKey): Manifest | undefined {
+  /** The manifest of `path` if it was hashed at exactly this key (size, ctime, inode, device).
+   * A row written before its mtime was kept (version 2) gets `key`'s, for entries(). */
+  get (path: string, key: FileKey & { mtimeMs?: number }): Manifest | undefined {
     const u = this.unwritten.get(path)
     if (u != null) return sameKey(u.key, key) ? u.manifest : undefined
     const row = this.preloaded != null ? this.preloaded.get(path) : this.getStmt.get(path) as Row | undefined
     if (row == null) return undefined
-    const [, size, ctimeMs, ino, dev, bytes] = row
+    const [, size, ctimeMs, ino, dev, bytes, mtimeMs] = row
     if (size !== key.size || ctimeMs !== key.ctimeMs || ino !== key.ino) return undefined
     if (dev != null && dev !== key.dev) return undefined
+    let manifest: Manifest
     try {
-      const manifest = Manifest.decode(bytes)
+      manifest = Manifest.decode(bytes)
       if (manifest.size !== key.size) throw new Error('size mismatch')
-      return manifest
     } catch (err: any) {
       log('dropping bad hash cache row for %s: %s', path, err.message)
       this.delete(path)
       return undefined
     }
+    if ((mtimeMs == null || dev == null) && key.mtimeMs != null) this.put(path, key, manifest)
+    return manifest
   }
 
-  put (path: string, key: FileKey, manifest: Manifest): void {
-    this.unwritten.set(path, { key: { size: key.size, ctimeMs: key.ctimeMs, ino: key.ino, dev: key.dev }, manifest })
+  /** Record the manifest of `path` at this key; its mtime is kept to share the row on a restart. */
+  put (path: string, key: FileKey & { mtimeMs?: number }, manifest: Manifest): void {
+    this.unwritten.set(path, { key: { size: key.size, ctimeMs: key.ctimeMs, ino: key.ino, dev: key.dev, mtimeMs: key.mtimeMs }, manifest })
     if (this.unwritten.size >= CACHE_WRITE_BATCH) this.flush()
     else if (this.writeTimer == null) {
       this.writeTimer = setTimeout(() => {
@@ -200,7 +239,7 @@ export class HashCache {
     const rows = this.unwritten
     this.unwritten = new Map()
     this.transaction(() => {
-      for (const [path, { key, manifest }] of rows) this.putStmt.run(path, key.size, key.ctimeMs, key.ino, key.dev, manifest.bytes)
+      for (const [path, { key, manifest }] of rows) this.putStmt.run(path, key.size, key.ctimeMs, key.ino, key.dev, manifest.bytes, key.mtimeMs ?? null)
     })
   }
 

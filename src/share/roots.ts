@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises'
-import { basename, relative, resolve, sep } from 'node:path'
+import { basename, resolve, sep } from 'node:path'
 import { ShareFolderError } from './errors.js'
 import { isInside } from './scanner.js'
 
@@ -50,7 +50,10 @@ export function isUnderName (name: string, dir: string): boolean {
 export function nameFor (root: Root, path: string): string | undefined {
   if (!isInside(root.real, path)) return undefined
   if (root.kind === 'file') return path === root.real ? root.name : undefined
-  return joinName(root.name, relative(root.real, path).split(sep).join('/'))
+  // both normalised absolute paths, one inside the other: the rest of `path` is the relative
+  // path (path.relative normalises both again, a tenth of a restart's share loading)
+  const rel = path.length === root.real.length ? '' : path.slice(root.real.endsWith(sep) ? root.real.length : root.real.length + 1)
+  return joinName(root.name, sep === '/' ? rel : rel.split(sep).join('/'))
 }
 
 /** Every ancestor directory name of a name, '' included ('a/b/c' → 'a/b', 'a', ''). */

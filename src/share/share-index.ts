@@ -55,10 +55,19 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private scanMs = 0
   private lastError?: string
   private watching?: Promise<void>
-  private watchLater = false
+  /** startWatching() was asked for: it runs once the scan is done. */
+  private watchWanted = false
+  /** The scan a cachedFirst start left for startWatching(). */
+  private scanLater?: () => void
+  /** Settled when the initial scan is done or failed (see scanned()). */
+  private readonly scanning = Promise.withResolvers<void>()
+  private scanDone = false
+  /** The initial scan is running: a file already indexed and found unchanged came from the cache. */
+  private initialScan = false
 
   constructor (options: ShareIndexOptions) {
     super()
+    this.scanning.promise.catch(() => {}) // a failed scan is the start's error, or lastError
     this.options = options
     this.delta = new DeltaBuffer(options.flushMs ?? DELTA_FLUSH_MS, delta => {
       if (this.recording) this.dispatchEvent(new CustomEvent('change', { detail: delta }))
@@ -82,8 +91,17 @@ export class ShareIndex extends EventTarget implements ShareSource {
    * Scan and hash every root, then follow changes. Resolves once files() is complete; the
    * watcher is set up after that (see watch()), at once or, with `deferWatch`, when
    * startWatching() is called (a daemon: once it answers, so the watcher's walk does not delay that).
+   *
+   * With `cachedFirst` (a daemon's restart), it resolves as soon as the files the hash cache
+   * knows under the roots are in the index, without looking at them; the scan runs after (with
+   * `deferWatch`, from startWatching()): it drops what is gone, re-hashes what changed and adds
+   * what is new, sent as changes like the watcher's (scanned() resolves when it is done).
+   * Meanwhile a file changed on disk is never served stale: the chunk server checks every file it
+   * opens against the index's change key (size, ctime, inode, device) and asks for a revalidation
+   * when it differs. A cache holding none of the roots' files (a first start) waits for the scan
+   * as without the option.
    */
-  async start (options: { signal?: AbortSignal, deferWatch?: boolean } = {}): Promise<void> {
+  async start (options: { signal?: AbortSignal, deferWatch?: boolean, cachedFirst?: boolean } = {}): Promise<void> {
     if (this.running) return
     if (this.abort.signal.aborted) throw new Error('a stopped ShareIndex cannot be started again; create a new one')
     const onAbort = (): void => { this.abort.abort(options.signal?.reason) }
@@ -113,22 +131,16 @@ export class ShareIndex extends EventTarget implements ShareSource {
           onFallback: message => { this.warn(message) }
         })
       }
-      await this.enqueue(async () => {
-        this.cache?.preload()
-        try {
-          for (const root of this.rootList) await this.reconcile(root, root.real)
-        } finally {
-          this.cache?.release()
-        }
-        await this.hashes.idle()
-      })
-      this.abort.signal.throwIfAborted()
-      this.cache.prune(new Set(this.table.files().map(f => f.path)))
-      this.recording = true
-      this.scanMs = Math.round(performance.now() - t0)
-      log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
-        this.scanMs, this.hashes.hashed, this.cached)
-      this.watchLater = true
+      const early = options.cachedFirst === true && this.shareCached() > 0
+      if (early) {
+        log('sharing %d files from the hash cache after %d ms', this.table.size, Math.round(performance.now() - t0))
+        // what the scan corrects in the files already shared goes out as changes
+        this.recording = true
+        this.scanLater = () => { this.scanAll(performance.now(), false).catch(() => {}) }
+        if (options.deferWatch !== true) this.startWatching()
+        return
+      }
+      await this.scanAll(t0, true)
       if (options.deferWatch !== true) this.startWatching()
     } catch (err) {
       await this.stop()
@@ -138,10 +150,22 @@ export class ShareIndex extends EventTarget implements ShareSource {
     }
   }
 
-  /** Set up the watcher (see IndexWatch), after start({ deferWatch: true }); once. */
+  /** Resolves once the initial scan is done (see start()); rejects when it failed. */
+  async scanned (): Promise<void> {
+    await this.scanning.promise
+  }
+
+  /** Set up the watcher (see IndexWatch), after start({ deferWatch: true }); once. After a
+   * cachedFirst start, the scan first (see start()), then the watcher. */
   startWatching (): void {
-    if (!this.running || !this.watchLater) return
-    this.watchLater = false
+    const scan = this.scanLater
+    this.scanLater = undefined
+    if (scan != null && this.running) {
+      this.watchWanted = true
+      scan()
+      return
+    }
+    if (!this.running || !this.scanDone || this.watching != null) return
     this.watching = this.watch?.start({
       dirs: this.rootList.filter(r => r.kind === 'dir').map(r => r.real),
       files: this.rootList.filter(r => r.kind === 'file').map(r => r.real),
@@ -152,7 +176,56 @@ export class ShareIndex extends EventTarget implements ShareSource {
       if (this.abort.signal.aborted) return
       this.lastError = `cannot watch the share: ${err.message}`
       log.error(this.lastError)
-    })
+    }) ?? Promise.resolve()
+  }
+
+  /** The initial scan: every root walked, what the cache does not know hashed. `preload`: read
+   * the whole cache first (it is asked for most files). */
+  private async scanAll (t0: number, preload: boolean): Promise<void> {
+    try {
+      await this.enqueue(async () => {
+        if (preload) this.cache?.preload()
+        this.initialScan = true
+        try {
+          for (const root of this.rootList) await this.reconcile(root, root.real)
+        } finally {
+          this.initialScan = false
+          this.cache?.release()
+        }
+        await this.hashes.idle()
+      })
+      this.abort.signal.throwIfAborted()
+    } catch (err) {
+      this.scanning.reject(err)
+      throw err
+    }
+    this.cache?.prune(new Set(this.table.files().map(f => f.path)))
+    this.recording = true
+    this.scanMs = Math.max(1, Math.round(performance.now() - t0)) // 0 means not done
+    log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
+      this.scanMs, this.hashes.hashed, this.cached)
+    this.scanDone = true
+    this.scanning.resolve()
+    if (this.watchWanted) this.startWatching()
+  }
+
+  /**
+   * Share every file the hash cache holds under a root, as the last scan found it (see start());
+   * how many. A name is taken by the first root that holds it, as in a scan.
+   */
+  private shareCached (): number {
+    if (this.cache == null) return 0
+    for (const f of this.cache.entries()) {
+      for (const root of this.rootList) {
+        const name = nameFor(root, f.path)
+        if (name === undefined) continue
+        if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
+          this.set(root, name, f, f.manifest)
+        }
+        break
+      }
+    }
+    return this.table.size
   }
 
   /** Resolves once the watcher is in place and what changed before it was caught up. */
@@ -166,6 +239,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.recording = false
     this.delta.cancel()
     this.abort.abort(new Error('share index stopped'))
+    this.scanning.reject(new Error('share index stopped'))
     await this.watch?.watcher.close()
     await this.watching
     await this.queue.catch(() => {})
@@ -351,7 +425,10 @@ export class ShareIndex extends EventTarget implements ShareSource {
       return
     }
     if (!force) {
-      if (existing?.file.path === f.path && sameKey(existing.file, f)) return
+      if (existing?.file.path === f.path && sameKey(existing.file, f)) {
+        if (this.initialScan) this.cached++ // shared from the cache before the scan (start())
+        return
+      }
       if (this.hashes.has(name, f)) return
       const manifest = this.cache?.get(f.path, f)
       if (manifest != null) {
@@ -367,7 +444,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await this.hashes.submit(root, name, f)
   }
 
-  private set (root: Root, name: string, f: ScannedFile, manifest: Manifest): void {
+  private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest): void {
     const file: SharedFile = new IndexedFile(name, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
     this.table.set({ file, root })
     if (this.recording) this.delta.add(file)
@@ -383,4 +460,9 @@ export class ShareIndex extends EventTarget implements ShareSource {
     log.error(message)
     this.dispatchEvent(new CustomEvent('warning', { detail: message }))
   }
+}
+
+/** A name as a scan makes it: no empty, '.' or '..' segment (a cache row is trusted this far). */
+function isPlainName (name: string): boolean {
+  return name.split('/').every(s => s !== '' && s !== '.' && s !== '..')
 }

@@ -45,7 +45,8 @@ export interface ShareStats {
   hashedBytes: number
   /** Files waiting for or being hashed. */
   hashing: number
-  /** Duration of the initial scan, hashing included. */
+  /** Duration of the initial scan, hashing included; 0 until it is done (a restart shares what
+   * its hash cache knew and scans after it answers). */
   scanMs: number
   watching: WatchMode | 'off'
   lastError?: string
@@ -61,7 +62,8 @@ export interface RootInfo {
 
 export interface ShareIndexEvents {
   /** What was added or removed since the last event; removals apply first, an added name
-   * replaces any earlier file of that name. Never sent for the initial scan: read files(). */
+   * replaces any earlier file of that name. Not sent for the initial scan (read files()), except
+   * for what it corrects after a start that shared the hash cache's files first (cachedFirst). */
   change: CustomEvent<ShareDelta>
   /** A one-line problem worth showing the user (e.g. watching fell back to polling). */
   warning: CustomEvent<string>

@@ -86,6 +86,8 @@ describe('e2e: coordinator, nodes and the index', function () {
     await first.stop()
 
     await sb.daemon(args)
+    // it answers with the files its hash cache knew, then its scan checks them
+    await waitFor(async () => (await sb.ask(sb.path('n'), 'status')).share.scanMs > 0, 'the scan done', 30_000)
     const s2 = await sb.json(['status', '--data-dir', sb.path('n')])
     assert.equal(s2.share.files, 50)
     assert.equal(s2.share.hashed, 0, 'nothing re-hashed')

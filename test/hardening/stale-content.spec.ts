@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { open, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Sandbox, waitFor } from '../e2e/harness.js'
@@ -8,6 +8,9 @@ import { expectedFileId, sha256File, writeRandom } from '../e2e/files.js'
 import { ChunkRequest, ChunkResponse } from '../../src/wire/chunk.js'
 import { Cleanup, makeHost, makeProvider, randomFile, shareFile, tempDir } from '../transfer/helpers.js'
 import { ask } from './chunk-client.js'
+import { ShareIndex } from '../../src/share/share-index.js'
+import { chunkServer } from '../../src/transfer/server.js'
+import type { ChunkServer } from '../../src/transfer/server.js'
 import type { Daemon } from '../e2e/harness.js'
 
 const run = promisify(execFile)
@@ -78,6 +81,12 @@ describe('hardening: a file edited in place with its mtime restored', function (
     await node.stop()
     await editInPlace(path)
     await provider()
+    // the restarted node shares what its hash cache knew before its scan: a get of the old id,
+    // whether it reaches the node before (the chunk server refuses the changed file) or after
+    // the scan (the id is gone), fails, and leaves no file behind
+    const stale = await sb.run(['get', oldId, '--data-dir', sb.path('dl'), '--coordinator', coord.addr, '--out', sb.path('stale')], { timeoutMs: 60_000 })
+    assert.notEqual(stale.code, 0, `a get of the old id succeeded: ${stale.stdout}`)
+    assert.deepEqual(await readdir(sb.path('stale')).catch(() => []), [])
     await expectRehashed(path, oldId)
   })
 })
@@ -96,5 +105,52 @@ describe('hardening: the chunk server and a file edited with its mtime restored'
     const a = await ask(client, provider.info.addrs[0], file.fileId, ChunkRequest.Type.CHUNK, 4)
     assert.equal(a.status, ChunkResponse.Status.CHANGED, `answered ${ChunkResponse.Status[a.status]}`)
     assert.deepEqual(provider.source.revalidated, [file])
+  })
+})
+
+describe('hardening: a restart that shares its hash cache before scanning', function () {
+  this.timeout(30_000)
+  const cleanup = new Cleanup()
+  after(async () => { await cleanup.run() })
+
+  it('answers CHANGED for a file edited while stopped (not its bytes), and re-hashes it before the scan', async () => {
+    const dir = await tempDir(cleanup)
+    const share = join(dir, 'share')
+    const data = join(dir, 'data')
+    await mkdir(share)
+    const path = await randomFile(join(share, 'data.bin'), 2 * MiB)
+    const first = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: false })
+    await first.start()
+    const old = first.getByName('data.bin')
+    assert.ok(old != null)
+    await first.stop()
+    await editInPlace(path)
+
+    const index = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: false })
+    cleanup.add(async () => { await index.stop() })
+    // the scan waits for startWatching(): until then the index holds what the cache knew
+    await index.start({ cachedFirst: true, deferWatch: true })
+    assert.ok(index.getByFileId(old.fileId) != null, 'the old version is shared unseen')
+    const provider = await makeHost<{ chunkServer: ChunkServer }>(cleanup, { chunkServer: chunkServer({ source: index }) })
+    const client = await makeHost(cleanup)
+    const addr = provider.getMultiaddrs()[0].toString()
+    const m = await ask(client, addr, old.fileId, ChunkRequest.Type.MANIFEST)
+    assert.equal(m.status, ChunkResponse.Status.CHANGED, `answered ${ChunkResponse.Status[m.status]}`)
+    assert.equal(m.body.length, 0)
+    // then it is dropped while re-hashed: not found, still never its bytes
+    const c = await ask(client, addr, old.fileId, ChunkRequest.Type.CHUNK, 4)
+    assert.ok([ChunkResponse.Status.NOT_FOUND, ChunkResponse.Status.CHANGED].includes(c.status), `answered ${ChunkResponse.Status[c.status]}`)
+    assert.equal(c.body.length, 0)
+    const newId = await expectedFileId(path)
+    await waitFor(async () => index.getByName('data.bin')?.fileId.toString() === newId, 'data.bin re-hashed', 10_000)
+    assert.equal(index.getByFileId(old.fileId), undefined)
+    assert.equal(index.stats().scanMs, 0, 'before any scan')
+    const a = await ask(client, addr, index.getByName('data.bin')!.fileId, ChunkRequest.Type.CHUNK, 4)
+    assert.equal(a.status, ChunkResponse.Status.OK)
+    const fh = await open(path, 'r')
+    const want = Buffer.alloc(a.body.length)
+    await fh.read(want, 0, want.length, 4 * old.manifest.chunkSize)
+    await fh.close()
+    assert.ok(a.body.equals(want), 'chunk 4 holds the edited bytes')
   })
 })

@@ -105,7 +105,46 @@ describe('share/hash-cache: a version 1 hashes.db (keyed by mtime)', () => {
     cache.close()
     const db = new DatabaseSync(join(dir, HASH_DB_FILE))
     assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r: any) => r.name), ['hashes_v2'])
-    assert.equal((db.prepare('PRAGMA user_version').get() as any).user_version, 2)
+    assert.equal((db.prepare('PRAGMA user_version').get() as any).user_version, 3)
     db.close()
+  })
+})
+
+describe('share/hash-cache: entries (a restart shares them before its scan)', () => {
+  const dirs: string[] = []
+  let dir: string
+  beforeEach(async () => { dirs.push(dir = await tempDir('cache-entries')) })
+  afterEach(async () => { await removeDirs(dirs) })
+
+  it('yields each row with its key and mtime, decoded', () => {
+    let cache = new HashCache(dir)
+    cache.put('/e/1', { ...key, mtimeMs: 1234.5 }, manifest)
+    cache.close()
+    cache = new HashCache(dir)
+    const all = [...cache.entries()]
+    assert.equal(all.length, 1)
+    const [e] = all
+    assert.deepEqual({ path: e.path, size: e.size, ctimeMs: e.ctimeMs, ino: e.ino, dev: e.dev, mtimeMs: e.mtimeMs }, { path: '/e/1', ...key, mtimeMs: 1234.5 })
+    assert.ok(e.manifest.fileId.equals(manifest.fileId))
+    cache.close()
+  })
+
+  it('leaves out a version 2 row (no mtime) until a scan finds its file unchanged, and a row that does not decode', () => {
+    // the layout version 2 wrote: no mtime_ms column
+    const db = new DatabaseSync(join(dir, HASH_DB_FILE))
+    db.exec(`CREATE TABLE hashes_v2 (path TEXT PRIMARY KEY, size INTEGER NOT NULL, ctime_ms REAL NOT NULL,
+      ino REAL NOT NULL, dev REAL, manifest BLOB NOT NULL) WITHOUT ROWID; PRAGMA user_version = 2`)
+    const put = db.prepare('INSERT INTO hashes_v2 VALUES (?, ?, ?, ?, ?, ?)')
+    put.run('/old', key.size, key.ctimeMs, key.ino, key.dev, manifest.bytes)
+    put.run('/bad', key.size, key.ctimeMs, key.ino, key.dev, Uint8Array.of(1, 2, 3))
+    db.close()
+    let cache = new HashCache(dir)
+    assert.deepEqual([...cache.entries()], [], 'neither is shared unseen')
+    // the scan asks, with the file's mtime: the row gets it
+    assert.ok(cache.get('/old', { ...key, mtimeMs: 99 }) != null)
+    cache.close()
+    cache = new HashCache(dir)
+    assert.deepEqual([...cache.entries()].map(e => [e.path, e.mtimeMs]), [['/old', 99]])
+    cache.close()
   })
 })

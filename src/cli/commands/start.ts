@@ -21,6 +21,12 @@ export function say (out: Output, json: boolean, line: string): void {
   else if (line.startsWith('warning:')) (out.warn ?? out.print)(line)
 }
 
+/** How the share was indexed: scanned, or (a restart) as the last run left it, being checked. */
+function scanLine (share: { files: number, hashed: number, cached: number, scanMs: number } | undefined): string {
+  if (share != null && share.files > 0 && share.scanMs === 0) return 'as the last run left them; checking them in the background'
+  return `${share?.hashed ?? 0} hashed, ${share?.cached ?? 0} from cache, ${((share?.scanMs ?? 0) / 1000).toFixed(2)} s`
+}
+
 /** `fsnode start`: run a node until SIGINT or SIGTERM. */
 export async function runStart (opts: StartOptions, out: Output): Promise<void> {
   const config = nodeConfigFrom(opts)
@@ -33,7 +39,7 @@ export async function runStart (opts: StartOptions, out: Output): Promise<void> 
       `fsnode node ${s.peerId}`,
       'listening on:',
       ...s.addrs.map(a => `  ${a}`),
-      `sharing ${config.shareDir}: ${plural(s.share?.files ?? 0, 'file')}, ${formatBytes(s.share?.bytes ?? 0)} (${s.share?.hashed ?? 0} hashed, ${s.share?.cached ?? 0} from cache, ${((s.share?.scanMs ?? 0) / 1000).toFixed(2)} s)`,
+      `sharing ${config.shareDir}: ${plural(s.share?.files ?? 0, 'file')}, ${formatBytes(s.share?.bytes ?? 0)} (${scanLine(s.share)})`,
       `downloads go to ${config.downloadsDir}`,
       ...(s.apiUrl != null ? [`metrics at ${s.apiUrl}/metrics`] : []),
       ...(s.embeddedCoordinator
