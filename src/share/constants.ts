@@ -22,6 +22,9 @@ export const SCAN_STAT_CONCURRENCY = 64
 /** Synchronous stats of plain files between two turns of the event loop (~2-5 ms of them). */
 export const SCAN_SYNC_STATS = 1000
 
+/** lstat calls in flight at once while the watcher's first walk checks files against the index. */
+export const DIR_WATCH_STAT_CONCURRENCY = 64
+
 /** A file must keep the same size this long before the watcher reports it. */
 export const WRITE_STABILITY_MS = 500
 /** How often a file being written is re-checked for stability. */

@@ -123,7 +123,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
         await this.hashes.idle()
       })
       this.abort.signal.throwIfAborted()
-      this.cache.prune(new Set(this.table.files().map(f => f.path)))
+      this.cache.prune(new Set(Array.from(this.table.each(), f => f.path)))
       this.recording = true
       this.scanMs = Math.round(performance.now() - t0)
       log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
@@ -146,7 +146,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       dirs: this.rootList.filter(r => r.kind === 'dir').map(r => r.real),
       files: this.rootList.filter(r => r.kind === 'file').map(r => r.real),
       enqueue: async fn => { await this.enqueue(fn) },
-      indexed: () => this.table.files(),
+      indexed: () => this.table.each(),
       apply: async paths => { await this.onBatch(paths) }
     }).catch((err: Error) => {
       if (this.abort.signal.aborted) return
@@ -175,6 +175,13 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
   files (): SharedFile[] {
     return this.table.files()
+  }
+
+  /** Every shared file, read as the caller iterates (names added or removed meanwhile may or
+   * may not be seen; the change events say what changed). With its file id's bytes: a snapshot
+   * of every file needs no CID per file. */
+  each (): Iterable<SharedFile & { fileIdBytes: Uint8Array }> {
+    return this.table.each()
   }
 
   get size (): number {
@@ -368,7 +375,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   private set (root: Root, name: string, f: ScannedFile, manifest: Manifest): void {
-    const file: SharedFile = new IndexedFile(name, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
+    const file = new IndexedFile(name, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
     this.table.set({ file, root })
     if (this.recording) this.delta.add(file)
   }

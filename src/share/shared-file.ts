@@ -28,6 +28,10 @@ export class IndexedFile implements SharedFile {
     return this.packed.fileId
   }
 
+  get fileIdBytes (): Uint8Array {
+    return this.packed.fileIdBytes
+  }
+
   get manifest (): Manifest {
     return this.packed.manifest
   }

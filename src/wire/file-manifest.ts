@@ -102,7 +102,12 @@ export class PackedManifest {
   }
 
   get fileId (): CID {
-    return cidOf(this.packed.subarray(0, FILE_ID_LENGTH))
+    return cidOf(this.fileIdBytes)
+  }
+
+  /** The file id's bytes, without making a CID (a snapshot of every file reads them). */
+  get fileIdBytes (): Uint8Array {
+    return this.packed.subarray(0, FILE_ID_LENGTH)
   }
 
   get manifest (): Manifest {
