@@ -44,6 +44,10 @@ export const DELTA_FLUSH_MS = 100
 export const CACHE_WRITE_BATCH = 500
 export const CACHE_WRITE_DELAY_MS = 500
 
+/** Folders whose hash cache rows a scan keeps in memory at once (it reads SCAN_DIR_CONCURRENCY
+ * folders at a time; see HashCache.preload()). */
+export const CACHE_FOLDER_WINDOWS = 32
+
 /** Hash cache file inside the data dir. */
 export const HASH_DB_FILE = 'hashes.db'
 /** Names the node uses for its own files (downloads in progress live in `.fsnode-partial/`);
