@@ -45,7 +45,7 @@ export function daemonServices (init: DaemonServicesInit): ServiceFactoryMap<Dae
       limiter: conn => metered(bandwidth.uploadFor(conn), bytes => metrics.sent('chunk', bytes, isCircuit(conn.remoteAddr)))
     }),
     // every shared file id is provided on the DHT, so nodes find it without a coordinator
-    provideUpkeep: provideUpkeep({ source: { fileIds: () => fileIds(share) }, changes: share })
+    provideUpkeep: provideUpkeep({ source: { fileIds: () => share.fileIdKeys() }, changes: share })
   }
   if (init.coordinators.length > 0) {
     services.announcer = announcer({ coordinators: init.coordinators, files: () => snapshot(share) })
@@ -70,10 +70,6 @@ export function announceChanges (share: ShareIndex, to: Announcer | undefined): 
  * reads, so no list of every file (with a CID each) is built (200,000 files: +370 MB). */
 function * snapshot (share: ShareIndex): Generator<AnnounceFile> {
   for (const f of share.each()) yield { name: f.name, fileId: f.fileIdBytes, size: f.size, mtime: Math.floor(f.mtimeMs) }
-}
-
-function * fileIds (share: ShareIndex): Generator<Uint8Array> {
-  for (const f of share.each()) yield f.fileIdBytes
 }
 
 function toAnnounce (f: SharedFile): AnnounceFile {

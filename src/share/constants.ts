@@ -48,6 +48,10 @@ export const CACHE_WRITE_DELAY_MS = 500
  * folders at a time; see HashCache.preload()). */
 export const CACHE_FOLDER_WINDOWS = 32
 
+/** A share this large calls ShareIndexOptions.onManyFiles: its per-file memory is most of the
+ * node's. */
+export const MANY_FILES = 50_000
+
 /** Hash cache file inside the data dir. */
 export const HASH_DB_FILE = 'hashes.db'
 /** Names the node uses for its own files (downloads in progress live in `.fsnode-partial/`);

@@ -232,13 +232,14 @@ export class HashCache {
     }
   }
 
-  /** Drop every row whose path is not in `keep`; returns how many were dropped. */
-  prune (keep: ReadonlySet<string>): number {
+  /** Drop every row whose path is not in `keep` (or `keep(path)` is false); returns how many were dropped. */
+  prune (keep: ReadonlySet<string> | ((path: string) => boolean)): number {
+    const kept = typeof keep === 'function' ? keep : (path: string) => keep.has(path)
     this.flush()
     const select = this.db.prepare('SELECT path FROM hashes_v2')
     select.setReturnArrays(true)
     const gone: string[] = []
-    for (const [path] of select.iterate() as Iterable<[string]>) if (!keep.has(path)) gone.push(path)
+    for (const [path] of select.iterate() as Iterable<[string]>) if (!kept(path)) gone.push(path)
     if (gone.length > 0) this.transaction(() => { for (const path of gone) this.deleteStmt.run(path) })
     return gone.length
   }

@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { DELTA_FLUSH_MS, WRITE_STABILITY_MS } from './constants.js'
+import { DELTA_FLUSH_MS, MANY_FILES, WRITE_STABILITY_MS } from './constants.js'
 import { ShareFolderError } from './errors.js'
 import { DeltaBuffer, FileTable } from './file-table.js'
 import { HashCache } from './hash-cache.js'
@@ -123,7 +123,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
         await this.hashes.idle()
       })
       this.abort.signal.throwIfAborted()
-      this.cache.prune(new Set(Array.from(this.table.each(), f => f.path)))
+      this.cache.prune(path => this.indexedAt(path) != null)
       this.recording = true
       this.scanMs = Math.round(performance.now() - t0)
       log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
@@ -147,6 +147,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       files: this.rootList.filter(r => r.kind === 'file').map(r => r.real),
       enqueue: async fn => { await this.enqueue(fn) },
       indexed: () => this.table.each(),
+      lookup: path => this.indexedAt(path),
       apply: async paths => { await this.onBatch(paths) }
     }).catch((err: Error) => {
       if (this.abort.signal.aborted) return
@@ -184,12 +185,18 @@ export class ShareIndex extends EventTarget implements ShareSource {
     return this.table.each()
   }
 
+  /** Every shared file id once, as a one-byte string of its 36 bytes: the provide upkeep keys
+   * by these, and shares the index's strings instead of making its own. */
+  fileIdKeys (): Iterable<string> {
+    return this.table.idKeys()
+  }
+
   get size (): number {
     return this.table.size
   }
 
   getByName (name: string): SharedFile | undefined {
-    return this.table.get(name)?.file
+    return this.table.get(name)
   }
 
   /** Any one of the files with this id (several names can hold the same content). */
@@ -259,7 +266,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
    * opens another file): drop it at once, then scan and re-hash it. */
   revalidate (file: SharedFile): void {
     const entry = this.table.get(file.name)
-    if (!this.running || entry?.file.fileId.equals(file.fileId) !== true) return
+    if (!this.running || entry?.fileId.equals(file.fileId) !== true) return
     if (this.revalidating.has(file.name)) return
     this.revalidating.add(file.name)
     log('revalidating %s', file.name)
@@ -268,7 +275,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.drop(file.name)
     this.enqueue(async () => {
       try {
-        await this.reconcile(entry.root, entry.file.path, true)
+        await this.reconcile(entry.root, entry.path, true)
       } finally {
         this.revalidating.delete(file.name)
       }
@@ -286,6 +293,16 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await this.queue.catch(() => {})
     await this.hashes.idle()
     this.delta.flush()
+  }
+
+  /** The file shared from `path` (absolute), if any. */
+  private indexedAt (path: string): SharedFile | undefined {
+    for (const root of this.rootList) {
+      const name = nameFor(root, path)
+      const f = name === undefined ? undefined : this.table.get(name)
+      if (f?.path === path) return f
+    }
+    return undefined
   }
 
   private rootInfo (root: Root): RootInfo {
@@ -354,11 +371,11 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private async upsert (root: Root, name: string, f: ScannedFile, force: boolean): Promise<void> {
     const existing = this.table.get(name)
     if (existing != null && existing.root !== root) {
-      log('not sharing %s: the name %s is taken by %s', f.path, name, existing.file.path)
+      log('not sharing %s: the name %s is taken by %s', f.path, name, existing.path)
       return
     }
     if (!force) {
-      if (existing?.file.path === f.path && sameKey(existing.file, f)) return
+      if (existing?.path === f.path && sameKey(existing, f)) return
       if (this.hashes.has(name, f)) return
       const manifest = this.cache?.get(f.path, f)
       if (manifest != null) {
@@ -375,8 +392,9 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   private set (root: Root, name: string, f: ScannedFile, manifest: Manifest): void {
-    const file = new IndexedFile(name, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
-    this.table.set({ file, root })
+    const file = new IndexedFile(name, root, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
+    this.table.set(file)
+    if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
     if (this.recording) this.delta.add(file)
   }
 
