@@ -1,6 +1,6 @@
-import { join } from 'node:path'
 import { PackedManifest } from '../wire/file-manifest.js'
 import type { Manifest } from '../wire/file-manifest.js'
+import { pathInside } from './roots.js'
 import type { Root } from './roots.js'
 import type { SharedFile } from './types.js'
 import type { CID } from 'multiformats/cid'
@@ -51,6 +51,5 @@ export class IndexedFile implements SharedFile {
 /** The path of `name` under `root`, as the scanner reaches it: the inverse of nameFor(). */
 function pathOf (root: Root, name: string): string {
   if (root.kind === 'file') return root.real
-  if (root.name === '') return join(root.real, name)
-  return join(root.real, name.slice(root.name.length + 1))
+  return pathInside(root.real, root.name === '' ? name : name.slice(root.name.length + 1))
 }
