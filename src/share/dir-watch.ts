@@ -5,6 +5,8 @@ import { DIR_WATCH_STAT_CONCURRENCY } from './constants.js'
 import { isInside } from './scanner.js'
 import type { FSWatcher, Stats } from 'node:fs'
 
+type FileSink = ((path: string, st: Stats) => void) | null
+
 export interface DirWatchInit {
   /** Paths neither watched nor reported (the node's own files, the data dir). */
   ignored: (path: string) => boolean
@@ -31,8 +33,10 @@ export class DirWatch {
 
   constructor (private readonly init: DirWatchInit) {}
 
-  /** Watch `root` and every folder under it; `onFile` is given each file found, with its lstat. */
-  async add (root: string, onFile?: (path: string, st: Stats) => void): Promise<void> {
+  /** Watch `root` and every folder under it. The files found are given to `onFile` with their
+   * lstat; with `null`, not reported at all; by default, reported as changed (a folder that
+   * appeared). */
+  async add (root: string, onFile?: FileSink): Promise<void> {
     await this.walk(root, onFile)
   }
 
@@ -55,7 +59,7 @@ export class DirWatch {
     this.watchers.clear()
   }
 
-  private async walk (dir: string, onFile?: (path: string, st: Stats) => void): Promise<void> {
+  private async walk (dir: string, onFile?: FileSink): Promise<void> {
     if (this.closed || this.watchers.has(dir) || this.init.ignored(dir)) return
     this.watch(dir)
     let entries: fs.Dirent[]
@@ -71,7 +75,8 @@ export class DirWatch {
       if (e.isDirectory()) await this.walk(path, onFile)
       else files.push(path)
     }
-    if (onFile == null) {
+    if (onFile === null) return
+    if (onFile === undefined) {
       for (const path of files) this.init.onChange(path, 'file')
       return
     }

@@ -76,6 +76,7 @@ export class ShareWatcher {
   /** Set once start() returned: watchers made later (fallback, add) report no initial files. */
   private started = false
   private readonly settling = new Set<NodeJS.Timeout>()
+  private readonly settlingPaths = new Set<string>()
 
   constructor (options: ShareWatcherOptions) {
     this.mode = options.polling === true ? 'polling' : 'native'
@@ -146,14 +147,21 @@ export class ShareWatcher {
    * written while the watches were set up).
    */
   settle (path: string): void {
+    // one wait per path: a file being copied in sends an event per write
+    if (this.settlingPaths.has(path)) return
+    this.settlingPaths.add(path)
+    const done = (): void => {
+      this.settlingPaths.delete(path)
+      this.note(path)
+    }
     const check = (): void => {
       this.settling.delete(timer)
       if (this.closed) return
       lstat(path).then(st => {
         const quiet = Date.now() - st.mtimeMs
-        if (quiet >= this.opts.stabilityMs) this.note(path)
+        if (quiet >= this.opts.stabilityMs) done()
         else this.settleLater(check, this.opts.stabilityMs - quiet + this.opts.writePollMs)
-      }, () => { this.note(path) })
+      }, done)
     }
     const timer = this.settleLater(check, 0)
   }
@@ -176,7 +184,8 @@ export class ShareWatcher {
     if (this.paths.has(path)) return
     this.paths.add(path)
     this.fsw?.add(path)
-    this.dirs?.add(path).catch((err: Error) => { if (this.dirs != null) this.onDirError(this.dirs, err) })
+    // quietly: the owner scans a root it adds
+    this.dirs?.add(path, null).catch((err: Error) => { if (this.dirs != null) this.onDirError(this.dirs, err) })
   }
 
   remove (path: string): void {
@@ -208,6 +217,7 @@ export class ShareWatcher {
     clearTimeout(this.timer)
     for (const t of this.settling) clearTimeout(t)
     this.settling.clear()
+    this.settlingPaths.clear()
     this.pending.clear()
     this.onReady?.()
     this.dirs?.close()

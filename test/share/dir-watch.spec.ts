@@ -43,6 +43,20 @@ describe('share/dir-watch: one native watch per folder', () => {
     assert.ok(![...found.keys()].some(p => p.includes('.fsnode-')))
   })
 
+  it('adds a root quietly when asked (its owner scans it), and reports a folder that appears in full', async () => {
+    await put(root, 'old/a.txt', 'a')
+    watch = start()
+    await watch.add(root, null)
+    assert.equal(watch.size, 2)
+    const outside = await tempDir('dirwatch-new')
+    dirs.push(outside)
+    await put(outside, 'x/1.txt', '1')
+    await put(outside, 'x/2.txt', '2')
+    await rename(join(outside, 'x'), join(root, 'x'))
+    await waitFor('the new folder\'s files', () => seen(join(root, 'x/1.txt'), 'file') && seen(join(root, 'x/2.txt'), 'file'))
+    assert.ok(!seen(join(root, 'old/a.txt')), 'nothing for the files there before')
+  })
+
   it('reports files added, changed and removed, folders moved in and out, symlinks unfollowed', async () => {
     const a = await put(root, 'sub/a.txt', 'a')
     const outside = await tempDir('dirwatch-out')
