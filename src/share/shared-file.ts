@@ -1,4 +1,4 @@
-import { PackedManifest } from '../wire/file-manifest.js'
+import { packManifest, packedFileId, packedFileIdBytes, packedManifest } from '../wire/file-manifest.js'
 import type { Manifest } from '../wire/file-manifest.js'
 import { pathInside } from './roots.js'
 import type { Root } from './roots.js'
@@ -12,7 +12,7 @@ import type { CID } from 'multiformats/cid'
  * for the path, at 200,000 files most of what the share index held.
  */
 export class IndexedFile implements SharedFile {
-  private readonly packed: PackedManifest
+  private readonly packed: Uint8Array
   /** Only when the path is not the one made from root and name (see pathOf). */
   private readonly ownPath?: string
 
@@ -27,7 +27,7 @@ export class IndexedFile implements SharedFile {
     readonly dev: number,
     manifest: Manifest
   ) {
-    this.packed = PackedManifest.of(manifest)
+    this.packed = packManifest(manifest)
     if (pathOf(root, name) !== path) this.ownPath = path
   }
 
@@ -36,15 +36,15 @@ export class IndexedFile implements SharedFile {
   }
 
   get fileId (): CID {
-    return this.packed.fileId
+    return packedFileId(this.packed)
   }
 
   get fileIdBytes (): Uint8Array {
-    return this.packed.fileIdBytes
+    return packedFileIdBytes(this.packed)
   }
 
   get manifest (): Manifest {
-    return this.packed.manifest
+    return packedManifest(this.packed)
   }
 }
 

@@ -86,6 +86,6 @@ export interface ShareIndexOptions {
   watch?: false | Omit<ShareWatcherOptions, 'onBatch' | 'onFallback'>
   /** Changes within this window go out as one delta. */
   flushMs?: number
-  /** Called once when the index first holds MANY_FILES files (a daemon then favours memory). */
+  /** Called when the index reaches MANY_FILES files (a daemon then favours memory). */
   onManyFiles?: () => void
 }
