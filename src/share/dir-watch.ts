@@ -110,14 +110,19 @@ export class DirWatch {
     if (this.init.ignored(path)) return
     lstat(path).then(st => {
       if (this.closed) return
-      if (!st.isDirectory()) { this.init.onChange(path, 'file'); return }
+      if (!st.isDirectory()) {
+        // a watched folder replaced (by a file, a symlink): its watches would follow it away
+        if (this.watchers.has(path)) this.remove(path)
+        this.init.onChange(path, 'file')
+        return
+      }
       // a folder that appeared (created or moved in): watch it and report what it holds
       if (!this.watchers.has(path)) {
         this.walk(path).catch((err: Error) => { this.init.onError(err) })
       }
     }, () => {
       if (this.closed) return
-      this.remove(path)
+      if (this.watchers.has(path)) this.remove(path)
       this.init.onChange(path, 'gone')
     })
   }

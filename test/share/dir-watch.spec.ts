@@ -57,6 +57,24 @@ describe('share/dir-watch: one native watch per folder', () => {
     assert.ok(!seen(join(root, 'old/a.txt')), 'nothing for the files there before')
   })
 
+  it('stops watching a folder moved out and replaced by a symlink', async () => {
+    await put(root, 'sub/a.txt', 'a')
+    const outside = await tempDir('dirwatch-away')
+    dirs.push(outside)
+    watch = start()
+    await watch.add(root, null)
+    assert.equal(watch.size, 2)
+    await rename(join(root, 'sub'), join(outside, 'away'))
+    await symlink(join(outside, 'away'), join(root, 'sub'))
+    await waitFor('the swap', () => seen(join(root, 'sub')))
+    await waitFor('the old folder unwatched', () => watch?.size === 1)
+    events = []
+    await put(outside, 'away/secret.txt', 's')
+    const marker = await put(root, 'marker.txt', 'm')
+    await waitFor('marker', () => seen(marker))
+    assert.ok(!events.some(([p]) => p.includes('secret')), 'nothing from the folder now outside')
+  })
+
   it('reports files added, changed and removed, folders moved in and out, symlinks unfollowed', async () => {
     const a = await put(root, 'sub/a.txt', 'a')
     const outside = await tempDir('dirwatch-out')
