@@ -53,7 +53,7 @@ async function main (): Promise<number> {
   }
 
   const base = args.quick ? QUICK : FULL
-  const profile: Profile = { ...base, smallFiles: args.smallFiles ?? base.smallFiles, runs: args.runs }
+  const profile: Profile = { ...base, smallFiles: args.smallFiles ?? base.smallFiles, bigShareFiles: args.bigShare ?? base.bigShareFiles, runs: args.runs }
   const started = now()
   const date = new Date().toISOString()
   const machine = machineInfo()

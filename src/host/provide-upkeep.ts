@@ -9,7 +9,10 @@ import type { ProviderDht } from './provider-records.js'
 const log = logger('fsnode:host:dht:upkeep')
 
 export interface FileIdSource {
-  fileIds: () => Iterable<CID>
+  /** The file ids to provide: CIDs, their bytes, or their bytes as a one-byte ('latin1')
+   * string, the upkeep's own key (a share of 200,000 files gives those: no CID and no new
+   * string per file is made to diff them). */
+  fileIds: () => Iterable<CID | Uint8Array | string>
 }
 
 export interface ProvideUpkeepInit {
@@ -40,8 +43,9 @@ export interface ProvideUpkeepStats {
  * and byte views, ~300 bytes) nor its base32 string (cached by multiformats in a Map per CID,
  * ~1.7 KB) is kept per file: at 200,000 shared files they were most of the node's heap.
  */
-function keyOf (cid: CID): string {
-  const b = cid.bytes
+function keyOf (cid: CID | Uint8Array | string): string {
+  if (typeof cid === 'string') return cid
+  const b = cid instanceof Uint8Array ? cid : cid.bytes
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
 }
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { ShareIndex } from '../share/share-index.js'
+import { favourMemory } from '../util/heap.js'
 import type { NodeConfig } from '../config/load.js'
 import type { ShareList } from './share-list.js'
 
@@ -20,7 +21,11 @@ export async function openShare (config: NodeConfig, shareList: ShareList, say: 
     dataDir: config.dataDir,
     // (an empty name is the share folder's: such an entry is not shared, and dropped below)
     roots: [{ path: config.shareDir, name: '' }, ...extra.filter(s => s.name !== '').map(s => ({ path: s.path, name: s.name }))],
-    exclude: [config.dataDir]
+    exclude: [config.dataDir],
+    onManyFiles: () => {
+      log('a large share: V8 now favours memory over speed')
+      favourMemory()
+    }
   })
   share.addEventListener('warning', (e: any) => say(`warning: ${String(e.detail)}`))
   // a restart shares what the hash cache knows at once and scans after (see ShareIndex.start)

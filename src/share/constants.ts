@@ -22,6 +22,9 @@ export const SCAN_STAT_CONCURRENCY = 64
 /** Synchronous stats of plain files between two turns of the event loop (~2-5 ms of them). */
 export const SCAN_SYNC_STATS = 1000
 
+/** lstat calls in flight at once while the watcher's first walk checks files against the index. */
+export const DIR_WATCH_STAT_CONCURRENCY = 64
+
 /** A file must keep the same size this long before the watcher reports it. */
 export const WRITE_STABILITY_MS = 500
 /** How often a file being written is re-checked for stability. */
@@ -40,6 +43,14 @@ export const DELTA_FLUSH_MS = 100
  * file costs more than hashing a small file. A crash loses at most these (re-hashed next time). */
 export const CACHE_WRITE_BATCH = 500
 export const CACHE_WRITE_DELAY_MS = 500
+
+/** Folders whose hash cache rows a scan keeps in memory at once (it reads SCAN_DIR_CONCURRENCY
+ * folders at a time; see HashCache.preload()). */
+export const CACHE_FOLDER_WINDOWS = 32
+
+/** A share this large calls ShareIndexOptions.onManyFiles: its per-file memory is most of the
+ * node's. */
+export const MANY_FILES = 50_000
 
 /** Hash cache file inside the data dir. */
 export const HASH_DB_FILE = 'hashes.db'

@@ -1,23 +1,19 @@
 import { parentNames } from './roots.js'
+import type { IndexedFile } from './shared-file.js'
 import type { Root } from './roots.js'
 import type { ShareDelta, SharedFile } from './types.js'
 import type { CID } from 'multiformats/cid'
 
 /** A compact map key for a file id. CID.toString() caches its string in a Map per CID, about
  * 1.7 KB per file kept for as long as the file is shared. */
-function idKey (fileId: CID): string {
-  const b = fileId.bytes
+function idKey (fileId: CID | Uint8Array): string {
+  const b = fileId instanceof Uint8Array ? fileId : fileId.bytes
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
-}
-
-export interface Entry {
-  file: SharedFile
-  root: Root
 }
 
 /** The shared files by name and by file id, with the counts the index needs without a scan. */
 export class FileTable {
-  private readonly byName = new Map<string, Entry>()
+  private readonly byName = new Map<string, IndexedFile>()
   /** The name holding each file id; a Set only when several do (a Set per file cost ~250 bytes,
    * a sixth of a shared file's memory). */
   private readonly byFileId = new Map<string, string | Set<string>>()
@@ -35,24 +31,34 @@ export class FileTable {
     return this.totalBytes
   }
 
-  get (name: string): Entry | undefined {
+  get (name: string): IndexedFile | undefined {
     return this.byName.get(name)
   }
 
-  entries (): IterableIterator<[string, Entry]> {
+  entries (): IterableIterator<[string, IndexedFile]> {
     return this.byName.entries()
   }
 
   files (): SharedFile[] {
-    return [...this.byName.values()].map(e => e.file)
+    return [...this.byName.values()]
+  }
+
+  /** Every file, one at a time: no array of them all (a snapshot of 200,000 files reads this). */
+  each (): IterableIterator<IndexedFile> {
+    return this.byName.values()
+  }
+
+  /** Every file id once, as a one-byte string of its bytes (the strings the table keeps). */
+  idKeys (): IterableIterator<string> {
+    return this.byFileId.keys()
   }
 
   /** Any one of the files with this id. */
   byId (fileId: CID): SharedFile | undefined {
     const names = this.byFileId.get(idKey(fileId))
     if (names == null) return undefined
-    if (typeof names === 'string') return this.byName.get(names)?.file
-    for (const name of names) return this.byName.get(name)?.file
+    if (typeof names === 'string') return this.byName.get(names)
+    for (const name of names) return this.byName.get(name)
     return undefined
   }
 
@@ -67,27 +73,27 @@ export class FileTable {
     return (this.dirCount.get(name) ?? 0) > 0
   }
 
-  set (entry: Entry): void {
-    const { name } = entry.file
+  set (file: IndexedFile): void {
+    const { name } = file
     this.delete(name)
-    this.byName.set(name, entry)
-    const id = idKey(entry.file.fileId)
+    this.byName.set(name, file)
+    const id = idKey(file.fileIdBytes)
     const names = this.byFileId.get(id)
     if (names == null) this.byFileId.set(id, name)
     else if (typeof names === 'string') this.byFileId.set(id, new Set([names, name]))
     else names.add(name)
     for (const dir of parentNames(name)) this.dirCount.set(dir, (this.dirCount.get(dir) ?? 0) + 1)
-    const t = this.perRoot.get(entry.root)
-    if (t == null) this.perRoot.set(entry.root, { files: 1, bytes: entry.file.size })
-    else { t.files++; t.bytes += entry.file.size }
-    this.totalBytes += entry.file.size
+    const t = this.perRoot.get(file.root)
+    if (t == null) this.perRoot.set(file.root, { files: 1, bytes: file.size })
+    else { t.files++; t.bytes += file.size }
+    this.totalBytes += file.size
   }
 
-  delete (name: string): Entry | undefined {
+  delete (name: string): IndexedFile | undefined {
     const entry = this.byName.get(name)
     if (entry == null) return undefined
     this.byName.delete(name)
-    const id = idKey(entry.file.fileId)
+    const id = idKey(entry.fileIdBytes)
     const names = this.byFileId.get(id)
     if (names === name) this.byFileId.delete(id)
     else if (typeof names === 'object') {
@@ -101,8 +107,8 @@ export class FileTable {
     }
     const t = this.perRoot.get(entry.root)
     if (t != null && --t.files === 0) this.perRoot.delete(entry.root)
-    else if (t != null) t.bytes -= entry.file.size
-    this.totalBytes -= entry.file.size
+    else if (t != null) t.bytes -= entry.size
+    this.totalBytes -= entry.size
     return entry
   }
 }

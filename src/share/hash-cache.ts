@@ -1,9 +1,9 @@
 import { mkdirSync, renameSync } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { logger } from '@libp2p/logger'
-import { CACHE_WRITE_BATCH, CACHE_WRITE_DELAY_MS, HASH_DB_FILE } from './constants.js'
+import { CACHE_FOLDER_WINDOWS, CACHE_WRITE_BATCH, CACHE_WRITE_DELAY_MS, HASH_DB_FILE } from './constants.js'
 import { FileChangedError } from './errors.js'
 import { sameKey } from './file-key.js'
 import { Manifest } from '../wire/file-manifest.js'
@@ -73,12 +73,13 @@ export class HashCache {
   private readonly getStmt: StatementSync
   private readonly putStmt: StatementSync
   private readonly deleteStmt: StatementSync
+  private readonly folderStmt: StatementSync
   private closed = false
   /** Rows not yet written: written together, one transaction instead of one per file. */
   private unwritten = new Map<string, { key: FileKey & { mtimeMs?: number }, manifest: Manifest }>()
   private writeTimer?: NodeJS.Timeout
-  /** Every row, read at once for a scan (see preload()). */
-  private preloaded?: Map<string, Row>
+  /** During a scan, the rows of the folders it is in, a SELECT per folder (see preload()). */
+  private folders?: Map<string, Map<string, Row>>
 
   constructor (dataDir: string) {
     mkdirSync(dataDir, { recursive: true })
@@ -100,6 +101,10 @@ export class HashCache {
       ON CONFLICT (path) DO UPDATE SET size = excluded.size, ctime_ms = excluded.ctime_ms, ino = excluded.ino,
         dev = excluded.dev, manifest = excluded.manifest, mtime_ms = excluded.mtime_ms`)
     this.deleteStmt = db.prepare('DELETE FROM hashes_v2 WHERE path = ?')
+    // the rows directly in one folder: a range of the primary key, deeper paths filtered out
+    this.folderStmt = db.prepare(`SELECT ${COLUMNS} FROM hashes_v2
+      WHERE path >= ?1 AND path < ?2 AND instr(substr(path, length(?1) + 1), '${sep}') = 0`)
+    this.folderStmt.setReturnArrays(true)
   }
 
   private static open (file: string): DatabaseSync {
@@ -137,15 +142,14 @@ export class HashCache {
   }
 
   /**
-   * Read every row in one SELECT, for a scan that will ask for most of them: until release(),
-   * get() answers from memory. One statement per file cost 10,000 round trips through
-   * node:sqlite on a restart (a quarter of the share scan's CPU in a profile); one SELECT costs
-   * a few per cent of that (node:sqlite rows, measured: 20-80 ms for 10,000 under load).
+   * For a scan that will ask for most rows, folder by folder: until release(), get() reads the
+   * rows of a path's whole folder in one SELECT and keeps the last CACHE_FOLDER_WINDOWS folders
+   * in memory. One statement per file cost 10,000 round trips through node:sqlite on a restart
+   * (a quarter of the share scan's CPU in a profile); every row at once cost its memory: 200,000
+   * rows held ~80 MB during the scan, and the heap kept that size after it.
    */
   preload (): void {
-    const rows = new Map<string, Row>()
-    for (const r of this.allRows()) rows.set(r[0], r)
-    this.preloaded = rows
+    this.folders = new Map()
   }
 
   /**
@@ -174,7 +178,22 @@ export class HashCache {
 
   /** Back to one SELECT per get() (after a scan: the rows are not kept in memory). */
   release (): void {
-    this.preloaded = undefined
+    this.folders = undefined
+  }
+
+  private row (path: string): Row | undefined {
+    if (this.folders == null) return this.getStmt.get(path) as Row | undefined
+    const dir = dirname(path)
+    let rows = this.folders.get(dir)
+    if (rows == null) {
+      const from = dir.endsWith(sep) ? dir : dir + sep
+      const to = from.slice(0, -1) + String.fromCharCode(sep.charCodeAt(0) + 1)
+      rows = new Map()
+      for (const r of this.folderStmt.iterate(from, to) as Iterable<Row>) rows.set(r[0], r)
+      this.folders.set(dir, rows)
+      if (this.folders.size > CACHE_FOLDER_WINDOWS) this.folders.delete(this.folders.keys().next().value as string)
+    }
+    return rows.get(path)
   }
 
   /** The manifest of `path` if it was hashed at exactly this key (size, ctime, inode, device).
@@ -182,7 +201,7 @@ export class HashCache {
   get (path: string, key: FileKey & { mtimeMs?: number }): Manifest | undefined {
     const u = this.unwritten.get(path)
     if (u != null) return sameKey(u.key, key) ? u.manifest : undefined
-    const row = this.preloaded != null ? this.preloaded.get(path) : this.getStmt.get(path) as Row | undefined
+    const row = this.row(path)
     if (row == null) return undefined
     const [, size, ctimeMs, ino, dev, bytes, mtimeMs] = row
     if (size !== key.size || ctimeMs !== key.ctimeMs || ino !== key.ino) return undefined
@@ -227,7 +246,7 @@ export class HashCache {
 
   delete (path: string): void {
     this.unwritten.delete(path)
-    this.preloaded?.delete(path)
+    this.folders?.get(dirname(path))?.delete(path)
     this.deleteStmt.run(path)
   }
 
@@ -254,13 +273,14 @@ export class HashCache {
     }
   }
 
-  /** Drop every row whose path is not in `keep`; returns how many were dropped. */
-  prune (keep: ReadonlySet<string>): number {
+  /** Drop every row whose path is not in `keep` (or `keep(path)` is false); returns how many were dropped. */
+  prune (keep: ReadonlySet<string> | ((path: string) => boolean)): number {
+    const kept = typeof keep === 'function' ? keep : (path: string) => keep.has(path)
     this.flush()
     const select = this.db.prepare('SELECT path FROM hashes_v2')
     select.setReturnArrays(true)
     const gone: string[] = []
-    for (const [path] of select.iterate() as Iterable<[string]>) if (!keep.has(path)) gone.push(path)
+    for (const [path] of select.iterate() as Iterable<[string]>) if (!kept(path)) gone.push(path)
     if (gone.length > 0) this.transaction(() => { for (const path of gone) this.deleteStmt.run(path) })
     return gone.length
   }

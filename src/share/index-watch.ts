@@ -19,6 +19,8 @@ export interface IndexWatchTarget {
   enqueue: (fn: () => Promise<void>) => Promise<void>
   /** What the index holds now. */
   indexed: () => Iterable<FileKey & { path: string }>
+  /** What the index holds at an absolute path, if anything. */
+  lookup: (path: string) => (FileKey & { path: string }) | undefined
   /** Bring the index in line with these paths. */
   apply: (paths: string[]) => Promise<void>
 }
@@ -30,19 +32,21 @@ export interface IndexWatchTarget {
  */
 export class IndexWatch {
   readonly watcher: ShareWatcher
-  private readonly walked = new FirstWalk()
+  private walked?: FirstWalk<FileKey & { path: string }>
   private readonly stabilityMs: number
 
   constructor (init: IndexWatchInit) {
     this.stabilityMs = init.stabilityMs
-    this.watcher = new ShareWatcher({ ...init, onInitial: (path, st) => { this.walked.record(path, st) } })
+    this.watcher = new ShareWatcher({ ...init, onInitial: (path, st) => { this.walked?.record(path, st) } })
   }
 
   /** Set up the watches, then catch up what changed since the scan. */
   async start (target: IndexWatchTarget): Promise<void> {
+    const walked = this.walked = new FirstWalk(target.lookup)
     await this.watcher.start(target.dirs, target.files)
+    this.walked = undefined
     await target.enqueue(async () => {
-      const { changed, settling } = this.walked.diff(target.indexed(), this.stabilityMs)
+      const { changed, settling } = walked.diff(target.indexed(), this.stabilityMs)
       for (const path of settling) this.watcher.settle(path)
       log('watching; %d paths changed since the scan', changed.length + settling.length)
       if (changed.length > 0) await target.apply(changed)

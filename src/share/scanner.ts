@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs'
 import { lstat, readdir, realpath, stat } from 'node:fs/promises'
-import { basename, dirname, join, relative, sep } from 'node:path'
+import { basename, dirname, join, sep } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { INTERNAL_PREFIX, SCAN_DIR_CONCURRENCY, SCAN_STAT_CONCURRENCY, SCAN_SYNC_STATS } from './constants.js'
 import type { Dirent, Stats } from 'node:fs'
@@ -101,7 +101,11 @@ export async function * scan (options: ScanOptions): AsyncGenerator<ScannedFile>
   const concurrency = options.concurrency ?? SCAN_DIR_CONCURRENCY
   const exclude = options.exclude ?? []
   const excluded = (real: string): boolean => exclude.some(e => isInside(e, real))
-  const nameOf = (path: string): string => relative(base, path).split(sep).join('/')
+  // every path here is `start` or a join under it, so at or under `base`: a slice, not relative()
+  const nameOf = (path: string): string => {
+    const rel = path === base ? '' : path.slice(base.endsWith(sep) ? base.length : base.length + 1)
+    return sep === '/' ? rel : rel.split(sep).join('/')
+  }
 
   const skip = (path: string, why: string): undefined => {
     log('not sharing %s: %s', path, why)

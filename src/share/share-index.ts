@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { DELTA_FLUSH_MS, WRITE_STABILITY_MS } from './constants.js'
+import { DELTA_FLUSH_MS, MANY_FILES, WRITE_STABILITY_MS } from './constants.js'
 import { ShareFolderError } from './errors.js'
 import { DeltaBuffer, FileTable } from './file-table.js'
 import { HashCache } from './hash-cache.js'
@@ -136,11 +136,11 @@ export class ShareIndex extends EventTarget implements ShareSource {
         log('sharing %d files from the hash cache after %d ms', this.table.size, Math.round(performance.now() - t0))
         // what the scan corrects in the files already shared goes out as changes
         this.recording = true
-        this.scanLater = () => { this.scanAll(performance.now(), false).catch(() => {}) }
+        this.scanLater = () => { this.scanAll(performance.now()).catch(() => {}) }
         if (options.deferWatch !== true) this.startWatching()
         return
       }
-      await this.scanAll(t0, true)
+      await this.scanAll(t0)
       if (options.deferWatch !== true) this.startWatching()
     } catch (err) {
       await this.stop()
@@ -170,7 +170,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
       dirs: this.rootList.filter(r => r.kind === 'dir').map(r => r.real),
       files: this.rootList.filter(r => r.kind === 'file').map(r => r.real),
       enqueue: async fn => { await this.enqueue(fn) },
-      indexed: () => this.table.files(),
+      indexed: () => this.table.each(),
+      lookup: path => this.indexedAt(path),
       apply: async paths => { await this.onBatch(paths) }
     }).catch((err: Error) => {
       if (this.abort.signal.aborted) return
@@ -179,12 +180,12 @@ export class ShareIndex extends EventTarget implements ShareSource {
     }) ?? Promise.resolve()
   }
 
-  /** The initial scan: every root walked, what the cache does not know hashed. `preload`: read
-   * the whole cache first (it is asked for most files). */
-  private async scanAll (t0: number, preload: boolean): Promise<void> {
+  /** The initial scan: every root walked, what the cache does not know hashed (its rows read a
+   * folder at a time: it is asked for most of them). */
+  private async scanAll (t0: number): Promise<void> {
     try {
       await this.enqueue(async () => {
-        if (preload) this.cache?.preload()
+        this.cache?.preload()
         this.initialScan = true
         try {
           for (const root of this.rootList) await this.reconcile(root, root.real)
@@ -199,7 +200,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       this.scanning.reject(err)
       throw err
     }
-    this.cache?.prune(new Set(this.table.files().map(f => f.path)))
+    this.cache?.prune(path => this.indexedAt(path) != null)
     this.recording = true
     this.scanMs = Math.max(1, Math.round(performance.now() - t0)) // 0 means not done
     log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
@@ -251,12 +252,25 @@ export class ShareIndex extends EventTarget implements ShareSource {
     return this.table.files()
   }
 
+  /** Every shared file, read as the caller iterates (names added or removed meanwhile may or
+   * may not be seen; the change events say what changed). With its file id's bytes: a snapshot
+   * of every file needs no CID per file. */
+  each (): Iterable<SharedFile & { fileIdBytes: Uint8Array }> {
+    return this.table.each()
+  }
+
+  /** Every shared file id once, as a one-byte string of its 36 bytes: the provide upkeep keys
+   * by these, and shares the index's strings instead of making its own. */
+  fileIdKeys (): Iterable<string> {
+    return this.table.idKeys()
+  }
+
   get size (): number {
     return this.table.size
   }
 
   getByName (name: string): SharedFile | undefined {
-    return this.table.get(name)?.file
+    return this.table.get(name)
   }
 
   /** Any one of the files with this id (several names can hold the same content). */
@@ -326,7 +340,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
    * opens another file): drop it at once, then scan and re-hash it. */
   revalidate (file: SharedFile): void {
     const entry = this.table.get(file.name)
-    if (!this.running || entry?.file.fileId.equals(file.fileId) !== true) return
+    if (!this.running || entry?.fileId.equals(file.fileId) !== true) return
     if (this.revalidating.has(file.name)) return
     this.revalidating.add(file.name)
     log('revalidating %s', file.name)
@@ -335,7 +349,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.drop(file.name)
     this.enqueue(async () => {
       try {
-        await this.reconcile(entry.root, entry.file.path, true)
+        await this.reconcile(entry.root, entry.path, true)
       } finally {
         this.revalidating.delete(file.name)
       }
@@ -353,6 +367,16 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await this.queue.catch(() => {})
     await this.hashes.idle()
     this.delta.flush()
+  }
+
+  /** The file shared from `path` (absolute), if any. */
+  private indexedAt (path: string): SharedFile | undefined {
+    for (const root of this.rootList) {
+      const name = nameFor(root, path)
+      const f = name === undefined ? undefined : this.table.get(name)
+      if (f?.path === path) return f
+    }
+    return undefined
   }
 
   private rootInfo (root: Root): RootInfo {
@@ -421,11 +445,11 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private async upsert (root: Root, name: string, f: ScannedFile, force: boolean): Promise<void> {
     const existing = this.table.get(name)
     if (existing != null && existing.root !== root) {
-      log('not sharing %s: the name %s is taken by %s', f.path, name, existing.file.path)
+      log('not sharing %s: the name %s is taken by %s', f.path, name, existing.path)
       return
     }
     if (!force) {
-      if (existing?.file.path === f.path && sameKey(existing.file, f)) {
+      if (existing?.path === f.path && sameKey(existing, f)) {
         if (this.initialScan) this.cached++ // shared from the cache before the scan (start())
         return
       }
@@ -445,8 +469,9 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest): void {
-    const file: SharedFile = new IndexedFile(name, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
-    this.table.set({ file, root })
+    const file = new IndexedFile(name, root, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
+    this.table.set(file)
+    if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
     if (this.recording) this.delta.add(file)
   }
 

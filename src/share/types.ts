@@ -88,4 +88,6 @@ export interface ShareIndexOptions {
   watch?: false | Omit<ShareWatcherOptions, 'onBatch' | 'onFallback'>
   /** Changes within this window go out as one delta. */
   flushMs?: number
+  /** Called when the index reaches MANY_FILES files (a daemon then favours memory). */
+  onManyFiles?: () => void
 }

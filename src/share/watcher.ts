@@ -6,6 +6,7 @@ import {
   WATCH_DEBOUNCE_MS, WATCH_MAX_WAIT_MS, WATCH_POLL_INTERVAL_MS, WRITE_POLL_MS, WRITE_STABILITY_MS
 } from './constants.js'
 import { isInside, isInternalName } from './scanner.js'
+import { DirWatch } from './dir-watch.js'
 import type { WatchMode } from './types.js'
 import type { ChokidarOptions, FSWatcher } from 'chokidar'
 import type { Stats } from 'node:fs'
@@ -34,8 +35,11 @@ export interface ShareWatcherOptions {
   pollIntervalMs?: number
   /** Absolute paths not watched, nor anything under them (the node's data dir). */
   exclude?: string[]
-  /** Replaces chokidar's `watch` (tests inject failures with it). */
+  /** Replaces chokidar's `watch`, used for polling and for the folders of single files (tests
+   * inject failures with it). */
   watchFn?: (paths: string[], options: ChokidarOptions) => FSWatcher
+  /** Called before the native watches of the folder trees are set up (tests change files then). */
+  beforeNative?: () => void
 }
 
 /** Errors that mean "no more native watches here" (inotify watch or instance limits, fds). */
@@ -51,8 +55,10 @@ export class ShareWatcher {
   mode: WatchMode
   /** Set when the watcher had to fall back to polling, or hit another error. */
   lastError?: string
-  private readonly opts: Required<Omit<ShareWatcherOptions, 'onFallback' | 'onInitial' | 'polling'>> & Pick<ShareWatcherOptions, 'onFallback' | 'onInitial'>
+  private readonly opts: Required<Omit<ShareWatcherOptions, 'onFallback' | 'onInitial' | 'polling' | 'beforeNative'>> & Pick<ShareWatcherOptions, 'onFallback' | 'onInitial' | 'beforeNative'>
   private readonly paths = new Set<string>()
+  /** The folder trees, natively (see DirWatch); chokidar's polling after a fallback. */
+  private dirs?: DirWatch
   private fsw?: FSWatcher
   /** Shared single files (a seeded download each), watched through their folders, one level
    * deep, by a watcher of their own: chokidar watches a file through its folder with one
@@ -70,6 +76,7 @@ export class ShareWatcher {
   /** Set once start() returned: watchers made later (fallback, add) report no initial files. */
   private started = false
   private readonly settling = new Set<NodeJS.Timeout>()
+  private readonly settlingPaths = new Set<string>()
 
   constructor (options: ShareWatcherOptions) {
     this.mode = options.polling === true ? 'polling' : 'native'
@@ -77,6 +84,7 @@ export class ShareWatcher {
       onBatch: options.onBatch,
       onFallback: options.onFallback,
       onInitial: options.onInitial,
+      beforeNative: options.beforeNative,
       debounceMs: options.debounceMs ?? WATCH_DEBOUNCE_MS,
       maxWaitMs: options.maxWaitMs ?? WATCH_MAX_WAIT_MS,
       stabilityMs: options.stabilityMs ?? WRITE_STABILITY_MS,
@@ -91,19 +99,47 @@ export class ShareWatcher {
   async start (paths: string[], files: string[] = []): Promise<void> {
     for (const p of paths) this.paths.add(p)
     for (const f of files) this.addFile(f)
-    const fsw = this.create([...this.paths])
-    this.fsw = fsw
     if (this.fileDirs.size > 0 && this.filesFsw == null) this.filesFsw = this.create([...this.fileDirs.keys()], true)
     const filesReady = this.filesFsw == null ? undefined : new Promise<void>(resolve => this.filesFsw?.once('ready', resolve))
-    // a fallback during the first walk replaces the watcher: whichever is ready first will do
-    await new Promise<void>(resolve => {
-      this.onReady = resolve
-      fsw.once('ready', resolve)
-    })
-    this.onReady = undefined
+    if (this.mode === 'native') {
+      await this.startNative()
+    } else {
+      const fsw = this.create([...this.paths])
+      this.fsw = fsw
+      // a fallback during the first walk replaces the watcher: whichever is ready first will do
+      await new Promise<void>(resolve => {
+        this.onReady = resolve
+        fsw.once('ready', resolve)
+      })
+      this.onReady = undefined
+    }
     if (this.mode === 'native') await filesReady
     this.started = true
   }
+
+  /** The folder trees' native watches; when they run out, polling (see fallback()) instead. */
+  private async startNative (): Promise<void> {
+    this.opts.beforeNative?.()
+    const dirs = new DirWatch({
+      ignored: this.ignored,
+      onChange: (path, kind) => {
+        if (kind === 'gone') this.note(path)
+        else this.settle(path)
+      },
+      onError: err => { this.onDirError(dirs, err) }
+    })
+    this.dirs = dirs
+    const onInitial = this.opts.onInitial
+    const onFile = onInitial == null ? undefined : (path: string, st: Stats) => { if (!this.closed) onInitial(path, st) }
+    try {
+      for (const p of this.paths) await dirs.add(p, onFile)
+    } catch (err: any) {
+      this.onDirError(dirs, err)
+      await this.switching
+    }
+  }
+
+  private readonly ignored = (path: string): boolean => isInternalName(basename(path)) || this.opts.exclude.some(e => isInside(e, path))
 
   /**
    * Report `path` once nothing was written to it for the stability time, as the watcher does
@@ -111,14 +147,21 @@ export class ShareWatcher {
    * written while the watches were set up).
    */
   settle (path: string): void {
+    // one wait per path: a file being copied in sends an event per write
+    if (this.settlingPaths.has(path)) return
+    this.settlingPaths.add(path)
+    const done = (): void => {
+      this.settlingPaths.delete(path)
+      this.note(path)
+    }
     const check = (): void => {
       this.settling.delete(timer)
       if (this.closed) return
       lstat(path).then(st => {
         const quiet = Date.now() - st.mtimeMs
-        if (quiet >= this.opts.stabilityMs) this.note(path)
+        if (quiet >= this.opts.stabilityMs) done()
         else this.settleLater(check, this.opts.stabilityMs - quiet + this.opts.writePollMs)
-      }, () => { this.note(path) })
+      }, done)
     }
     const timer = this.settleLater(check, 0)
   }
@@ -141,6 +184,8 @@ export class ShareWatcher {
     if (this.paths.has(path)) return
     this.paths.add(path)
     this.fsw?.add(path)
+    // quietly: the owner scans a root it adds
+    this.dirs?.add(path, null).catch((err: Error) => { if (this.dirs != null) this.onDirError(this.dirs, err) })
   }
 
   remove (path: string): void {
@@ -154,6 +199,7 @@ export class ShareWatcher {
     }
     if (!this.paths.delete(path)) return
     this.fsw?.unwatch(path)
+    this.dirs?.remove(path)
   }
 
   /** Registers a single file; returns its folder when that folder is not watched yet. */
@@ -171,8 +217,11 @@ export class ShareWatcher {
     clearTimeout(this.timer)
     for (const t of this.settling) clearTimeout(t)
     this.settling.clear()
+    this.settlingPaths.clear()
     this.pending.clear()
     this.onReady?.()
+    this.dirs?.close()
+    this.dirs = undefined
     const fsw = this.fsw
     const filesFsw = this.filesFsw
     this.fsw = undefined
@@ -183,7 +232,7 @@ export class ShareWatcher {
   /** `files`: the folders of single shared files, one level deep, reporting only those files. */
   private create (paths: string[], files = false): FSWatcher {
     const polling = this.mode === 'polling'
-    const ignored = (path: string): boolean => isInternalName(basename(path)) || this.opts.exclude.some(e => isInside(e, path))
+    const ignored = this.ignored
     const onInitial = this.started ? undefined : this.opts.onInitial
     const fsw = this.opts.watchFn(paths, {
       ...(files ? { depth: 0 } : {}),
@@ -244,8 +293,16 @@ export class ShareWatcher {
     }
   }
 
+  private onDirError (dirs: DirWatch, err: Error): void {
+    if (dirs === this.dirs) this.handleError(err)
+  }
+
   private onError (fsw: FSWatcher, err: Error): void {
     if (fsw !== this.fsw && fsw !== this.filesFsw) return // a watcher being replaced: its errors are known
+    this.handleError(err)
+  }
+
+  private handleError (err: Error): void {
     const code = (err as NodeJS.ErrnoException).code
     if (this.mode === 'native' && code != null && FALLBACK_CODES.has(code)) {
       this.switching ??= this.fallback(err, code).catch((e: Error) => {
@@ -268,6 +325,8 @@ export class ShareWatcher {
     this.lastError = message
     log.error(message)
     this.opts.onFallback?.(message, err)
+    this.dirs?.close()
+    this.dirs = undefined
     const old = [this.fsw, this.filesFsw]
     this.fsw = undefined
     this.filesFsw = undefined

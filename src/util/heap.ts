@@ -17,6 +17,19 @@ import { setFlagsFromString } from 'node:v8'
  */
 export const HEAP_FLAGS = '--semi-space-growth-factor=1'
 
+/**
+ * V8's --optimize-for-size, for a process holding a large share: the heap grows less before a
+ * full collection and gives memory back sooner. A share index of 200,000 files, scanned from
+ * its hash cache: RSS 333 -> 210 MB, peak 343 -> 215 MB, for the same live heap (90 MB) and
+ * the same scan time. V8 reads it at each collection, so it can be set once the share turns out
+ * large; it is not set for every process because its cost to the transfers' CPU is unmeasured.
+ */
+export const LARGE_HEAP_FLAGS = '--optimize-for-size'
+
+export function favourMemory (): void {
+  setFlagsFromString(LARGE_HEAP_FLAGS)
+}
+
 /** Apply HEAP_FLAGS; call first thing in a process (bin/fsnode.js, bench scripts). */
 export function tuneHeap (): void {
   setFlagsFromString(HEAP_FLAGS)

@@ -84,30 +84,31 @@ export class Manifest {
 
 /**
  * A manifest and its file id in one buffer (the file id's bytes, then the manifest's), as a
- * shared file keeps them: the objects (CID, digest, views) are made when asked for. For a
- * 200,000-file share they were ~600 bytes a file, kept for as long as the file was shared.
+ * shared file keeps them: the objects (CID, digest, views) are made when asked for (see
+ * packedFileId() and friends). For a 200,000-file share they were ~600 bytes a file, kept for
+ * as long as the file was shared; a wrapper object per file cost another 32 bytes.
  */
-export class PackedManifest {
-  private constructor (private readonly packed: Uint8Array) {}
-
-  static of (manifest: Manifest): PackedManifest {
-    const id = manifest.fileId.bytes
-    const bytes = manifest.bytes
-    // Manifest.decode put them side by side already (withFileId)
-    if (id.buffer === bytes.buffer && id.byteOffset + FILE_ID_LENGTH === bytes.byteOffset && id.byteLength === FILE_ID_LENGTH) {
-      return new PackedManifest(new Uint8Array(id.buffer, id.byteOffset, FILE_ID_LENGTH + bytes.byteLength))
-    }
-    const [, packed] = withFileId(bytes, true)
-    return new PackedManifest(packed)
+export function packManifest (manifest: Manifest): Uint8Array {
+  const id = manifest.fileId.bytes
+  const bytes = manifest.bytes
+  // Manifest.decode put them side by side already (withFileId)
+  if (id.buffer === bytes.buffer && id.byteOffset + FILE_ID_LENGTH === bytes.byteOffset && id.byteLength === FILE_ID_LENGTH) {
+    return new Uint8Array(id.buffer, id.byteOffset, FILE_ID_LENGTH + bytes.byteLength)
   }
+  return withFileId(bytes, true)[1]
+}
 
-  get fileId (): CID {
-    return cidOf(this.packed.subarray(0, FILE_ID_LENGTH))
-  }
+/** The file id's bytes of a packManifest() buffer, without making a CID. */
+export function packedFileIdBytes (packed: Uint8Array): Uint8Array {
+  return packed.subarray(0, FILE_ID_LENGTH)
+}
 
-  get manifest (): Manifest {
-    return Manifest.trusted(this.packed.subarray(FILE_ID_LENGTH), this.fileId)
-  }
+export function packedFileId (packed: Uint8Array): CID {
+  return cidOf(packedFileIdBytes(packed))
+}
+
+export function packedManifest (packed: Uint8Array): Manifest {
+  return Manifest.trusted(packed.subarray(FILE_ID_LENGTH), packedFileId(packed))
 }
 
 /** CIDv1, raw codec, sha2-256 multihash of 32 bytes: the prefix of every file id's bytes. */

@@ -9,6 +9,7 @@ import { Scene, file, waitFor } from './helpers.js'
 import type { AnnounceFile } from '../../src/index/client.js'
 import type { Host } from '../../src/host/create-host.js'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { AbortOptions, Connection } from '@libp2p/interface'
 
 /** A node's shared files, as the share index would hand them to the announcer. */
 class FakeShare {
@@ -83,6 +84,91 @@ describe('index/announcer', function () {
     await new Promise(resolve => setTimeout(resolve, 700))
     assert.equal(a.state[0].connected, true)
     assert.equal(a.state[0].lastError, undefined)
+  })
+
+  it('sends a snapshot of many files whole, in pages, as it reads them from the source', async () => {
+    const coord = await scene.coordinator({ dataDir: await scene.tmpDir() })
+    const node = await scene.host()
+    const viewer = await scene.host()
+    // ~100 bytes an entry: 25,000 of them take three frames of MAX_INDEX_FRAME
+    const count = 25_000
+    const base = (await file('x')).fileId.bytes
+    let pulled = 0
+    const source = {
+      // made one at a time as the announcer reads them, as the node's share index hands them on
+      * files (): Generator<AnnounceFile> {
+        for (let i = 0; i < count; i++) {
+          pulled++
+          const fileId = base.slice()
+          new DataView(fileId.buffer).setUint32(fileId.byteLength - 4, i)
+          yield { name: `folder ${i % 7}/file-${String(i).padStart(6, '0')}.txt`, fileId, size: i, mtime: 1_700_000_000_000 }
+        }
+      },
+      addrs: () => node.getMultiaddrs()
+    }
+    // how much of the source was read when the first frame went out
+    let pulledAtFirstSend: number | undefined
+    const openConnection = async (addr: Multiaddr, options?: AbortOptions): Promise<Connection> => {
+      const conn = await node.dial(addr, options)
+      const newStream = conn.newStream.bind(conn)
+      return Object.assign(Object.create(conn), {
+        newStream: async (...args: Parameters<Connection['newStream']>) => {
+          const stream = await newStream(...args)
+          const send = stream.send.bind(stream)
+          stream.send = data => { pulledAtFirstSend ??= pulled; return send(data) }
+          return stream
+        }
+      })
+    }
+    const components = { events: node, connectionManager: { openConnection }, addressManager: { getAddresses: () => node.getMultiaddrs() }, logger: node.logger }
+    const a = createAnnouncer({ coordinators: [coord.addr], files: source.files, debounce: 20, keepalive: 5000, timeout: 10_000 })(components)
+    scene.defer(async () => { await a.stop() })
+    a.start()
+    a.afterStart()
+    await waitFor(async () => a.state[0].lastAnnounceAt, 'snapshot accepted', 15_000)
+    assert.equal(pulled, count, 'read once')
+    assert.ok(pulledAtFirstSend != null && pulledAtFirstSend < count / 2, `${pulledAtFirstSend} of ${count} files read before the first frame went out`)
+    assert.equal(a.state[0].skipped, 0)
+    const index = IndexClient.forNode(viewer, coord.addr, { timeout: 10_000 })
+    try {
+      const seen = new Set<string>()
+      for await (const page of index.listAll({ limit: 2_000 })) for (const e of page.entries) seen.add(`${e.name} ${e.size}`)
+      assert.equal(seen.size, count)
+      assert.ok(seen.has('folder 0/file-000000.txt 0') && seen.has(`folder ${(count - 1) % 7}/file-0${count - 1}.txt ${count - 1}`))
+      // each name has its own file id: the pages were not one file sent again and again
+      const [last] = await index.lookup({ name: `folder ${(count - 1) % 7}/file-0${count - 1}.txt` })
+      assert.equal(last?.size, count - 1)
+    } finally {
+      await index.close()
+    }
+  })
+
+  it('sends a snapshot in frames under MAX_INDEX_FRAME, the first one replacing what was there', async () => {
+    const coord = await scene.coordinator({ dataDir: await scene.tmpDir() })
+    const node = await scene.host()
+    const index = IndexClient.forNode(node, coord.addr, { timeout: 10_000 })
+    try {
+      const base = (await file('y')).fileId.bytes
+      const many = function * (n: number, tag: string): Generator<AnnounceFile> {
+        for (let i = 0; i < n; i++) {
+          const fileId = base.slice()
+          new DataView(fileId.buffer).setUint32(fileId.byteLength - 4, i)
+          yield { name: `${tag}/${'long name '.repeat(4)}${i}`, fileId, size: i, mtime: 1 }
+        }
+      }
+      assert.deepEqual(await index.announce({ replace: true, files: many(100, 'old') }), { accepted: 100, batches: 1 })
+      const { accepted, batches } = await index.announce({ replace: true, files: many(20_000, 'new') })
+      assert.equal(accepted, 20_000)
+      assert.ok(batches >= 2, `${batches} frames`)
+      let total = 0
+      for await (const page of index.listAll({ limit: 2_000 })) {
+        total += page.entries.length
+        assert.ok(page.entries.every(e => e.name.startsWith('new/')), 'the old snapshot is gone')
+      }
+      assert.equal(total, 20_000)
+    } finally {
+      await index.close()
+    }
   })
 
   it('re-announces by itself after the coordinator restarts without its index', async () => {

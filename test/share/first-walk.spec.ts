@@ -6,16 +6,16 @@ const stats = (ino: number, size: number, mtimeMs: number): Stats => ({ ino, dev
 
 describe('share: the watcher\'s first walk against the scan', () => {
   it('reports changed, vanished and new paths; recent writes settle; the rest is left alone', () => {
-    const walk = new FirstWalk()
-    walk.record('/s/same', stats(1, 10, 1_000))
-    walk.record('/s/grown', stats(2, 20, 1_000))
-    walk.record('/s/new', stats(4, 5, 1_000))
-    walk.record('/s/writing', stats(5, 5, 9_900))
     const indexed = [
       { path: '/s/same', ino: 1, dev: 1, size: 10, ctimeMs: 1_000 },
       { path: '/s/grown', ino: 2, dev: 1, size: 10, ctimeMs: 1_000 },
       { path: '/s/gone', ino: 3, dev: 1, size: 10, ctimeMs: 1_000 }
     ]
+    const walk = new FirstWalk(path => indexed.find(f => f.path === path))
+    walk.record('/s/same', stats(1, 10, 1_000))
+    walk.record('/s/grown', stats(2, 20, 1_000))
+    walk.record('/s/new', stats(4, 5, 1_000))
+    walk.record('/s/writing', stats(5, 5, 9_900))
     const { changed, settling } = walk.diff(indexed, 500, 10_000)
     assert.deepEqual(changed.sort(), ['/s/gone', '/s/grown', '/s/new'])
     assert.deepEqual(settling, ['/s/writing'])

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { open, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { watch } from 'chokidar'
+import fs from 'node:fs'
+import { syncBuiltinESMExports } from 'node:module'
 import { ShareFolderError } from '../../src/share/errors.js'
 import { hashFile } from '../../src/share/hasher.js'
 import { ShareIndex } from '../../src/share/share-index.js'
 import { DeltaLog, FAST_WATCH, put, removeDirs, sleep, tempDir, waitFor } from './helpers.js'
 import type { ShareIndexOptions } from '../../src/share/share-index.js'
-import type { ChokidarOptions } from 'chokidar'
 
 describe('share/share-index', () => {
   const dirs: string[] = []
@@ -159,15 +159,14 @@ describe('share/share-index', () => {
     await put(share, 'change.txt', 'v1')
     await put(share, 'dir/gone.txt', 'gone')
     let changed = false
-    const watchFn = (paths: string[], options: ChokidarOptions): ReturnType<typeof watch> => {
+    const beforeNative = (): void => {
       if (!changed) {
         changed = true
-        // runs after the scan, before chokidar walks the tree; old enough to count as written
+        // runs after the scan, before the watcher walks the tree; old enough to count as written
         execFileSync('sh', ['-c', 'printf "version 2" > change.txt && printf new > added.txt && rm dir/gone.txt && touch -d "-5 seconds" change.txt added.txt'], { cwd: share })
       }
-      return watch(paths, options)
     }
-    const index = await startIndex({ watch: { ...FAST_WATCH, watchFn } })
+    const index = await startIndex({ watch: { ...FAST_WATCH, beforeNative } })
     const before = index.getByName('change.txt')?.fileId
     assert.deepEqual(index.files().map(f => f.name).sort(), ['change.txt', 'dir/gone.txt', 'keep.txt'])
     await index.watched()
@@ -308,20 +307,24 @@ describe('share/share-index', () => {
 
   it('falls back to polling and says so when native watches run out', async () => {
     await put(share, 'a.txt', 'a')
-    const watchFn = (paths: string[], options: ChokidarOptions): ReturnType<typeof watch> => {
-      const fsw = watch(paths, options)
-      if (options.backend !== 'polling') {
-        fsw.once('ready', () => fsw.emit('error', Object.assign(new Error('ENOSPC: no watches left'), { code: 'ENOSPC' })))
-      }
-      return fsw
+    // fs.watch fails as it does once the kernel's inotify watches are used up
+    const realWatch = fs.watch
+    const beforeNative = (): void => {
+      fs.watch = () => { throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' }) }
+      syncBuiltinESMExports()
     }
-    const index = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: { ...FAST_WATCH, watchFn }, flushMs: 20 })
+    const index = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: { ...FAST_WATCH, beforeNative }, flushMs: 20 })
     indexes.push(index)
     const warnings: string[] = []
     index.addEventListener('warning', evt => warnings.push(evt.detail))
-    await index.start()
+    try {
+      await index.start()
+      await waitFor('polling', () => index.stats().watching === 'polling')
+    } finally {
+      fs.watch = realWatch
+      syncBuiltinESMExports()
+    }
     const log = new DeltaLog(index)
-    await waitFor('polling', () => index.stats().watching === 'polling')
     assert.match(index.stats().lastError ?? '', /ENOSPC/)
     assert.equal(warnings.length, 1)
     await put(share, 'b.txt', 'b')
