@@ -35,6 +35,10 @@ export class IndexedFile implements SharedFile {
     return this.ownPath ?? pathOf(this.root, this.name)
   }
 
+  get within (): string {
+    return this.root.real
+  }
+
   get fileId (): CID {
     return packedFileId(this.packed)
   }

@@ -7,6 +7,8 @@ export interface SharedFile {
   name: string
   /** Absolute path on disk; never sent to peers. */
   path: string
+  /** The real path of the share root it was found under (see ServedFile.within). */
+  within?: string
   size: number
   /** Shown to peers; not part of the change key. */
   mtimeMs: number

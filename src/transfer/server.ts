@@ -5,7 +5,7 @@ import { lpEncode, waitForDrain } from '../wire/framing.js'
 import { StreamReader } from '../wire/stream-reader.js'
 import { MAX_CHUNK_REQUEST_FRAME, MAX_SHARED_NAME_BYTES } from '../wire/constants.js'
 import { parseFileId } from '../wire/file-id.js'
-import { checkHandle } from '../util/file-key.js'
+import { checkHandle, openedInside } from '../util/file-key.js'
 import { Watchdog } from './signals.js'
 import { ServingSlots, addressKey } from './slots.js'
 import {
@@ -227,7 +227,7 @@ export class ChunkServer implements Startable {
     try {
       fh = await files.get(file.path)
       // the handle itself, not the path: it must be the file the index found inside the share
-      if (await checkHandle(fh, file, file.path) !== 'same') {
+      if (await checkHandle(fh, file, file.path) !== 'same' || (file.within != null && !await openedInside(fh, file.within))) {
         await files.drop(file.path)
         this.changed(file)
         await this.reply(out, ChunkResponse.Status.CHANGED, 'file changed on disk; re-indexing')

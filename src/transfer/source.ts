@@ -12,6 +12,9 @@ export interface ServedFile extends FileKey {
   name: string
   /** Absolute path on disk; never sent to peers. */
   path: string
+  /** The real path of the share root the file was found under: an opened file must lie there
+   * (checked by the handle where the system can tell, see openedInside). */
+  within?: string
   fileId: CID
   manifest: Manifest
 }

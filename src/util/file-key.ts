@@ -1,3 +1,6 @@
+import { readlink } from 'node:fs/promises'
+import { platform } from 'node:os'
+import { sep } from 'node:path'
 import { logger } from '@libp2p/logger'
 import type { Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
@@ -47,4 +50,29 @@ export async function checkHandle (fh: FileHandle, expected: FileKey, path: stri
     return 'other-file'
   }
   return sameKey(keyOf(st), expected) ? 'same' : 'changed'
+}
+
+/** Where the kernel says an open file is, on Linux; undefined where it cannot tell. */
+async function openedPath (fh: FileHandle): Promise<string | undefined> {
+  if (platform() !== 'linux') return undefined
+  return await readlink(`/proc/self/fd/${fh.fd}`).catch(() => undefined)
+}
+
+/** `child` is `parent` or lies under it (both normalized absolute paths). */
+function under (parent: string, child: string): boolean {
+  return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep)
+}
+
+/**
+ * True unless the kernel says the open file lies outside `within` or inside an excluded path.
+ * It names the file actually opened, whatever symlinks or swapped folders led there, so it
+ * holds even when the scan itself was fooled by a folder swapped for a symlink between reading
+ * a directory and the one below it, or when a folder of the share was moved out and replaced by
+ * a link to it (the file keeps its device and inode). Where the system cannot tell (not Linux),
+ * only the device and inode checks apply.
+ */
+export async function openedInside (fh: FileHandle, within: string, exclude: readonly string[] = []): Promise<boolean> {
+  const at = await openedPath(fh)
+  if (at == null) return true
+  return under(within, at) && !exclude.some(e => under(e, at))
 }

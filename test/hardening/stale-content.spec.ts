@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdir, open, readdir, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, rename, stat, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Sandbox, waitFor } from '../e2e/harness.js'
@@ -152,5 +152,39 @@ describe('hardening: a restart that shares its hash cache before scanning', func
     await fh.read(want, 0, want.length, 4 * old.manifest.chunkSize)
     await fh.close()
     assert.ok(a.body.equals(want), 'chunk 4 holds the edited bytes')
+  })
+
+  it('a folder moved out of the share while stopped, a link to it left behind: its file is never served from outside', async function () {
+    if (process.platform !== 'linux') this.skip() // the opened file's real path comes from /proc/self/fd
+    const dir = await tempDir(cleanup)
+    const share = join(dir, 'share')
+    const data = join(dir, 'data')
+    await mkdir(join(share, 'docs'), { recursive: true })
+    await randomFile(join(share, 'docs', 'report.bin'), 256 * 1024)
+    const first = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: false })
+    await first.start()
+    const old = first.getByName('docs/report.bin')
+    assert.ok(old != null)
+    await first.stop()
+    // the owner moves the folder out (same device: the file keeps its inode and ctime) and
+    // something leaves a link in its place, leading to where it went
+    await rename(join(share, 'docs'), join(dir, 'private'))
+    await symlink(join(dir, 'private'), join(share, 'docs'))
+
+    const index = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: false })
+    cleanup.add(async () => { await index.stop() })
+    await index.start({ cachedFirst: true, deferWatch: true })
+    assert.ok(index.getByFileId(old.fileId) != null, 'shared unseen from the hash cache')
+    const provider = await makeHost<{ chunkServer: ChunkServer }>(cleanup, { chunkServer: chunkServer({ source: index }) })
+    const client = await makeHost(cleanup)
+    const addr = provider.getMultiaddrs()[0].toString()
+    for (const type of [ChunkRequest.Type.MANIFEST, ChunkRequest.Type.CHUNK]) {
+      const a = await ask(client, addr, old.fileId, type, 0)
+      assert.notEqual(a.status, ChunkResponse.Status.OK, `${ChunkRequest.Type[type]} answered OK from outside the share`)
+      assert.equal(a.body.length, 0)
+    }
+    index.startWatching() // the scan: the link leads out of the share, so nothing under it is shared
+    await index.scanned()
+    assert.equal(index.getByFileId(old.fileId), undefined)
   })
 })
