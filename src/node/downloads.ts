@@ -33,8 +33,9 @@ export interface DownloadsInit {
   config: NodeConfig
   /** What this node shares itself: a file found there is copied, not fetched. */
   share?: FileSource
-  /** Called with each file fetched from the network, to serve it (the Seeder's; config.seed). */
-  fetched?: (file: Fetched) => Promise<void>
+  /** Called with the files fetched from the network, to serve them (the Seeder's; config.seed):
+   * one for a get, many at once for a folder get's small files. */
+  fetched?: (files: Fetched[]) => Promise<void>
   /** The node's upload and download limits. */
   bandwidth?: Bandwidth
   /** Where transfers are counted (Prometheus). */
@@ -197,7 +198,7 @@ export class Downloads {
       })
       const name = t.unnamed === true ? r.name : t.name
       result = 'ok'
-      await this.init.fetched?.({ path: r.path, identity: r.identity, name, manifest: r.manifest })
+      await this.init.fetched?.([{ path: r.path, identity: r.identity, name, manifest: r.manifest }])
       return {
         fileId: t.fileId,
         name,

@@ -15,6 +15,9 @@ export interface ExtraShare {
   name?: string
   /** 'share': added by the user; 'seed': a finished download outside the share folder. */
   kind: 'share' | 'seed'
+  /** A seed's file (device and inode): after a restart it is shared only if still that file. */
+  dev?: number
+  ino?: number
 }
 
 export class ShareList {
@@ -45,9 +48,14 @@ export class ShareList {
 
   /** A user's share is on disk when this resolves; a seed within SEED_SAVE_DELAY_MS (or at flush()). */
   async add (share: ExtraShare): Promise<void> {
-    this.put(share)
-    if (share.kind === 'seed') this.saveSoon()
-    else await this.save()
+    await this.addAll([share])
+  }
+
+  /** Several at once (a folder get's seeds): one write. */
+  async addAll (shares: ExtraShare[]): Promise<void> {
+    for (const s of shares) this.put(s)
+    if (shares.some(s => s.kind !== 'seed')) await this.save()
+    else if (shares.length > 0) this.saveSoon()
   }
 
   async remove (path: string): Promise<boolean> {
@@ -90,5 +98,6 @@ export class ShareList {
 
 function isShare (x: any): x is ExtraShare {
   return x != null && typeof x.path === 'string' && (x.kind === 'share' || x.kind === 'seed') &&
-    (x.name === undefined || typeof x.name === 'string')
+    (x.name === undefined || typeof x.name === 'string') &&
+    (x.dev === undefined || typeof x.dev === 'number') && (x.ino === undefined || typeof x.ino === 'number')
 }

@@ -9,11 +9,11 @@ import { HashQueue } from './hash-queue.js'
 import { sameKey } from './file-key.js'
 import { IndexWatch } from './index-watch.js'
 import { batchTargets } from './batch.js'
-import { checkNewRoot, isUnderName, nameFor, resolveRoot } from './roots.js'
+import { RootSet, isUnderName, nameFor, resolveRoot, restoredSeed, seedRoot } from './roots.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
-import type { Root } from './roots.js'
+import type { FileIdentity, Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
 import type { RootInfo, ShareIndexEvents, ShareIndexOptions, SharedFile, ShareSource, ShareStats } from './types.js'
 import type { CID } from 'multiformats/cid'
@@ -37,7 +37,7 @@ export interface ShareIndex {
  */
 export class ShareIndex extends EventTarget implements ShareSource {
   private readonly options: ShareIndexOptions
-  private readonly rootList: Root[] = []
+  private readonly rootSet = new RootSet()
   private readonly table = new FileTable()
   private readonly delta: DeltaBuffer
   /** Followed symlinks (path → real target): events at the target also concern the link. */
@@ -69,7 +69,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       exclude: () => this.exclude,
       onResult: (path, key, manifest) => { if (this.running) this.cache?.put(path, key, manifest) },
       onHashed: (root, name, file, manifest) => {
-        if (this.running && this.rootList.includes(root)) this.set(root, name, file, manifest)
+        if (this.running && this.rootSet.has(root)) this.set(root, name, file, manifest)
       },
       onError: message => {
         this.lastError = message
@@ -98,7 +98,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       for (const [i, init] of this.options.roots.entries()) {
         const name = init.name ?? (i === 0 ? '' : undefined)
         try {
-          this.addRootEntry(await resolveRoot(init.path, name))
+          this.addRootEntry(init.expect != null && name != null ? await restoredSeed(init.path, name, init.expect) : await resolveRoot(init.path, name))
         } catch (err: any) {
           if (name === '') throw err
           this.warn(`${err.message}; not shared`)
@@ -116,7 +116,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       await this.enqueue(async () => {
         this.cache?.preload()
         try {
-          for (const root of this.rootList) await this.reconcile(root, root.real)
+          for (const root of this.rootSet) await this.reconcile(root, root.real)
         } finally {
           this.cache?.release()
         }
@@ -143,8 +143,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
     if (!this.running || !this.watchLater) return
     this.watchLater = false
     this.watching = this.watch?.start({
-      dirs: this.rootList.filter(r => r.kind === 'dir').map(r => r.real),
-      files: this.rootList.filter(r => r.kind === 'file').map(r => r.real),
+      dirs: [...this.rootSet.folders()].map(r => r.real),
+      files: [...this.rootSet].filter(r => r.kind === 'file').map(r => r.real),
       enqueue: async fn => { await this.enqueue(fn) },
       indexed: () => this.table.files(),
       apply: async paths => { await this.onBatch(paths) }
@@ -191,12 +191,12 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   roots (): RootInfo[] {
-    return this.rootList.map(root => this.rootInfo(root))
+    return [...this.rootSet].map(root => this.rootInfo(root))
   }
 
   /** True when `path` (absolute) is inside a shared folder: the watcher shares it without a root of its own. */
   isUnderFolderRoot (path: string): boolean {
-    return this.rootList.some(r => r.kind === 'dir' && isInside(r.path, path))
+    return this.rootSet.underFolder(path)
   }
 
   stats (): ShareStats {
@@ -218,7 +218,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   async addRoot (path: string, name?: string): Promise<RootInfo> {
     this.assertRunning()
     const root = await resolveRoot(path, name)
-    checkNewRoot(this.rootList, root) // a refusal is the caller's error, not the index's
+    this.rootSet.check(root) // a refusal is the caller's error, not the index's
     await this.enqueue(async () => {
       this.addRootEntry(root)
       this.watch?.watcher.add(root.real, root.kind === 'file')
@@ -233,19 +233,62 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.assertRunning()
     const abs = resolve(path)
     const real = await realpath(abs).catch(() => abs)
-    const root = this.rootList.find(r => r.path === abs || r.real === real)
+    const root = this.rootSet.find(abs, real)
     if (root == null) return undefined
     if (root.name === '' && root.kind === 'dir') throw new ShareFolderError(`${abs} is the share folder; it cannot be unshared`)
     const info = this.rootInfo(root)
-    await this.enqueue(async () => {
-      this.rootList.splice(this.rootList.indexOf(root), 1)
-      this.watch?.watcher.remove(root.real)
-      for (const [name, e] of [...this.table.entries()]) if (e.root === root) this.drop(name)
-      this.hashes.cancelWhere((_, r) => r === root)
-      for (const alias of this.aliases.keys()) if (isInside(root.real, alias)) this.aliases.delete(alias)
-    })
+    await this.enqueue(async () => { this.dropRoot(root) })
     this.delta.flush()
     return info
+  }
+
+  /**
+   * Share files this node wrote (finished downloads) under their network names, a root each, in
+   * one update and one delta. Each is shared only while its path holds the very file written
+   * (`identity`: the scan checks it now and at every later change, so a file swapped for another,
+   * or for a link to a private one, is never served). Returns the paths shared.
+   */
+  async addSeeds (seeds: Array<{ path: string, name: string, identity: FileIdentity }>): Promise<string[]> {
+    this.assertRunning()
+    const roots: Root[] = []
+    for (const s of seeds) {
+      try {
+        roots.push(await seedRoot(s.path, s.name, s.identity))
+      } catch (err: any) {
+        log('not seeding %s: %s', s.path, err.message)
+      }
+    }
+    const added: Root[] = []
+    await this.enqueue(async () => {
+      this.delta.hold()
+      try {
+        await this.addSeedRoots(roots, added)
+      } finally {
+        this.delta.release()
+      }
+    })
+    await this.settled()
+    // not the file written (or its name taken): no root kept for it
+    const unshared = added.filter(r => this.table.get(r.name)?.root !== r)
+    if (unshared.length > 0) await this.enqueue(async () => { for (const r of unshared) this.dropRoot(r) })
+    return added.filter(r => !unshared.includes(r)).map(r => r.path)
+  }
+
+  private async addSeedRoots (roots: Root[], added: Root[]): Promise<void> {
+    for (const root of roots) {
+      // the same path downloaded again: the new file replaces the old seed
+      const old = this.rootSet.find(root.path, root.real)
+      if (old?.expect != null) this.dropRoot(old)
+      try {
+        this.rootSet.add(root)
+      } catch (err: any) {
+        log('not seeding %s: %s', root.path, err.message)
+        continue
+      }
+      added.push(root)
+      this.watch?.watcher.add(root.real, true)
+      await this.reconcile(root, root.real)
+    }
   }
 
   /** A file was found changed behind the index's back (a chunk did not match, or its path now
@@ -290,8 +333,21 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   private addRootEntry (root: Root): void {
-    checkNewRoot(this.rootList, root)
-    this.rootList.push(root)
+    this.rootSet.add(root)
+  }
+
+  /** Stop sharing a root's files and watching it (in the update queue). */
+  private dropRoot (root: Root): void {
+    if (!this.rootSet.has(root)) return
+    this.rootSet.delete(root)
+    this.watch?.watcher.remove(root.real)
+    if (root.kind === 'file') {
+      if (this.table.get(root.name)?.root === root) this.drop(root.name)
+    } else {
+      for (const [name, e] of [...this.table.entries()]) if (e.root === root) this.drop(name)
+    }
+    this.hashes.cancelWhere((_, r) => r === root)
+    for (const alias of this.aliases.keys()) if (isInside(root.real, alias)) this.aliases.delete(alias)
   }
 
   /** Index changes run one at a time, in order. */
@@ -309,9 +365,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
   private async onBatch (paths: string[]): Promise<void> {
     for (const p of batchTargets(paths, this.aliases)) {
-      for (const root of [...this.rootList]) {
-        if (isInside(root.real, p)) await this.reconcile(root, p)
-      }
+      for (const root of [...this.rootSet.containing(p)]) await this.reconcile(root, p)
     }
   }
 
@@ -331,11 +385,15 @@ export class ShareIndex extends EventTarget implements ShareSource {
     for await (const f of files) {
       const n = nameFor(root, f.path)
       if (n === undefined) continue
+      if (root.expect != null && (f.ino !== root.expect.ino || f.dev !== root.expect.dev)) {
+        log('not sharing %s: it is no longer the file this node wrote there', f.path)
+        continue
+      }
       seen.add(n)
       await this.upsert(root, n, f, force)
     }
     // whatever was at or under this name and is gone now
-    if (this.table.get(name) != null && !seen.has(name)) this.drop(name)
+    if (this.table.get(name)?.root === root && !seen.has(name)) this.drop(name)
     if (this.table.hasUnder(name)) {
       for (const [n, e] of [...this.table.entries()]) {
         if (e.root === root && isUnderName(n, name) && !seen.has(n)) this.drop(n)

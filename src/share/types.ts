@@ -1,3 +1,4 @@
+import type { FileIdentity } from './roots.js'
 import type { CID } from 'multiformats/cid'
 import type { Manifest } from '../wire/file-manifest.js'
 import type { ShareWatcherOptions } from './watcher.js'
@@ -72,6 +73,8 @@ export interface ShareRootInit {
   /** Name prefix of its files. Default: '' (names relative to it) for the first root, the share
    * folder; the folder's or file's basename for the others (`photos/x.jpg`, `report.pdf`). */
   name?: string
+  /** A seed: shared only while the path holds this file (device and inode); see ShareIndex.addSeeds. */
+  expect?: FileIdentity
 }
 
 export interface ShareIndexOptions {
