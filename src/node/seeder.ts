@@ -1,6 +1,5 @@
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { isStillFile } from '../transfer/out-folder.js'
 import type { FileIdentity } from '../transfer/out-folder.js'
 import type { Manifest } from '../wire/file-manifest.js'
 import type { ShareIndex } from '../share/share-index.js'
@@ -23,7 +22,7 @@ export interface Fetched {
  * seed is a file handed to it. Downloads only reports what it fetched.
  */
 export class Seeder {
-  constructor (private readonly share: Pick<ShareIndex, 'remember' | 'isUnderFolderRoot' | 'addSeeds'>, private readonly shareList?: Pick<ShareList, 'addAll'>) {}
+  constructor (private readonly share: Pick<ShareIndex, 'addSeeds'>, private readonly shareList?: Pick<ShareList, 'addAll'>) {}
 
   /**
    * Files under a shared folder are picked up by the watcher (their manifests remembered, so
@@ -31,30 +30,16 @@ export class Seeder {
    * names, all in one update of the share index (a folder get hands over many at once), and are
    * remembered across restarts. Only while a path is still the regular file the download left
    * (same device and inode): someone who can write into the download folder must not get another
-   * file (a link to a private one) shared in its place. The index checks that itself, now and
-   * at every later change of the file.
+   * file (a link to a private one) shared in its place. The index checks that (ShareIndex.addSeeds),
+   * now, at every later change of the file and after a restart.
    */
   async seed (files: Fetched[]): Promise<void> {
     const { share, shareList } = this
-    const own: Fetched[] = []
-    for (const f of files) {
-      try {
-        if (!await isStillFile(f.path, f.identity)) {
-          log('not seeding %s: it is no longer the file the download left there', f.path)
-          continue
-        }
-        await share.remember(f.path, f.manifest)
-        if (!share.isUnderFolderRoot(f.path)) own.push(f)
-      } catch (err: any) {
-        log('not seeding %s: %s', f.path, err.message)
-      }
-    }
-    if (own.length === 0) return
     try {
-      const shared = new Set(await share.addSeeds(own.map(f => ({ path: f.path, name: f.name, identity: f.identity }))))
-      await shareList?.addAll(own.filter(f => shared.has(resolve(f.path))).map(f => ({ path: f.path, name: f.name, kind: 'seed', ...f.identity })))
+      const shared = new Set(await share.addSeeds(files))
+      await shareList?.addAll(files.filter(f => shared.has(resolve(f.path))).map(f => ({ path: resolve(f.path), name: f.name, kind: 'seed', ...f.identity })))
     } catch (err: any) {
-      log('not seeding %d files: %s', own.length, err.message)
+      log('not seeding %d files: %s', files.length, err.message)
     }
   }
 }

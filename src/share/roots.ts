@@ -44,10 +44,13 @@ export async function resolveRoot (path: string, name: string | undefined): Prom
 
 /** A file this node wrote, as a root of its own shared under `name` while it is `expect`. The
  * folders on its path are resolved (the output folder may be reached through a link, the user's
- * choice); the file itself is not: the scan finds what it is. */
-export async function seedRoot (path: string, name: string, expect: FileIdentity): Promise<Root> {
+ * choice), once per folder in `dirs`; the file itself is not: the scan finds what it is. */
+export async function seedRoot (path: string, name: string, expect: FileIdentity, dirs = new Map<string, Promise<string>>()): Promise<Root> {
   const abs = resolve(path)
-  const real = join(await realpath(dirname(abs)), basename(abs))
+  const dir = dirname(abs)
+  let realDir = dirs.get(dir)
+  if (realDir == null) dirs.set(dir, realDir = realpath(dir))
+  const real = join(await realDir, basename(abs))
   return { path: abs, real, name: shareName(name, abs), kind: 'file', expect }
 }
 

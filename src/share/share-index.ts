@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
@@ -13,14 +14,14 @@ import { RootSet, isUnderName, nameFor, resolveRoot, restoredSeed, seedRoot } fr
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
-import type { FileIdentity, Root } from './roots.js'
+import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
-import type { RootInfo, ShareIndexEvents, ShareIndexOptions, SharedFile, ShareSource, ShareStats } from './types.js'
+import type { RootInfo, Seed, ShareIndexEvents, ShareIndexOptions, SharedFile, ShareSource, ShareStats } from './types.js'
 import type { CID } from 'multiformats/cid'
 
 const log = logger('fsnode:share')
 
-export type { RootInfo, ShareIndexEvents, ShareIndexOptions, ShareStats } from './types.js'
+export type { RootInfo, Seed, ShareIndexEvents, ShareIndexOptions, ShareStats } from './types.js'
 
 export interface ShareIndex {
   addEventListener<K extends keyof ShareIndexEvents>(type: K, listener: ((evt: ShareIndexEvents[K]) => void) | null, options?: boolean | AddEventListenerOptions): void
@@ -244,51 +245,36 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
   /**
    * Share files this node wrote (finished downloads) under their network names, a root each, in
-   * one update and one delta. Each is shared only while its path holds the very file written
-   * (`identity`: the scan checks it now and at every later change, so a file swapped for another,
-   * or for a link to a private one, is never served). Returns the paths shared.
+   * one update and one delta, with the manifests they were downloaded with (nothing is hashed).
+   * Each is shared only while its path holds the very file written (`identity`: checked here, and
+   * by the scan at every later change, so a file swapped for another, or for a link to a private
+   * one, is never served). One under a shared folder is left to the watcher, its manifest
+   * remembered. Returns the paths shared as seeds of their own.
    */
-  async addSeeds (seeds: Array<{ path: string, name: string, identity: FileIdentity }>): Promise<string[]> {
+  async addSeeds (seeds: Seed[]): Promise<string[]> {
     this.assertRunning()
-    const roots: Root[] = []
+    const dirs = new Map<string, Promise<string>>()
+    const own: Array<{ root: Root, manifest: Manifest }> = []
     for (const s of seeds) {
       try {
-        roots.push(await seedRoot(s.path, s.name, s.identity))
+        const root = await seedRoot(s.path, s.name, s.identity, dirs)
+        if (!this.rootSet.underFolder(root.path)) own.push({ root, manifest: s.manifest })
+        else if (sameFile(root) != null) await this.remember(root.path, s.manifest)
       } catch (err: any) {
         log('not seeding %s: %s', s.path, err.message)
       }
     }
-    const added: Root[] = []
+    const shared: string[] = []
     await this.enqueue(async () => {
       this.delta.hold()
       try {
-        await this.addSeedRoots(roots, added)
+        for (const { root, manifest } of own) if (this.addSeed(root, manifest)) shared.push(root.path)
       } finally {
         this.delta.release()
       }
     })
-    await this.settled()
-    // not the file written (or its name taken): no root kept for it
-    const unshared = added.filter(r => this.table.get(r.name)?.root !== r)
-    if (unshared.length > 0) await this.enqueue(async () => { for (const r of unshared) this.dropRoot(r) })
-    return added.filter(r => !unshared.includes(r)).map(r => r.path)
-  }
-
-  private async addSeedRoots (roots: Root[], added: Root[]): Promise<void> {
-    for (const root of roots) {
-      // the same path downloaded again: the new file replaces the old seed
-      const old = this.rootSet.find(root.path, root.real)
-      if (old?.expect != null) this.dropRoot(old)
-      try {
-        this.rootSet.add(root)
-      } catch (err: any) {
-        log('not seeding %s: %s', root.path, err.message)
-        continue
-      }
-      added.push(root)
-      this.watch?.watcher.add(root.real, true)
-      await this.reconcile(root, root.real)
-    }
+    this.delta.flush()
+    return shared
   }
 
   /** A file was found changed behind the index's back (a chunk did not match, or its path now
@@ -330,6 +316,35 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
   private assertRunning (): void {
     if (!this.running) throw new ShareFolderError('the share index is not running')
+  }
+
+  /** One seed, in the update queue and synchronously: nothing comes between the check of the
+   * file and its entry. False when it is not shared (not the file written, or its name taken). */
+  private addSeed (root: Root, manifest: Manifest): boolean {
+    const found = sameFile(root)
+    if (found?.size !== manifest.size) {
+      log('not seeding %s: it is no longer the file the download left there', root.path)
+      return false
+    }
+    // the same path downloaded again: the new file replaces the old seed
+    const old = this.rootSet.find(root.path, root.real)
+    if (old?.expect != null) this.dropRoot(old)
+    try {
+      this.rootSet.add(root)
+    } catch (err: any) {
+      log('not seeding %s: %s', root.path, err.message)
+      return false
+    }
+    const existing = this.table.get(root.name)
+    if (existing != null) {
+      log('not seeding %s: the name %s is taken by %s', root.path, root.name, existing.file.path)
+      this.rootSet.delete(root)
+      return false
+    }
+    this.cache?.put(root.real, found, manifest)
+    this.watch?.watcher.add(root.real, true)
+    this.set(root, root.name, found, manifest)
+    return true
   }
 
   private addRootEntry (root: Root): void {
@@ -441,4 +456,16 @@ export class ShareIndex extends EventTarget implements ShareSource {
     log.error(message)
     this.dispatchEvent(new CustomEvent('warning', { detail: message }))
   }
+}
+
+/** What a seed's path holds now, when it is still the regular file written there. */
+function sameFile (root: Root): ScannedFile | undefined {
+  let st
+  try {
+    st = lstatSync(root.real, { throwIfNoEntry: false })
+  } catch {
+    return undefined
+  }
+  if (st == null || !st.isFile() || st.ino !== root.expect?.ino || st.dev !== root.expect.dev) return undefined
+  return { name: '', path: root.real, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev }
 }

@@ -77,6 +77,16 @@ export interface ShareRootInit {
   expect?: FileIdentity
 }
 
+/** A file this node wrote (a finished download), to share under `name`. */
+export interface Seed {
+  path: string
+  name: string
+  /** The file the download left at `path`. */
+  identity: FileIdentity
+  /** Its verified manifest: a seed is not hashed again. */
+  manifest: Manifest
+}
+
 export interface ShareIndexOptions {
   /** Holds the hash cache (`hashes.db`). */
   dataDir: string
