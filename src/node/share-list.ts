@@ -9,6 +9,9 @@ export const SHARES_FILE = 'shares.json'
 /** Seeds added within this window go to disk in one write: the list holds one entry per
  * downloaded file, and rewriting it after every get made a get's cost grow with the list. */
 export const SEED_SAVE_DELAY_MS = 1_000
+/** ...and this much longer per entry listed: a write costs in proportion to the list, so
+ * spacing them so keeps what a node spends on them per second flat however much it seeds. */
+const SEED_SAVE_DELAY_PER_ENTRY_MS = 0.1
 
 export interface ExtraShare {
   path: string
@@ -79,7 +82,7 @@ export class ShareList {
     if (this.timer != null) return
     this.timer = setTimeout(() => {
       this.save().catch((err: Error) => { log.error('cannot save %s: %s', this.file, err.message) })
-    }, this.saveDelayMs)
+    }, this.saveDelayMs + this.items.size * SEED_SAVE_DELAY_PER_ENTRY_MS)
   }
 
   /** Written to a temporary name and renamed, one write at a time: a crash never leaves half a list. */
