@@ -61,6 +61,8 @@ export class Downloads {
   /** Chunks in flight over every download of this node (a folder get runs several at once). */
   readonly budget = new ByteBudget(MAX_NODE_IN_FLIGHT_BYTES)
   private readonly running = new Map<string, { fileId: string, name: string, bytesDone: number, bytesTotal: number }>()
+  /** get() calls under way (a folder get is one). */
+  private getting = 0
 
   constructor (readonly init: DownloadsInit) {}
 
@@ -72,7 +74,21 @@ export class Downloads {
     return [...this.running.values()]
   }
 
+  /** True while a get runs: the DHT's provides wait for the node to be idle. */
+  busy (): boolean {
+    return this.getting > 0
+  }
+
   async get (target: string, options: GetOptions = {}): Promise<GetResult> {
+    this.getting++
+    try {
+      return await this.getOne(target, options)
+    } finally {
+      this.getting--
+    }
+  }
+
+  private async getOne (target: string, options: GetOptions): Promise<GetResult> {
     const outDir = resolve(options.out ?? this.init.config.downloadsDir)
     if (target.endsWith('/')) {
       return await fetchFolder(this, target, outDir, this.init.config.limits.concurrentFiles, options)
