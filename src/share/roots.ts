@@ -1,7 +1,9 @@
+import { lstatSync } from 'node:fs'
 import { lstat, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { ShareFolderError } from './errors.js'
 import { isInside } from './scanner.js'
+import type { ScannedFile } from './scanner.js'
 
 /** A folder or a single file whose contents are shared under one name prefix. */
 export interface Root {
@@ -175,4 +177,16 @@ export class RootSet {
     for (const r of this.dirs) if (isInside(r.path, path)) return true
     return false
   }
+}
+
+/** What a seed's path holds now, when it is still the regular file written there. */
+export function seedFile (root: Root): ScannedFile | undefined {
+  let st
+  try {
+    st = lstatSync(root.real, { throwIfNoEntry: false })
+  } catch {
+    return undefined
+  }
+  if (st == null || !st.isFile() || st.ino !== root.expect?.ino || st.dev !== root.expect.dev) return undefined
+  return { name: '', path: root.real, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev }
 }

@@ -1,4 +1,3 @@
-import { lstatSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
@@ -10,7 +9,7 @@ import { HashQueue } from './hash-queue.js'
 import { sameKey } from './file-key.js'
 import { IndexWatch } from './index-watch.js'
 import { batchTargets } from './batch.js'
-import { RootSet, isUnderName, nameFor, resolveRoot, restoredSeed, seedRoot } from './roots.js'
+import { RootSet, isUnderName, nameFor, resolveRoot, restoredSeed, seedFile, seedRoot } from './roots.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
@@ -259,7 +258,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       try {
         const root = await seedRoot(s.path, s.name, s.identity, dirs)
         if (!this.rootSet.underFolder(root.path)) own.push({ root, manifest: s.manifest })
-        else if (sameFile(root) != null) await this.remember(root.path, s.manifest)
+        else if (seedFile(root) != null) await this.remember(root.path, s.manifest)
       } catch (err: any) {
         log('not seeding %s: %s', s.path, err.message)
       }
@@ -321,7 +320,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   /** One seed, in the update queue and synchronously: nothing comes between the check of the
    * file and its entry. False when it is not shared (not the file written, or its name taken). */
   private addSeed (root: Root, manifest: Manifest): boolean {
-    const found = sameFile(root)
+    const found = seedFile(root)
     if (found?.size !== manifest.size) {
       log('not seeding %s: it is no longer the file the download left there', root.path)
       return false
@@ -456,16 +455,4 @@ export class ShareIndex extends EventTarget implements ShareSource {
     log.error(message)
     this.dispatchEvent(new CustomEvent('warning', { detail: message }))
   }
-}
-
-/** What a seed's path holds now, when it is still the regular file written there. */
-function sameFile (root: Root): ScannedFile | undefined {
-  let st
-  try {
-    st = lstatSync(root.real, { throwIfNoEntry: false })
-  } catch {
-    return undefined
-  }
-  if (st == null || !st.isFile() || st.ino !== root.expect?.ino || st.dev !== root.expect.dev) return undefined
-  return { name: '', path: root.real, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev }
 }
