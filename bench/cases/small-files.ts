@@ -20,8 +20,8 @@ const FLAT_RATIO = 1.1
 /** Files per folder of the set (writeFileSet's default). */
 const PER_FOLDER = 100
 /** Above this many files one `ls` answer would pass the control socket's 1 MiB message limit
- * (20,000 names did): the names are then listed a folder at a time. */
-const ONE_LISTING_MAX = 5_000
+ * (20,000 names did, and 5,000 did too): the names are then listed a folder at a time. */
+const ONE_LISTING_MAX = 2_000
 
 /** The p50 of the last `n` gets over the p50 of the first `n`: 1 when per-get cost is flat. */
 function lastOverFirst (ms: number[]): { ratio: number, window: number, first: number, last: number } {

@@ -2,7 +2,7 @@ import { logger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
 import { serviceCapabilities, serviceDependencies } from '@libp2p/interface'
 import type { ComponentLogger, Logger, PeerId, Startable } from '@libp2p/interface'
-import { PROVIDE_CONCURRENCY, PROVIDE_READY_POLL, PROVIDE_RETRY_MAX, PROVIDE_RETRY_MIN, PROVIDE_SYNC_DELAY, PROVIDE_TIMEOUT } from './constants.js'
+import { PROVIDE_CONCURRENCY, PROVIDE_DEFER_MAX, PROVIDE_READY_POLL, PROVIDE_RETRY_MAX, PROVIDE_RETRY_MIN, PROVIDE_SYNC_DELAY, PROVIDE_TIMEOUT } from './constants.js'
 import { DhtDisabledError, ProvideError, ProviderRecords } from './provider-records.js'
 import type { ProviderDht } from './provider-records.js'
 
@@ -16,6 +16,11 @@ export interface FileIdSource {
 }
 
 export interface ProvideUpkeepInit {
+  /** True while the node is busy (downloading): provides wait for it to be idle, up to
+   * `deferMax` after each id was queued. */
+  busy?: () => boolean
+  /** @default PROVIDE_DEFER_MAX */
+  deferMax?: number
   concurrency?: number
   timeout?: number
   retryMin?: number
@@ -59,6 +64,8 @@ interface Entry {
   attempts: number
   /** provide() ran at least once: kad-dht holds a local record to withdraw. */
   touched: boolean
+  /** When it was first queued (Date.now()). */
+  since: number
   timer?: ReturnType<typeof setTimeout>
   controller?: AbortController
 }
@@ -86,17 +93,20 @@ export class ProvideUpkeep {
   private readonly timeout: number
   private readonly retryMin: number
   private readonly retryMax: number
+  private readonly deferMax: number
+  private pumpLater?: ReturnType<typeof setTimeout>
   private running = 0
   private started = false
   private stopped = false
   private syncScheduled = false
   private readonly shutdown = new AbortController()
 
-  constructor (private readonly records: ProviderRecords, private readonly source: FileIdSource, init: ProvideUpkeepInit = {}) {
+  constructor (private readonly records: ProviderRecords, private readonly source: FileIdSource, private readonly init: ProvideUpkeepInit = {}) {
     this.concurrency = init.concurrency ?? PROVIDE_CONCURRENCY
     this.timeout = init.timeout ?? PROVIDE_TIMEOUT
     this.retryMin = init.retryMin ?? PROVIDE_RETRY_MIN
     this.retryMax = init.retryMax ?? PROVIDE_RETRY_MAX
+    this.deferMax = init.deferMax ?? PROVIDE_DEFER_MAX
   }
 
   start (): void {
@@ -151,6 +161,7 @@ export class ProvideUpkeep {
     if (this.stopped) return
     this.stopped = true
     this.shutdown.abort()
+    clearTimeout(this.pumpLater)
     for (const e of this.entries.values()) clearTimeout(e.timer)
     this.queue.length = 0
     await Promise.allSettled([...this.jobs, ...this.withdrawing.values()])
@@ -165,7 +176,7 @@ export class ProvideUpkeep {
     }
     for (const key of current) {
       if (this.entries.has(key)) continue
-      this.entries.set(key, { state: 'queued', attempts: 0, touched: false })
+      this.entries.set(key, { state: 'queued', attempts: 0, touched: false, since: Date.now() })
       this.queue.push(key)
     }
     this.pump()
@@ -195,6 +206,7 @@ export class ProvideUpkeep {
   }
 
   private pump (): void {
+    if (this.deferred()) return
     while (!this.stopped && this.running < this.concurrency && this.queue.length > 0) {
       const key = this.queue.shift() as string
       const entry = this.entries.get(key)
@@ -233,6 +245,21 @@ export class ProvideUpkeep {
       this.pump()
       this.notifyIdle()
     }
+  }
+
+  /** True while provides wait for the node to be idle (a pump is then set for later): the
+   * DHT's work does not take the CPU a download needs, and is not lost either. */
+  private deferred (): boolean {
+    const { busy } = this.init
+    if (busy == null || this.stopped || this.queue.length === 0 || !busy()) return false
+    const head = this.entries.get(this.queue[0])
+    if (head == null || Date.now() - head.since >= this.deferMax) return false
+    this.pumpLater ??= setTimeout(() => {
+      this.pumpLater = undefined
+      this.pump()
+    }, PROVIDE_READY_POLL)
+    this.pumpLater.unref?.()
+    return true
   }
 
   private retryLater (key: string, entry: Entry): void {

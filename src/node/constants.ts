@@ -7,5 +7,6 @@ export const DOWNLOAD_EVENT_INTERVAL_MS = 250
 /** Share and peer changes within this window go out as one event. */
 export const NODE_EVENT_DEBOUNCE_MS = 250
 
-/** Files of a folder get being seeded at once (each waits for the share index to settle). */
-export const FOLDER_SEEDS_AT_ONCE = 8
+/** A folder get hands its finished small files to the seeder this many at a time: one share
+ * index update, one delta to the coordinators and one shares.json write per group. */
+export const FOLDER_SEED_GROUP = 250

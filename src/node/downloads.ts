@@ -33,8 +33,9 @@ export interface DownloadsInit {
   config: NodeConfig
   /** What this node shares itself: a file found there is copied, not fetched. */
   share?: FileSource
-  /** Called with each file fetched from the network, to serve it (the Seeder's; config.seed). */
-  fetched?: (file: Fetched) => Promise<void>
+  /** Called with the files fetched from the network, to serve them (the Seeder's; config.seed):
+   * one for a get, many at once for a folder get's small files. */
+  fetched?: (files: Fetched[]) => Promise<void>
   /** The node's upload and download limits. */
   bandwidth?: Bandwidth
   /** Where transfers are counted (Prometheus). */
@@ -60,6 +61,8 @@ export class Downloads {
   /** Chunks in flight over every download of this node (a folder get runs several at once). */
   readonly budget = new ByteBudget(MAX_NODE_IN_FLIGHT_BYTES)
   private readonly running = new Map<string, { fileId: string, name: string, bytesDone: number, bytesTotal: number }>()
+  /** get() calls under way (a folder get is one). */
+  private getting = 0
 
   constructor (readonly init: DownloadsInit) {}
 
@@ -71,7 +74,21 @@ export class Downloads {
     return [...this.running.values()]
   }
 
+  /** True while a get runs: the DHT's provides wait for the node to be idle. */
+  busy (): boolean {
+    return this.getting > 0
+  }
+
   async get (target: string, options: GetOptions = {}): Promise<GetResult> {
+    this.getting++
+    try {
+      return await this.getOne(target, options)
+    } finally {
+      this.getting--
+    }
+  }
+
+  private async getOne (target: string, options: GetOptions): Promise<GetResult> {
     const outDir = resolve(options.out ?? this.init.config.downloadsDir)
     if (target.endsWith('/')) {
       return await fetchFolder(this, target, outDir, this.init.config.limits.concurrentFiles, options)
@@ -197,7 +214,7 @@ export class Downloads {
       })
       const name = t.unnamed === true ? r.name : t.name
       result = 'ok'
-      await this.init.fetched?.({ path: r.path, identity: r.identity, name, manifest: r.manifest })
+      await this.init.fetched?.([{ path: r.path, identity: r.identity, name, manifest: r.manifest }])
       return {
         fileId: t.fileId,
         name,

@@ -24,6 +24,11 @@ export class NodeEvents {
     this.emitter.emit(name, data)
   }
 
+  /** Whether anyone listens: an event costly to build (the share's roots) is not built for no one. */
+  listened (name: NodeEventName): boolean {
+    return this.emitter.listenerCount(name) > 0
+  }
+
   on<K extends NodeEventName> (name: K, fn: (data: NodeEventMap[K]) => void): () => void {
     this.emitter.on(name, fn)
     return () => { this.emitter.off(name, fn) }
@@ -54,7 +59,9 @@ interface ShareSource extends EventTarget {
 export function watchNodeEvents (events: NodeEvents, host: PeerSource, share?: ShareSource): () => void {
   const stops: Array<() => void> = []
   if (share != null) {
+    // roots() lists every seed: built only for an event stream that is open
     const shares = debounced(NODE_EVENT_DEBOUNCE_MS, () => {
+      if (!events.listened('shares')) return
       const st = share.stats()
       events.emit('shares', { files: st.files, bytes: st.bytes, roots: share.roots().map(r => r.path) })
     })

@@ -2,11 +2,12 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { UnknownFileError } from './errors.js'
-import { FOLDER_SEEDS_AT_ONCE } from './constants.js'
+import { FOLDER_SEED_GROUP } from './constants.js'
 import { batchable, fetchBatch } from '../transfer/batch.js'
 import { parseFileId } from '../wire/file-id.js'
 import type { BatchPlaced } from '../transfer/batch.js'
 import type { Downloads } from './downloads.js'
+import type { Fetched } from './seeder.js'
 import type { GetFileResult, GetOptions, GetResult, NetworkFile, ProviderInfo } from './api.js'
 
 const log = logger('fsnode:node:folder')
@@ -113,15 +114,21 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
   }
   const queue = [...groups.values()]
   let placed = 0
+  // placed files go to the seeder in groups, one group at a time, while the batches go on
+  let seeding: Promise<void> = Promise.resolve()
+  let toSeed: Fetched[] = []
+  const seedNow = (): void => {
+    const group = toSeed
+    toSeed = []
+    if (group.length === 0 || downloads.init.fetched == null) return
+    const fetched = downloads.init.fetched
+    seeding = seeding.then(async () => { await fetched(group) })
+  }
   const worker = async (): Promise<void> => {
     for (let g; (g = queue.shift()) != null;) {
       const byId = new Map(g.files.map(f => [`${f.fileId}\u0000${f.name}`, f]))
       const done = new Set<NetworkFile>()
       const peer = g.provider.peerId
-      // a few seeds at a time while the batch goes on: each waits for the share index to settle,
-      // and seeds under way together share that wait
-      const lanes: Array<Promise<void>> = Array.from({ length: FOLDER_SEEDS_AT_ONCE }, async () => {})
-      let lane = 0
       let r
       try {
         r = await fetchBatch({
@@ -136,8 +143,8 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
             if (f == null) return
             placed++
             done.add(f)
-            const k = lane++ % lanes.length
-            lanes[k] = lanes[k].then(async () => { await downloads.init.fetched?.({ path: p.path, identity: p.identity, name: f.name, manifest: p.manifest }) })
+            toSeed.push({ path: p.path, identity: p.identity, name: f.name, manifest: p.manifest })
+            if (toSeed.length >= FOLDER_SEED_GROUP) seedNow()
             onFile(f, { peer, result: fileResult(f, p, peer) })
           }
         })
@@ -145,10 +152,8 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
         options.signal?.throwIfAborted()
         log('batch from %s failed: %s', peer, err.message)
         rest.push(...g.files.filter(f => !done.has(f)))
-        await Promise.all(lanes)
         continue
       }
-      await Promise.all(lanes)
       for (const { file, reason } of r.rest) {
         log('%s: not in a batch from %s (%s)', file.name, peer, reason)
         const f = byId.get(`${file.fileId.toString()}\u0000${file.name}`)
@@ -157,6 +162,8 @@ async function fetchSmallFiles (downloads: Downloads, files: NetworkFile[], outD
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => { await worker() }))
+  seedNow()
+  await seeding
   return { rest, placed }
 }
 

@@ -140,7 +140,7 @@ export class FsNode implements DaemonApi {
         dataDir: config.dataDir,
         relayClient: true,
         upnp: config.upnp,
-        services: daemonServices({ config, share, coordinators, bandwidth, metrics })
+        services: daemonServices({ config, share, coordinators, bandwidth, metrics, busy: () => live.node?.transfers.busy() ?? false })
       })
       cleanup.push(async () => { await host.stop() })
       log('host started at %d ms', ms())

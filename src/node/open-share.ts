@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import { ShareIndex } from '../share/share-index.js'
 import { favourMemory } from '../util/heap.js'
 import type { NodeConfig } from '../config/load.js'
-import type { ShareList } from './share-list.js'
+import type { ExtraShare, ShareList } from './share-list.js'
 
 const log = logger('fsnode:node')
 
@@ -12,6 +12,10 @@ const log = logger('fsnode:node')
  * share folder, the extra shares and the seeds of `shareList`. An extra share that can no
  * longer be shared (gone, or clashing) has had its warning and leaves the list.
  */
+function seedIdentity (s: ExtraShare): { dev: number, ino: number } | undefined {
+  return s.kind === 'seed' && s.dev != null && s.ino != null ? { dev: s.dev, ino: s.ino } : undefined
+}
+
 export async function openShare (config: NodeConfig, shareList: ShareList, say: (line: string) => void): Promise<ShareIndex> {
   const extra = await shareList.load()
   // the extra shares and seeds are indexed in the same pass as the share folder: one by one
@@ -20,7 +24,7 @@ export async function openShare (config: NodeConfig, shareList: ShareList, say: 
   const share = new ShareIndex({
     dataDir: config.dataDir,
     // (an empty name is the share folder's: such an entry is not shared, and dropped below)
-    roots: [{ path: config.shareDir, name: '' }, ...extra.filter(s => s.name !== '').map(s => ({ path: s.path, name: s.name }))],
+    roots: [{ path: config.shareDir, name: '' }, ...extra.filter(s => s.name !== '').map(s => ({ path: s.path, name: s.name, expect: seedIdentity(s) }))],
     exclude: [config.dataDir],
     onManyFiles: () => {
       log('a large share: V8 now favours memory over speed')

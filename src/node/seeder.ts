@@ -1,5 +1,5 @@
+import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { isStillFile } from '../transfer/out-folder.js'
 import type { FileIdentity } from '../transfer/out-folder.js'
 import type { Manifest } from '../wire/file-manifest.js'
 import type { ShareIndex } from '../share/share-index.js'
@@ -22,34 +22,24 @@ export interface Fetched {
  * seed is a file handed to it. Downloads only reports what it fetched.
  */
 export class Seeder {
-  constructor (private readonly share: ShareIndex, private readonly shareList?: ShareList) {}
+  constructor (private readonly share: Pick<ShareIndex, 'addSeeds'>, private readonly shareList?: Pick<ShareList, 'addAll'>) {}
 
-  /** A file under a shared folder is picked up by the watcher (its manifest remembered, so it
-   * is not re-hashed); one elsewhere becomes a shared file of its own under its network name,
-   * remembered across restarts. Only while `path` is still the regular file the download left
-   * (same device and inode): someone who can write into the download folder must not get
-   * another file (a link to a private one) shared in its place. */
-  async seed ({ path, identity, name, manifest }: Fetched): Promise<void> {
+  /**
+   * Files under a shared folder are picked up by the watcher (their manifests remembered, so
+   * they are not re-hashed); the others become shared files of their own under their network
+   * names, all in one update of the share index (a folder get hands over many at once), and are
+   * remembered across restarts. Only while a path is still the regular file the download left
+   * (same device and inode): someone who can write into the download folder must not get another
+   * file (a link to a private one) shared in its place. The index checks that (ShareIndex.addSeeds),
+   * now, at every later change of the file and after a restart.
+   */
+  async seed (files: Fetched[]): Promise<void> {
     const { share, shareList } = this
-    const replaced = async (): Promise<boolean> => {
-      if (await isStillFile(path, identity)) return false
-      log('not seeding %s: it is no longer the file the download left there', path)
-      return true
-    }
     try {
-      if (await replaced()) return
-      await share.remember(path, manifest)
-      if (await replaced()) return
-      if (share.isUnderFolderRoot(path)) return
-      await share.addRoot(path, name)
-      // a swap while it was being added: unshare at once
-      if (await replaced()) {
-        await share.removeRoot(path)
-        return
-      }
-      await shareList?.add({ path, name, kind: 'seed' })
+      const shared = new Set(await share.addSeeds(files))
+      await shareList?.addAll(files.filter(f => shared.has(resolve(f.path))).map(f => ({ path: resolve(f.path), name: f.name, kind: 'seed', ...f.identity })))
     } catch (err: any) {
-      log('not seeding %s: %s', path, err.message)
+      log('not seeding %d files: %s', files.length, err.message)
     }
   }
 }

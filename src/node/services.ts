@@ -30,6 +30,8 @@ export interface DaemonServicesInit {
   coordinators: string[]
   bandwidth: Bandwidth
   metrics: NodeMetrics
+  /** True while the node downloads: DHT provides wait (see ProvideUpkeepInit.busy). */
+  busy?: () => boolean
 }
 
 /**
@@ -45,7 +47,7 @@ export function daemonServices (init: DaemonServicesInit): ServiceFactoryMap<Dae
       limiter: conn => metered(bandwidth.uploadFor(conn), bytes => metrics.sent('chunk', bytes, isCircuit(conn.remoteAddr)))
     }),
     // every shared file id is provided on the DHT, so nodes find it without a coordinator
-    provideUpkeep: provideUpkeep({ source: { fileIds: () => share.fileIdKeys() }, changes: share })
+    provideUpkeep: provideUpkeep({ source: { fileIds: () => share.fileIdKeys() }, changes: share, busy: init.busy })
   }
   if (init.coordinators.length > 0) {
     services.announcer = announcer({ coordinators: init.coordinators, files: () => snapshot(share) })

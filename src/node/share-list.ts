@@ -9,12 +9,18 @@ export const SHARES_FILE = 'shares.json'
 /** Seeds added within this window go to disk in one write: the list holds one entry per
  * downloaded file, and rewriting it after every get made a get's cost grow with the list. */
 export const SEED_SAVE_DELAY_MS = 1_000
+/** ...and this much longer per entry listed: a write costs in proportion to the list, so
+ * spacing them so keeps what a node spends on them per second flat however much it seeds. */
+const SEED_SAVE_DELAY_PER_ENTRY_MS = 0.1
 
 export interface ExtraShare {
   path: string
   name?: string
   /** 'share': added by the user; 'seed': a finished download outside the share folder. */
   kind: 'share' | 'seed'
+  /** A seed's file (device and inode): after a restart it is shared only if still that file. */
+  dev?: number
+  ino?: number
 }
 
 export class ShareList {
@@ -45,9 +51,14 @@ export class ShareList {
 
   /** A user's share is on disk when this resolves; a seed within SEED_SAVE_DELAY_MS (or at flush()). */
   async add (share: ExtraShare): Promise<void> {
-    this.put(share)
-    if (share.kind === 'seed') this.saveSoon()
-    else await this.save()
+    await this.addAll([share])
+  }
+
+  /** Several at once (a folder get's seeds): one write. */
+  async addAll (shares: ExtraShare[]): Promise<void> {
+    for (const s of shares) this.put(s)
+    if (shares.some(s => s.kind !== 'seed')) await this.save()
+    else if (shares.length > 0) this.saveSoon()
   }
 
   async remove (path: string): Promise<boolean> {
@@ -71,7 +82,7 @@ export class ShareList {
     if (this.timer != null) return
     this.timer = setTimeout(() => {
       this.save().catch((err: Error) => { log.error('cannot save %s: %s', this.file, err.message) })
-    }, this.saveDelayMs)
+    }, this.saveDelayMs + this.items.size * SEED_SAVE_DELAY_PER_ENTRY_MS)
   }
 
   /** Written to a temporary name and renamed, one write at a time: a crash never leaves half a list. */
@@ -90,5 +101,6 @@ export class ShareList {
 
 function isShare (x: any): x is ExtraShare {
   return x != null && typeof x.path === 'string' && (x.kind === 'share' || x.kind === 'seed') &&
-    (x.name === undefined || typeof x.name === 'string')
+    (x.name === undefined || typeof x.name === 'string') &&
+    (x.dev === undefined || typeof x.dev === 'number') && (x.ino === undefined || typeof x.ino === 'number')
 }

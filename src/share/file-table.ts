@@ -120,6 +120,7 @@ export class DeltaBuffer {
   private added = new Map<string, SharedFile>()
   private removed = new Set<string>()
   private timer?: NodeJS.Timeout
+  private held = 0
 
   constructor (private readonly windowMs: number, private readonly send: (delta: ShareDelta) => void) {}
 
@@ -139,10 +140,19 @@ export class DeltaBuffer {
     return this.added.size === 0 && this.removed.size === 0
   }
 
+  /** Changes made until release() go out together (a folder get's seeds: one delta). */
+  hold (): void {
+    this.held++
+  }
+
+  release (): void {
+    if (--this.held === 0 && !this.empty) this.schedule()
+  }
+
   /** Send what is pending now, if anything. */
   flush (): void {
     this.cancel()
-    if (this.empty) return
+    if (this.empty || this.held > 0) return
     const delta: ShareDelta = { added: [...this.added.values()], removed: [...this.removed] }
     this.added = new Map()
     this.removed = new Set()

@@ -1,7 +1,9 @@
-import { realpath, stat } from 'node:fs/promises'
-import { basename, resolve, sep } from 'node:path'
+import { lstatSync } from 'node:fs'
+import { lstat, realpath, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import { ShareFolderError } from './errors.js'
 import { isInside } from './scanner.js'
+import type { ScannedFile } from './scanner.js'
 
 /** A folder or a single file whose contents are shared under one name prefix. */
 export interface Root {
@@ -12,6 +14,14 @@ export interface Root {
   /** Prefix of the names of its files ('' for the share folder); for a file, the file's name. */
   name: string
   kind: 'dir' | 'file'
+  /** A seed (a file this node wrote): shared only while its path holds this very file. */
+  expect?: FileIdentity
+}
+
+/** A file's device and inode: which file a path holds. */
+export interface FileIdentity {
+  dev: number
+  ino: number
 }
 
 export async function resolveRoot (path: string, name: string | undefined): Promise<Root> {
@@ -32,6 +42,36 @@ export async function resolveRoot (path: string, name: string | undefined): Prom
   if (prefix.split('/').some(s => s === '..' || s === '.')) throw new ShareFolderError(`invalid share name ${JSON.stringify(name)}`)
   if (kind === 'file' && prefix === '') throw new ShareFolderError(`a shared file needs a name: ${abs}`)
   return { path: abs, real, name: prefix, kind }
+}
+
+/** A file this node wrote, as a root of its own shared under `name` while it is `expect`. The
+ * folders on its path are resolved (the output folder may be reached through a link, the user's
+ * choice), once per folder in `dirs`; the file itself is not: the scan finds what it is. */
+export async function seedRoot (path: string, name: string, expect: FileIdentity, dirs = new Map<string, Promise<string>>()): Promise<Root> {
+  const abs = resolve(path)
+  const dir = dirname(abs)
+  let realDir = dirs.get(dir)
+  if (realDir == null) dirs.set(dir, realDir = realpath(dir))
+  const real = join(await realDir, basename(abs))
+  return { path: abs, real, name: shareName(name, abs), kind: 'file', expect }
+}
+
+/** A seed kept across a restart: refused (ShareFolderError) when its path no longer holds the
+ * file written there. */
+export async function restoredSeed (path: string, name: string, expect: FileIdentity): Promise<Root> {
+  const root = await seedRoot(path, name, expect)
+  const st = await lstat(root.real).catch(() => undefined)
+  if (st == null || !st.isFile() || st.ino !== expect.ino || st.dev !== expect.dev) {
+    throw new ShareFolderError(`${root.path} is no longer the file downloaded there`)
+  }
+  return root
+}
+
+function shareName (name: string, abs: string): string {
+  const prefix = name.replace(/^\/+|\/+$/g, '')
+  if (prefix.split('/').some(s => s === '..' || s === '.')) throw new ShareFolderError(`invalid share name ${JSON.stringify(name)}`)
+  if (prefix === '') throw new ShareFolderError(`a shared file needs a name: ${abs}`)
+  return prefix
 }
 
 /** `prefix/rel`, leaving out empty parts. */
@@ -81,13 +121,90 @@ export function * parentNames (name: string): Generator<string> {
   yield ''
 }
 
-/** Throws ShareFolderError when `root` would share again what `roots` share, or reuse a name. */
-export function checkNewRoot (roots: readonly Root[], root: Root): void {
-  for (const r of roots) {
-    if (r.real === root.real) throw new ShareFolderError(`${root.path} is already shared`)
-    if (r.kind === 'dir' && isInside(r.real, root.real)) {
-      throw new ShareFolderError(`${root.path} is already shared, as ${nameFor(r, root.real) ?? r.name}`)
-    }
-    if (r.name === root.name) throw new ShareFolderError(`the name ${JSON.stringify(root.name)} is already used by ${r.path}; give another name`)
+/**
+ * The share's roots, found without a pass over them: a node seeding its downloads holds one
+ * root per downloaded file, and a scan of every root per get (or per watcher event) made a get's
+ * cost grow with the downloads before it. Folders are few; files are found by real path.
+ */
+export class RootSet {
+  /** In the order added. */
+  private readonly all = new Set<Root>()
+  private readonly byReal = new Map<string, Root>()
+  private readonly byPath = new Map<string, Root>()
+  private readonly byName = new Map<string, Root>()
+  private readonly dirs = new Set<Root>()
+
+  get size (): number {
+    return this.all.size
   }
+
+  [Symbol.iterator] (): IterableIterator<Root> {
+    return this.all.values()
+  }
+
+  has (root: Root): boolean {
+    return this.all.has(root)
+  }
+
+  folders (): IterableIterator<Root> {
+    return this.dirs.values()
+  }
+
+  /** The root added with this path, or with this real path. */
+  find (path: string, real: string): Root | undefined {
+    return this.byPath.get(path) ?? this.byReal.get(real)
+  }
+
+  /** Throws ShareFolderError when `root` would share again what is shared, or reuse a name. */
+  check (root: Root): void {
+    const same = this.byReal.get(root.real)
+    if (same != null) throw new ShareFolderError(`${root.path} is already shared`)
+    for (const r of this.dirs) {
+      if (isInside(r.real, root.real)) throw new ShareFolderError(`${root.path} is already shared, as ${nameFor(r, root.real) ?? r.name}`)
+    }
+    const named = this.byName.get(root.name)
+    if (named != null) throw new ShareFolderError(`the name ${JSON.stringify(root.name)} is already used by ${named.path}; give another name`)
+  }
+
+  add (root: Root): void {
+    this.check(root)
+    this.all.add(root)
+    this.byReal.set(root.real, root)
+    this.byPath.set(root.path, root)
+    this.byName.set(root.name, root)
+    if (root.kind === 'dir') this.dirs.add(root)
+  }
+
+  delete (root: Root): void {
+    if (!this.all.delete(root)) return
+    if (this.byReal.get(root.real) === root) this.byReal.delete(root.real)
+    if (this.byPath.get(root.path) === root) this.byPath.delete(root.path)
+    if (this.byName.get(root.name) === root) this.byName.delete(root.name)
+    this.dirs.delete(root)
+  }
+
+  /** The roots holding `path` (absolute, real): the file root of that path and the folders above it. */
+  * containing (path: string): Generator<Root> {
+    const file = this.byReal.get(path)
+    if (file?.kind === 'file') yield file
+    for (const r of this.dirs) if (isInside(r.real, path)) yield r
+  }
+
+  /** True when `path` is inside a shared folder (by the path the folder was added with). */
+  underFolder (path: string): boolean {
+    for (const r of this.dirs) if (isInside(r.path, path)) return true
+    return false
+  }
+}
+
+/** What a seed's path holds now, when it is still the regular file written there. */
+export function seedFile (root: Root): ScannedFile | undefined {
+  let st
+  try {
+    st = lstatSync(root.real, { throwIfNoEntry: false })
+  } catch {
+    return undefined
+  }
+  if (st == null || !st.isFile() || st.ino !== root.expect?.ino || st.dev !== root.expect.dev) return undefined
+  return { name: '', path: root.real, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev }
 }

@@ -9,18 +9,18 @@ import { HashQueue } from './hash-queue.js'
 import { sameKey } from './file-key.js'
 import { IndexWatch } from './index-watch.js'
 import { batchTargets } from './batch.js'
-import { checkNewRoot, isUnderName, nameFor, resolveRoot } from './roots.js'
+import { RootSet, isUnderName, nameFor, resolveRoot, restoredSeed, seedFile, seedRoot } from './roots.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
 import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
-import type { RootInfo, ShareIndexEvents, ShareIndexOptions, SharedFile, ShareSource, ShareStats } from './types.js'
+import type { RootInfo, Seed, ShareIndexEvents, ShareIndexOptions, SharedFile, ShareSource, ShareStats } from './types.js'
 import type { CID } from 'multiformats/cid'
 
 const log = logger('fsnode:share')
 
-export type { RootInfo, ShareIndexEvents, ShareIndexOptions, ShareStats } from './types.js'
+export type { RootInfo, Seed, ShareIndexEvents, ShareIndexOptions, ShareStats } from './types.js'
 
 export interface ShareIndex {
   addEventListener<K extends keyof ShareIndexEvents>(type: K, listener: ((evt: ShareIndexEvents[K]) => void) | null, options?: boolean | AddEventListenerOptions): void
@@ -37,7 +37,7 @@ export interface ShareIndex {
  */
 export class ShareIndex extends EventTarget implements ShareSource {
   private readonly options: ShareIndexOptions
-  private readonly rootList: Root[] = []
+  private readonly rootSet = new RootSet()
   private readonly table = new FileTable()
   private readonly delta: DeltaBuffer
   /** Followed symlinks (path → real target): events at the target also concern the link. */
@@ -78,7 +78,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       exclude: () => this.exclude,
       onResult: (path, key, manifest) => { if (this.running) this.cache?.put(path, key, manifest) },
       onHashed: (root, name, file, manifest) => {
-        if (this.running && this.rootList.includes(root)) this.set(root, name, file, manifest)
+        if (this.running && this.rootSet.has(root)) this.set(root, name, file, manifest)
       },
       onError: message => {
         this.lastError = message
@@ -116,7 +116,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       for (const [i, init] of this.options.roots.entries()) {
         const name = init.name ?? (i === 0 ? '' : undefined)
         try {
-          this.addRootEntry(await resolveRoot(init.path, name))
+          this.addRootEntry(init.expect != null && name != null ? await restoredSeed(init.path, name, init.expect) : await resolveRoot(init.path, name))
         } catch (err: any) {
           if (name === '') throw err
           this.warn(`${err.message}; not shared`)
@@ -167,8 +167,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
     }
     if (!this.running || !this.scanDone || this.watching != null) return
     this.watching = this.watch?.start({
-      dirs: this.rootList.filter(r => r.kind === 'dir').map(r => r.real),
-      files: this.rootList.filter(r => r.kind === 'file').map(r => r.real),
+      dirs: [...this.rootSet.folders()].map(r => r.real),
+      files: [...this.rootSet].filter(r => r.kind === 'file').map(r => r.real),
       enqueue: async fn => { await this.enqueue(fn) },
       indexed: () => this.table.each(),
       lookup: path => this.indexedAt(path),
@@ -188,7 +188,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
         this.cache?.preload()
         this.initialScan = true
         try {
-          for (const root of this.rootList) await this.reconcile(root, root.real)
+          for (const root of this.rootSet) await this.reconcile(root, root.real)
         } finally {
           this.initialScan = false
           this.cache?.release()
@@ -217,7 +217,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private shareCached (): number {
     if (this.cache == null) return 0
     for (const f of this.cache.entries()) {
-      for (const root of this.rootList) {
+      // roots found by path, not a pass over every root (a node holds one per seeded download)
+      for (const root of this.rootSet.containing(f.path)) {
         const name = nameFor(root, f.path)
         if (name === undefined) continue
         if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
@@ -279,12 +280,12 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   roots (): RootInfo[] {
-    return this.rootList.map(root => this.rootInfo(root))
+    return [...this.rootSet].map(root => this.rootInfo(root))
   }
 
   /** True when `path` (absolute) is inside a shared folder: the watcher shares it without a root of its own. */
   isUnderFolderRoot (path: string): boolean {
-    return this.rootList.some(r => r.kind === 'dir' && isInside(r.path, path))
+    return this.rootSet.underFolder(path)
   }
 
   stats (): ShareStats {
@@ -306,7 +307,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   async addRoot (path: string, name?: string): Promise<RootInfo> {
     this.assertRunning()
     const root = await resolveRoot(path, name)
-    checkNewRoot(this.rootList, root) // a refusal is the caller's error, not the index's
+    this.rootSet.check(root) // a refusal is the caller's error, not the index's
     await this.enqueue(async () => {
       this.addRootEntry(root)
       this.watch?.watcher.add(root.real, root.kind === 'file')
@@ -321,19 +322,47 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.assertRunning()
     const abs = resolve(path)
     const real = await realpath(abs).catch(() => abs)
-    const root = this.rootList.find(r => r.path === abs || r.real === real)
+    const root = this.rootSet.find(abs, real)
     if (root == null) return undefined
     if (root.name === '' && root.kind === 'dir') throw new ShareFolderError(`${abs} is the share folder; it cannot be unshared`)
     const info = this.rootInfo(root)
-    await this.enqueue(async () => {
-      this.rootList.splice(this.rootList.indexOf(root), 1)
-      this.watch?.watcher.remove(root.real)
-      for (const [name, e] of [...this.table.entries()]) if (e.root === root) this.drop(name)
-      this.hashes.cancelWhere((_, r) => r === root)
-      for (const alias of this.aliases.keys()) if (isInside(root.real, alias)) this.aliases.delete(alias)
-    })
+    await this.enqueue(async () => { this.dropRoot(root) })
     this.delta.flush()
     return info
+  }
+
+  /**
+   * Share files this node wrote (finished downloads) under their network names, a root each, in
+   * one update and one delta, with the manifests they were downloaded with (nothing is hashed).
+   * Each is shared only while its path holds the very file written (`identity`: checked here, and
+   * by the scan at every later change, so a file swapped for another, or for a link to a private
+   * one, is never served). One under a shared folder is left to the watcher, its manifest
+   * remembered. Returns the paths shared as seeds of their own.
+   */
+  async addSeeds (seeds: Seed[]): Promise<string[]> {
+    this.assertRunning()
+    const dirs = new Map<string, Promise<string>>()
+    const own: Array<{ root: Root, manifest: Manifest }> = []
+    for (const s of seeds) {
+      try {
+        const root = await seedRoot(s.path, s.name, s.identity, dirs)
+        if (!this.rootSet.underFolder(root.path)) own.push({ root, manifest: s.manifest })
+        else if (seedFile(root) != null) await this.remember(root.path, s.manifest)
+      } catch (err: any) {
+        log('not seeding %s: %s', s.path, err.message)
+      }
+    }
+    const shared: string[] = []
+    await this.enqueue(async () => {
+      this.delta.hold()
+      try {
+        for (const { root, manifest } of own) if (this.addSeed(root, manifest)) shared.push(root.path)
+      } finally {
+        this.delta.release()
+      }
+    })
+    this.delta.flush()
+    return shared
   }
 
   /** A file was found changed behind the index's back (a chunk did not match, or its path now
@@ -371,7 +400,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
   /** The file shared from `path` (absolute), if any. */
   private indexedAt (path: string): SharedFile | undefined {
-    for (const root of this.rootList) {
+    for (const root of this.rootSet.containing(path)) {
       const name = nameFor(root, path)
       const f = name === undefined ? undefined : this.table.get(name)
       if (f?.path === path) return f
@@ -387,9 +416,51 @@ export class ShareIndex extends EventTarget implements ShareSource {
     if (!this.running) throw new ShareFolderError('the share index is not running')
   }
 
+  /** One seed, in the update queue and synchronously: nothing comes between the check of the
+   * file and its entry. False when it is not shared (not the file written, or its name taken). */
+  private addSeed (root: Root, manifest: Manifest): boolean {
+    const found = seedFile(root)
+    if (found?.size !== manifest.size) {
+      log('not seeding %s: it is no longer the file the download left there', root.path)
+      return false
+    }
+    // the same path downloaded again: the new file replaces the old seed
+    const old = this.rootSet.find(root.path, root.real)
+    if (old?.expect != null) this.dropRoot(old)
+    try {
+      this.rootSet.add(root)
+    } catch (err: any) {
+      log('not seeding %s: %s', root.path, err.message)
+      return false
+    }
+    const existing = this.table.get(root.name)
+    if (existing != null) {
+      log('not seeding %s: the name %s is taken by %s', root.path, root.name, existing.path)
+      this.rootSet.delete(root)
+      return false
+    }
+    this.cache?.put(root.real, found, manifest)
+    this.watch?.watcher.add(root.real, true)
+    this.set(root, root.name, found, manifest)
+    return true
+  }
+
   private addRootEntry (root: Root): void {
-    checkNewRoot(this.rootList, root)
-    this.rootList.push(root)
+    this.rootSet.add(root)
+  }
+
+  /** Stop sharing a root's files and watching it (in the update queue). */
+  private dropRoot (root: Root): void {
+    if (!this.rootSet.has(root)) return
+    this.rootSet.delete(root)
+    this.watch?.watcher.remove(root.real)
+    if (root.kind === 'file') {
+      if (this.table.get(root.name)?.root === root) this.drop(root.name)
+    } else {
+      for (const [name, e] of [...this.table.entries()]) if (e.root === root) this.drop(name)
+    }
+    this.hashes.cancelWhere((_, r) => r === root)
+    for (const alias of this.aliases.keys()) if (isInside(root.real, alias)) this.aliases.delete(alias)
   }
 
   /** Index changes run one at a time, in order. */
@@ -407,9 +478,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
   private async onBatch (paths: string[]): Promise<void> {
     for (const p of batchTargets(paths, this.aliases)) {
-      for (const root of [...this.rootList]) {
-        if (isInside(root.real, p)) await this.reconcile(root, p)
-      }
+      for (const root of [...this.rootSet.containing(p)]) await this.reconcile(root, p)
     }
   }
 
@@ -429,11 +498,15 @@ export class ShareIndex extends EventTarget implements ShareSource {
     for await (const f of files) {
       const n = nameFor(root, f.path)
       if (n === undefined) continue
+      if (root.expect != null && (f.ino !== root.expect.ino || f.dev !== root.expect.dev)) {
+        log('not sharing %s: it is no longer the file this node wrote there', f.path)
+        continue
+      }
       seen.add(n)
       await this.upsert(root, n, f, force)
     }
     // whatever was at or under this name and is gone now
-    if (this.table.get(name) != null && !seen.has(name)) this.drop(name)
+    if (this.table.get(name)?.root === root && !seen.has(name)) this.drop(name)
     if (this.table.hasUnder(name)) {
       for (const [n, e] of [...this.table.entries()]) {
         if (e.root === root && isUnderName(n, name) && !seen.has(n)) this.drop(n)

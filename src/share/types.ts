@@ -1,3 +1,4 @@
+import type { FileIdentity } from './roots.js'
 import type { CID } from 'multiformats/cid'
 import type { Manifest } from '../wire/file-manifest.js'
 import type { ShareWatcherOptions } from './watcher.js'
@@ -76,6 +77,18 @@ export interface ShareRootInit {
   /** Name prefix of its files. Default: '' (names relative to it) for the first root, the share
    * folder; the folder's or file's basename for the others (`photos/x.jpg`, `report.pdf`). */
   name?: string
+  /** A seed: shared only while the path holds this file (device and inode); see ShareIndex.addSeeds. */
+  expect?: FileIdentity
+}
+
+/** A file this node wrote (a finished download), to share under `name`. */
+export interface Seed {
+  path: string
+  name: string
+  /** The file the download left at `path`. */
+  identity: FileIdentity
+  /** Its verified manifest: a seed is not hashed again. */
+  manifest: Manifest
 }
 
 export interface ShareIndexOptions {

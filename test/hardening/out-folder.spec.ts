@@ -6,6 +6,8 @@ import { Sandbox, waitFor } from '../e2e/harness.js'
 import { Cleanup, makeHost, makeProvider, randomFile, shareFile, tempDir } from '../transfer/helpers.js'
 import { Downloads } from '../../src/node/downloads.js'
 import { Seeder } from '../../src/node/seeder.js'
+import { ShareIndex } from '../../src/share/share-index.js'
+import type { Seed } from '../../src/share/share-index.js'
 import { DEFAULT_LIMITS } from '../../src/config/constants.js'
 import type { NodeConfig } from '../../src/config/load.js'
 import { expectedFileId, sha256File, writeRandom, writeText } from '../e2e/files.js'
@@ -152,10 +154,11 @@ describe('hardening: seeding a download only while it is the file the download l
   afterEach(async () => { await cleanup.run() })
 
   /**
-   * A real download between two hosts, then `swap` runs at a step of seeding (as someone
-   * racing the node would): the finished file is replaced by a link to a private file.
+   * A real download between two hosts into a node's real share index, then `swap` runs at a
+   * step of seeding (as someone racing the node would): the finished file is replaced by a link
+   * to a private file.
    */
-  async function seedWithSwap (when: 'remember' | 'addRoot'): Promise<{ added: string[], removed: string[], listed: string[] }> {
+  async function seedWithSwap (when: 'before' | 'after'): Promise<{ index: ShareIndex, path: string, secret: string, listed: string[] }> {
     const dir = await tempDir(cleanup, 'fsnode-seed-swap-')
     const provider = await makeProvider(cleanup)
     const f = provider.source.add(await shareFile(await randomFile(join(dir, 'src.bin'), 300_000), 'doc.bin'))
@@ -165,36 +168,47 @@ describe('hardening: seeding a download only while it is the file the download l
       await symlink(secret, `${path}.link`)
       await rename(`${path}.link`, path)
     }
-    const added: string[] = []
-    const removed: string[] = []
+    await mkdir(join(dir, 'share'))
+    const index = new ShareIndex({ dataDir: join(dir, 'data'), roots: [{ path: join(dir, 'share') }], watch: false, flushMs: 20 })
+    await index.start()
+    cleanup.add(async () => { await index.stop() })
     const listed: string[] = []
     const share = {
-      remember: async (path: string) => { if (when === 'remember') await swap(path) },
-      isUnderFolderRoot: () => false,
-      getByFileId: () => undefined, // not shared here: fetched from the provider
-      addRoot: async (path: string) => { added.push(path); if (when === 'addRoot') await swap(path) },
-      removeRoot: async (path: string) => { removed.push(path) }
+      addSeeds: async (seeds: Seed[]) => {
+        if (when === 'before') await swap(seeds[0].path)
+        return await index.addSeeds(seeds)
+      }
     }
-    const shareList = { add: async (e: { path: string }) => { listed.push(e.path) } }
+    const shareList = { addAll: async (e: Array<{ path: string }>) => { listed.push(...e.map(x => x.path)) } }
     const client = await makeHost(cleanup)
     const config = { downloadsDir: join(dir, 'out'), seed: true, limits: { ...DEFAULT_LIMITS } } as unknown as NodeConfig
-    const seeder = new Seeder(share as any, shareList as any)
-    const downloads = new Downloads({ host: client as any, finder: {} as any, config, share: share as any, fetched: async f => { await seeder.seed(f) } })
+    const seeder = new Seeder(share, shareList)
+    const downloads = new Downloads({ host: client as any, finder: {} as any, config, share: index, fetched: async f => { await seeder.seed(f) } })
     const r = await downloads.fetch({ fileId: f.fileId.toString(), name: 'doc.bin', size: f.size, providers: [{ peerId: provider.info.peerId, addrs: provider.host.getMultiaddrs() }] }, join(dir, 'out'), 'doc.bin')
     assert.equal(r.path, join(dir, 'out', 'doc.bin'))
-    return { added, removed, listed }
+    if (when === 'after') {
+      const seeded = index.getByName('doc.bin')
+      assert.equal(seeded?.path, r.path, 'seeded')
+      await swap(r.path)
+      // what the chunk server does when the path no longer opens the file indexed
+      if (seeded == null) throw new Error('not seeded')
+      index.revalidate(seeded)
+      await index.settled()
+    }
+    return { index, path: r.path, secret, listed }
   }
 
-  it('a file swapped for a link before it is shared is not shared', async () => {
-    const { added, listed } = await seedWithSwap('remember')
-    assert.deepEqual(added, [], 'never added as a shared root')
-    assert.deepEqual(listed, [])
+  it('a file swapped for a link before it is shared is not shared, nor remembered', async () => {
+    const { index, path, secret, listed } = await seedWithSwap('before')
+    assert.equal(index.getByName('doc.bin'), undefined)
+    assert.equal(index.files().some(f => f.path === path || f.path === secret), false)
+    assert.equal(index.roots().some(r => r.path === path), false, 'no root kept for it')
+    assert.deepEqual(listed, [], 'not remembered across restarts')
   })
 
-  it('a file swapped for a link while it is being shared is unshared at once and not remembered', async () => {
-    const { added, removed, listed } = await seedWithSwap('addRoot')
-    assert.equal(added.length, 1)
-    assert.deepEqual(removed, added, 'unshared at once')
-    assert.deepEqual(listed, [], 'not remembered across restarts')
+  it('a seed swapped for a link afterwards is unshared when found, and the link\'s target never shared', async () => {
+    const { index, path, secret } = await seedWithSwap('after')
+    assert.equal(index.getByName('doc.bin'), undefined)
+    assert.equal(index.files().some(f => f.path === path || f.path === secret), false)
   })
 })

@@ -75,6 +75,24 @@ describe('host/dht: provide upkeep', function () {
     await upkeep.stop()
   })
 
+  it('waits while the node is busy (downloading), and no longer than deferMax', async () => {
+    let busy = true
+    const { dht, upkeep } = setup(ids.slice(0, 3), { busy: () => busy, deferMax: 60_000 })
+    upkeep.start()
+    await new Promise(resolve => setTimeout(resolve, 1200)) // two polls
+    assert.deepEqual(dht.provided, [], 'nothing provided while busy')
+    assert.equal(upkeep.stats().queued, 3)
+    busy = false
+    await waitFor(() => dht.provided.length === 3 ? true : undefined, 'provided once idle')
+    await upkeep.stop()
+
+    // always busy: each id waits deferMax at most
+    const always = setup(ids.slice(3, 5), { busy: () => true, deferMax: 300 })
+    always.upkeep.start()
+    await waitFor(() => always.dht.provided.length === 2 ? true : undefined, 'provided after deferMax', 5000)
+    await always.upkeep.stop()
+  })
+
   it('provides added ids and withdraws removed ones on sync', async () => {
     const { dht, upkeep, source } = setup(ids.slice(0, 4))
     upkeep.start()
