@@ -100,6 +100,10 @@ export const PROVIDE_DEFER_MAX = 60_000
 export const PROVIDE_SYNC_DELAY = 1_000
 /** findProviders stops after this many providers unless told otherwise. */
 export const FIND_PROVIDERS_LIMIT = 20
+/** A provider lookup whose every query failed is walked again, up to this many walks in all. */
+export const LOOKUP_WALKS = 3
+/** ms before the second walk (twice that before the third). */
+export const LOOKUP_RETRY_DELAY = 250
 /** The least time a peer has to answer kad-dht's routing table ping (it adapts upwards from there
  * on slow answers; kad-dht's own floor is 5 s). */
 export const KAD_PING_TIMEOUT = 15_000

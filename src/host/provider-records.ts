@@ -1,9 +1,10 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
-import { FIND_PROVIDERS_LIMIT } from './constants.js'
+import { FIND_PROVIDERS_LIMIT, LOOKUP_RETRY_DELAY, LOOKUP_WALKS } from './constants.js'
 
 const log = logger('fsnode:host:dht')
 export class ProvideError extends Error {
@@ -112,16 +113,27 @@ export class ProviderRecords {
     this.counts.lookups++
     try {
       await this.untilPeers(signal)
-      for await (const event of this.dht.findProviders(cid, { signal })) {
-        if (event.name === 'SEND_QUERY') messages++
-        if (event.name !== 'PROVIDER') continue
-        for (const info of event.providers) {
-          const key = info.id.toString()
-          if (seen.has(key) || (options.includeSelf !== true && info.id.equals(this.self))) continue
-          seen.add(key)
-          yield { peerId: info.id, addrs: info.multiaddrs }
-          if (seen.size >= limit) return
+      // a walk whose every query failed (the one peer of a fresh client reset the stream under
+      // load: one message, nothing found) is walked again, a few times, while the signal allows
+      for (let walk = 1; ; walk++) {
+        let answered = 0
+        let failed = 0
+        for await (const event of this.dht.findProviders(cid, { signal })) {
+          if (event.name === 'SEND_QUERY') messages++
+          else if (event.name === 'PEER_RESPONSE') answered++
+          else if (event.name === 'QUERY_ERROR') failed++
+          if (event.name !== 'PROVIDER') continue
+          for (const info of event.providers) {
+            const key = info.id.toString()
+            if (seen.has(key) || (options.includeSelf !== true && info.id.equals(this.self))) continue
+            seen.add(key)
+            yield { peerId: info.id, addrs: info.multiaddrs }
+            if (seen.size >= limit) return
+          }
         }
+        if (seen.size > 0 || answered > 0 || failed === 0 || walk >= LOOKUP_WALKS) return
+        log('lookup of %s: all %d queries failed, walking again', cid, failed)
+        await delay(LOOKUP_RETRY_DELAY * walk, undefined, { signal })
       }
     } catch (err: any) {
       if (!signal.aborted) throw err

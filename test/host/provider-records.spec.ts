@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { ProviderRecords } from '../../src/host/provider-records.js'
+import { LOOKUP_WALKS } from '../../src/host/constants.js'
+import { fileIdOf } from './helpers.js'
+import type { ProviderDht } from '../../src/host/provider-records.js'
+import type { PeerId } from '@libp2p/interface'
+
+type Walk = Array<'error' | 'answer' | 'provider'>
+
+/** A DHT whose walks go as scripted, one script per call of findProviders. */
+function scriptedDht (walks: Walk[], provider: PeerId): ProviderDht & { calls: number } {
+  const dht = {
+    calls: 0,
+    routingTable: { size: 1 },
+    async * findProviders () {
+      const walk = walks[dht.calls++] ?? []
+      for (const step of walk) {
+        yield { name: 'SEND_QUERY' }
+        if (step === 'error') yield { name: 'QUERY_ERROR', error: new Error('stream reset') }
+        if (step === 'answer') yield { name: 'PEER_RESPONSE', closer: [], providers: [] }
+        if (step === 'provider') yield { name: 'PROVIDER', providers: [{ id: provider, multiaddrs: [] }] }
+      }
+    },
+    async provide () {},
+    async cancelReprovide () {}
+  }
+  return dht as any
+}
+
+describe('host/provider-records: a lookup whose queries all failed', function () {
+  let self: PeerId
+  let provider: PeerId
+  before(async () => {
+    self = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    provider = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+  })
+
+  async function find (dht: ProviderDht): Promise<string[]> {
+    const records = new ProviderRecords(dht, self)
+    const found = await records.findProviders(await fileIdOf('x'), { signal: AbortSignal.timeout(10_000) })
+    return found.map(p => p.peerId.toString())
+  }
+
+  it('is walked again, and finds the provider the second walk reaches', async () => {
+    const dht = scriptedDht([['error'], ['provider']], provider)
+    assert.deepEqual(await find(dht), [provider.toString()])
+    assert.equal(dht.calls, 2)
+  })
+
+  it(`gives up after ${LOOKUP_WALKS} walks that all failed`, async () => {
+    const dht = scriptedDht(Array.from({ length: 10 }, () => ['error']), provider)
+    assert.deepEqual(await find(dht), [])
+    assert.equal(dht.calls, LOOKUP_WALKS)
+  })
+
+  it('is not walked again when a peer answered that it knows no provider', async () => {
+    const dht = scriptedDht([['error', 'answer'], ['provider']], provider)
+    assert.deepEqual(await find(dht), [])
+    assert.equal(dht.calls, 1)
+  })
+})
