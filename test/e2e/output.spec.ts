@@ -40,9 +40,9 @@ describe('e2e: output through a pipe', function () {
     }
     await sb.daemon(['start', '--data-dir', sb.path('p'), '--share', share, '--listen', LOCAL, '--coordinator', coord.addr], { timeoutMs: 120_000 })
     await waitFor(async () => {
-      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      const l = await sb.ask<any[]>(sb.path('p'), 'ls')
       return l.length >= FILES
-    }, `${FILES} files listed`, 120_000, 1_000)
+    }, `${FILES} files listed`, 120_000, 250)
     common = `--data-dir '${sb.path('viewer')}' --coordinator '${coord.addr}'`
   })
   after(async () => { await sb?.cleanup() })

@@ -45,7 +45,7 @@ describe('hardening: a private network keeps strangers out', function () {
     await writeText(sb.path('share', 'notes.txt'), 'private notes\n')
     coord = await sb.daemon(inside('coordinator', '--data-dir', sb.path('coord'), '--listen', LOCAL))
     provider = await sb.daemon(inside('start', '--data-dir', sb.path('provider'), '--share', sb.path('share'), '--listen', LOCAL, '--coordinator', coord.addr))
-    await waitFor(async () => (await sb.json(inside('ls', '--flat', '--data-dir', sb.path('insider'), '--coordinator', coord.addr))).length === 2, 'both files listed', 30_000)
+    await waitFor(async () => (await sb.ask<any[]>(sb.path('provider'), 'ls')).length === 2, 'both files listed', 30_000)
   })
   after(async () => { await sb?.cleanup() })
 
@@ -109,11 +109,15 @@ describe('hardening: a private network keeps strangers out', function () {
       [{ coordinator: { networkKey: 'bad.key' } }, /coordinator\.networkKey/],
       [{ coordinator: { allowPeers: ['not-a-peer-id'] } }, /coordinator\.allowPeers\[0\]: not a valid peer id/]
     ]
-    for (const [i, [config, expect]] of cases.entries()) {
+    // each case a process and a data dir of its own: run at once
+    const results = await Promise.all(cases.map(async ([config], i) => {
       const file = sb.path(`bad-${i}.json`)
       await writeFile(file, JSON.stringify(config))
       const command = 'coordinator' in (config as any) ? ['coordinator', '--data-dir', sb.path(`bad-${i}`), '--listen', LOCAL] : ['ls', '--data-dir', sb.path(`bad-${i}`)]
-      const r = await sb.run([...command, '--config', file])
+      return await sb.run([...command, '--config', file])
+    }))
+    for (const [i, [, expect]] of cases.entries()) {
+      const r = results[i]
       assert.equal(r.code, 2, `case ${i}: exit ${r.code}: ${r.stderr}`)
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
       assert.match(r.stderr, expect)
