@@ -97,16 +97,14 @@ describe('e2e: bandwidth limits', function () {
 
   it('--max-upload on the provider holds a get to that rate', async () => {
     await writeRandom(sb.path('share-p', 'big.bin'), 8 * MiB)
-    await start('p', true, ['--max-upload', '1MiB'])
-    await start('dl', false)
+    await Promise.all([start('p', true, ['--max-upload', '1MiB']), start('dl', false)])
     const { samples } = await sampledGet()
     assertRate(rateBetween(samples), MiB, 'upload-limited get')
   })
 
   it('--max-download on the downloader holds a get to that rate', async () => {
     await writeRandom(sb.path('share-p', 'big.bin'), 8 * MiB)
-    await start('p', true)
-    await start('dl', false, ['--max-download', '1MiB'])
+    await Promise.all([start('p', true), start('dl', false, ['--max-download', '1MiB'])])
     const { samples } = await sampledGet()
     assertRate(rateBetween(samples), MiB, 'download-limited get')
   })
@@ -115,9 +113,7 @@ describe('e2e: bandwidth limits', function () {
     await writeRandom(sb.path('share-p', 'big.bin'), 12 * MiB)
     const perPeer = sb.path('per-peer.json')
     await writeFile(perPeer, JSON.stringify({ node: { limits: { limitLan: true, perPeer: { upload: '1MiB' } } } }))
-    await start('p', true, [], perPeer)
-    await start('dl', false)
-    await start('dl2', false)
+    await Promise.all([start('p', true, [], perPeer), start('dl', false), start('dl2', false)])
     // both at once: a node-wide limit would give each half; per peer, each gets the whole rate
     const [one, two] = await Promise.all([sampledGet('dl'), sampledGet('dl2')])
     assertRate(rateBetween(one.samples), MiB, 'first downloader')

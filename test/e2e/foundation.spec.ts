@@ -28,8 +28,7 @@ describe('e2e: coordinator, nodes and the index', function () {
     await writeText(sb.path('a', 'holiday photos', 'beach sunset.txt'), 'sunset over the sea\n')
     await writeText(sb.path('a', 'notes.md'), '# notes\n')
     await writeText(sb.path('b', 'quarterly-report.pdf'), 'x'.repeat(300 * 1024))
-    const a = await sb.daemon(['start', '--data-dir', sb.path('na'), '--share', sb.path('a'), '--listen', LOCAL, '--coordinator', coord.addr])
-    const b = await sb.daemon(['start', '--data-dir', sb.path('nb'), '--share', sb.path('b'), '--listen', LOCAL, '--coordinator', coord.addr])
+    const [a, b] = await Promise.all(['a', 'b'].map(async x => await sb.daemon(['start', '--data-dir', sb.path(`n${x}`), '--share', sb.path(x), '--listen', LOCAL, '--coordinator', coord.addr])))
 
     await waitFor(async () => (await lsOf('na')).length === 3, 'three files in ls')
     const files = await ls(coord.addr)

@@ -75,8 +75,7 @@ describe('e2e: fsnode get', function () {
     const { copyFile } = await import('node:fs/promises')
     await sb.mkdir('share-b')
     await copyFile(sb.path('share-a', 'big.bin'), sb.path('share-b', 'big.bin'))
-    const a = await provider('a')
-    const b = await provider('b')
+    const [a, b] = await Promise.all([provider('a'), provider('b')])
     await waitFor(async () => {
       const l = await sb.ask<any[]>(lastProvider, 'ls')
       return l[0]?.providers?.length === 2
@@ -195,8 +194,7 @@ describe('e2e: fsnode get', function () {
   it('unknown names and ids fail with exit 1; a name shared with two contents asks for the file id', async () => {
     await writeText(sb.path('share-a', 'same.txt'), 'first content')
     await writeText(sb.path('share-b', 'same.txt'), 'second, different content')
-    await provider('a')
-    await provider('b')
+    await Promise.all([provider('a'), provider('b')])
     await listed(2)
 
     const unknown = await sb.run(getArgs('no-such-file.txt'))
