@@ -38,35 +38,37 @@ describe('e2e: bandwidth limits', function () {
     return d
   }
 
-  function getArgs (out: string, dataDir = 'dl'): string[] {
-    return ['get', 'big.bin', '--config', config, '--data-dir', sb.path(dataDir), '--coordinator', coord.addr, '--out', sb.path(out)]
-  }
-
   function assertRate (rate: number, expected: number, what: string): void {
     const off = Math.abs(rate - expected) / expected
+    console.log(`      ${what}: ${(rate / MiB).toFixed(3)} MiB/s (${((rate / expected - 1) * 100).toFixed(1)}%)`)
     assert.ok(off <= TOLERANCE, `${what}: ${(rate / MiB).toFixed(3)} MiB/s, expected ${(expected / MiB).toFixed(3)} MiB/s ±${TOLERANCE * 100}% (off by ${(off * 100).toFixed(1)}%)`)
   }
 
-  /** (time, bytes) each time the bytes a download has written move on the daemon at `dataDir`
-   * (the receiver), once bytes flow: a download is listed from its start, with 0 bytes through
-   * the dial and the manifest, which are not the rate. Asked through its control socket, so no
-   * process start is measured; each time is the middle of its request, so a slow answer under
-   * load shifts it by half its round trip, not all of it. */
-  function sampleProgress (dataDir: string): { samples: Array<[number, number]>, done: Promise<void> } {
+  /** How often a sampler asks: the daemon updates a download's bytes every 200 ms
+   * (PROGRESS_INTERVAL); asking more often only takes CPU from the transfer it measures. */
+  const SAMPLE_EVERY = 100
+
+  /** A get of big.bin run by the daemon at `dataDir`, started through its control socket (no
+   * process start beside the transfer), and (time, bytes) each time the bytes it has written
+   * (at the receiver) move, from its first bytes on: it is listed from its start, with 0 bytes
+   * through the dial and the manifest, which are not the rate. Each time is the middle of its
+   * request, so a slow answer under load shifts it by half its round trip, not all of it. */
+  function sampledDownload (dataDir: string): { samples: Array<[number, number]>, done: Promise<any> } {
     const client = ControlClient.forDataDir(sb.path(dataDir))
     const samples: Array<[number, number]> = []
     const done = (async () => {
+      const started = await client.callUnchecked('download', { target: 'big.bin', out: sb.path(`out-${dataDir}`) })
       let last = 0
       const deadline = Date.now() + 150_000
       while (Date.now() < deadline) {
         const asked = performance.now()
-        const s = await client.call('status').catch(() => undefined)
+        const d = (await client.callUnchecked<any[]>('downloads')).find(x => x.id === started.id)
         const at = (asked + performance.now()) / 2
-        const bytes = s?.downloads?.[0]?.bytesDone
-        if (s?.downloads.length === 0 && samples.length > 0) return
-        if (typeof bytes === 'number' && bytes !== last) { samples.push([at, bytes]); last = bytes }
-        await sleep(50)
+        if (d?.state !== 'running') return d
+        if (d.bytesDone !== last) { samples.push([at, d.bytesDone]); last = d.bytesDone }
+        await sleep(SAMPLE_EVERY)
       }
+      throw new Error(`the get on ${dataDir} did not end: ${JSON.stringify(samples.slice(-3))}`)
     })()
     return { samples, done }
   }
@@ -86,13 +88,13 @@ describe('e2e: bandwidth limits', function () {
     return cov / varT * 1000
   }
 
-  /** A get run by the daemon `dl`, its progress sampled. */
-  async function sampledGet (dataDir = 'dl'): Promise<{ r: any, samples: Array<[number, number]> }> {
-    const { samples, done } = sampleProgress(dataDir)
-    const r = await sb.json(getArgs(`out-${dataDir}`, dataDir), { timeoutMs: 150_000 })
-    await done
-    assert.equal(await sha256File(r.path), await sha256File(sb.path('share-p', 'big.bin')))
-    return { r, samples }
+  /** A get run by the daemon at `dataDir`, its progress sampled; the file must be whole. */
+  async function sampledGet (dataDir = 'dl'): Promise<{ samples: Array<[number, number]> }> {
+    const { samples, done } = sampledDownload(dataDir)
+    const d = await done
+    assert.equal(d?.state, 'done', JSON.stringify(d))
+    assert.equal(await sha256File(d.result.path), await sha256File(sb.path('share-p', 'big.bin')))
+    return { samples }
   }
 
   it('--max-upload on the provider holds a get to that rate', async () => {
@@ -124,16 +126,13 @@ describe('e2e: bandwidth limits', function () {
   it('fsnode limit changes the upload rate of a running node during a get', async () => {
     // 8 s at 256 KiB/s, then the remaining 8 MiB at 1 MiB/s
     await writeRandom(sb.path('share-p', 'big.bin'), 10 * MiB)
-    await start('p', true, ['--max-upload', '256KiB'])
     // over one stream, so chunks are written one after another rather than four at a time
     // (a finer measure of the rate)
     const oneStream = sb.path('one-stream.json')
     await writeFile(oneStream, JSON.stringify({ node: { limits: { limitLan: true, streamsPerPeer: 1 } } }))
-    await start('dl', false, [], oneStream)
-    const { samples, done } = sampleProgress('dl')
-    const get = sb.json(getArgs('out'), { timeoutMs: 150_000 })
-    get.catch(() => {})
-
+    await Promise.all([start('p', true, ['--max-upload', '256KiB']), start('dl', false, [], oneStream)])
+    const { samples, done } = sampledDownload('dl')
+    done.catch(() => {}) // awaited below; a failure meanwhile is not an unhandled rejection
     await waitFor(async () => samples.length > 0 ? true : undefined, 'the first bytes of the get', 60_000, 50)
     const before0 = performance.now()
     await sleep(8_000)
@@ -142,8 +141,9 @@ describe('e2e: bandwidth limits', function () {
     assert.deepEqual(limits, { upload: MiB, download: 0, limitLan: true })
     const after0 = performance.now() + 1_000 // "takes effect within a second"
     assert.deepEqual((await sb.json(['status', '--data-dir', sb.path('p')])).limits, limits, 'status shows the limits in force')
-    await get
-    await done
+    const d = await done
+    assert.equal(d?.state, 'done', JSON.stringify(d))
+    assert.equal(await sha256File(d.result.path), await sha256File(sb.path('share-p', 'big.bin')))
     assertRate(rateBetween(samples, before0, before1), 256 * 1024, 'before fsnode limit')
     assertRate(rateBetween(samples, after0), MiB, 'after fsnode limit')
   })
