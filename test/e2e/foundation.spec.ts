@@ -142,14 +142,10 @@ describe('e2e: coordinator, nodes and the index', function () {
       { args: ['start', '--listen', 'garbage'], expect: /not a valid multiaddr/ },
       { args: ['ls', '--bogus-flag'], expect: /unknown option/ }
     ]
-    // each case a process of its own in a folder of its own: run at once
-    const results = await Promise.all(cases.map(async (c, i) => {
+    for (const [i, c] of cases.entries()) {
       const dir = await sb.mkdir(`case${i}`)
       if (c.config != null) await writeFile(sb.path(`case${i}`, 'config.json'), JSON.stringify(c.config))
-      return await sb.run([...c.args, '--data-dir', sb.path(`case${i}`, 'data')], { cwd: dir })
-    }))
-    for (const [i, c] of cases.entries()) {
-      const r = results[i]
+      const r = await sb.run([...c.args, '--data-dir', sb.path(`case${i}`, 'data')], { cwd: dir })
       assert.equal(r.code, 2, `case ${i} (${c.args.join(' ')}): exit ${r.code}, stderr ${r.stderr}`)
       const lines = r.stderr.trim().split('\n')
       assert.equal(lines.length, 1, `case ${i}: one line, got ${r.stderr}`)

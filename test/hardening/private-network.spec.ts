@@ -109,15 +109,11 @@ describe('hardening: a private network keeps strangers out', function () {
       [{ coordinator: { networkKey: 'bad.key' } }, /coordinator\.networkKey/],
       [{ coordinator: { allowPeers: ['not-a-peer-id'] } }, /coordinator\.allowPeers\[0\]: not a valid peer id/]
     ]
-    // each case a process and a data dir of its own: run at once
-    const results = await Promise.all(cases.map(async ([config], i) => {
+    for (const [i, [config, expect]] of cases.entries()) {
       const file = sb.path(`bad-${i}.json`)
       await writeFile(file, JSON.stringify(config))
       const command = 'coordinator' in (config as any) ? ['coordinator', '--data-dir', sb.path(`bad-${i}`), '--listen', LOCAL] : ['ls', '--data-dir', sb.path(`bad-${i}`)]
-      return await sb.run([...command, '--config', file])
-    }))
-    for (const [i, [, expect]] of cases.entries()) {
-      const r = results[i]
+      const r = await sb.run([...command, '--config', file])
       assert.equal(r.code, 2, `case ${i}: exit ${r.code}: ${r.stderr}`)
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
       assert.match(r.stderr, expect)
