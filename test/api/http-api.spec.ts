@@ -27,8 +27,11 @@ describe('api: the HTTP API v1 on a real daemon', function () {
     // the provider's upload limit makes a get last seconds: time for progress and a cancel
     // (every peer here is on loopback: without limitLan the limit would not apply)
     await writeFile(sb.path('p.json'), JSON.stringify({ node: { limits: { limitLan: true } } }))
-    await sb.daemon(['start', '--config', sb.path('p.json'), '--data-dir', sb.path('p'), '--share', sb.path('share-p'), '--listen', LOCAL, '--coordinator', coord.addr, '--api-listen', 'false', '--max-upload', '2MiB'])
-    dl = await sb.daemon(['start', '--data-dir', sb.path('dl'), '--share', sb.path('share-dl'), '--listen', LOCAL, '--coordinator', coord.addr, '--api-listen', '127.0.0.1:0'])
+    const [, downloader] = await Promise.all([
+      sb.daemon(['start', '--config', sb.path('p.json'), '--data-dir', sb.path('p'), '--share', sb.path('share-p'), '--listen', LOCAL, '--coordinator', coord.addr, '--api-listen', 'false', '--max-upload', '2MiB']),
+      sb.daemon(['start', '--data-dir', sb.path('dl'), '--share', sb.path('share-dl'), '--listen', LOCAL, '--coordinator', coord.addr, '--api-listen', '127.0.0.1:0'])
+    ])
+    dl = downloader
     const status = await sb.json(['status', '--data-dir', sb.path('dl')])
     assert.equal(status.api.url, dl.info.apiUrl)
     assert.equal(status.api.tokenFile, sb.path('dl', 'api-token'))

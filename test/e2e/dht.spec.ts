@@ -16,11 +16,11 @@ describe('e2e: without the coordinator (DHT and mDNS)', function () {
     const coord = await sb.daemon(['coordinator', '--data-dir', sb.path('coord'), '--listen', LOCAL])
     await writeRandom(sb.path('share-a', 'paper.pdf'), 3 * 1024 * 1024 + 5)
     const fileId = await expectedFileId(sb.path('share-a', 'paper.pdf'))
-    const nodes: Daemon[] = []
-    for (const n of ['a', 'b', 'c', 'd']) {
+    // four processes that only meet through the coordinator: started at once
+    const nodes: Daemon[] = await Promise.all(['a', 'b', 'c', 'd'].map(async n => {
       await sb.mkdir(`share-${n}`)
-      nodes.push(await sb.daemon(['start', '--data-dir', sb.path(n), '--share', sb.path(`share-${n}`), '--listen', LOCAL, '--coordinator', coord.addr]))
-    }
+      return await sb.daemon(['start', '--data-dir', sb.path(n), '--share', sb.path(`share-${n}`), '--listen', LOCAL, '--coordinator', coord.addr])
+    }))
     // the sharer's record is on the DHT before the coordinator goes away
     await waitFor(async () => {
       const s = await sb.ask(sb.path('a'), 'status')

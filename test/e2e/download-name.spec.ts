@@ -18,8 +18,7 @@ describe('e2e: a running get by file id shows the file\'s name', function () {
     const coord = await sb.daemon(['coordinator', '--data-dir', sb.path('coord'), '--listen', LOCAL])
     await writeRandom(sb.path('share-p', 'holiday', 'beach.bin'), 4 * MiB)
     await sb.mkdir('share-d')
-    await sb.daemon(['start', '--data-dir', sb.path('p'), '--share', sb.path('share-p'), '--listen', LOCAL, '--coordinator', coord.addr])
-    await sb.daemon(['start', '--data-dir', sb.path('d'), '--share', sb.path('share-d'), '--listen', LOCAL, '--coordinator', coord.addr])
+    await Promise.all(['p', 'd'].map(async n => await sb.daemon(['start', '--data-dir', sb.path(n), '--share', sb.path(`share-${n}`), '--listen', LOCAL, '--coordinator', coord.addr])))
     const node = new RemoteNode(ControlClient.forDataDir(sb.path('d')))
     const listed = await waitFor(async () => (await node.ls()).find(f => f.name === 'holiday/beach.bin'), 'the file listed', 60_000)
     // slow enough to be seen running: 4 MiB at 128 KiB/s

@@ -12,8 +12,15 @@ describe('e2e: coordinator, nodes and the index', function () {
   beforeEach(async () => { sb = await Sandbox.create() })
   afterEach(async () => { await sb.cleanup() })
 
+  /** `fsnode ls` as a user without a node runs it: a short-lived node asks the coordinator. */
   async function ls (coord: string): Promise<any[]> {
     return await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord])
+  }
+
+  /** The same list, asked of the node running on `dataDir` through its control socket: for
+   * polls (each `fsnode ls` without a node starts a whole libp2p node). */
+  async function lsOf (dataDir: string): Promise<any[]> {
+    return await sb.ask<any[]>(sb.path(dataDir), 'ls')
   }
 
   it("lists two nodes' files with sizes and file ids, and finds them by a word of their names", async () => {
@@ -21,13 +28,11 @@ describe('e2e: coordinator, nodes and the index', function () {
     await writeText(sb.path('a', 'holiday photos', 'beach sunset.txt'), 'sunset over the sea\n')
     await writeText(sb.path('a', 'notes.md'), '# notes\n')
     await writeText(sb.path('b', 'quarterly-report.pdf'), 'x'.repeat(300 * 1024))
-    const a = await sb.daemon(['start', '--data-dir', sb.path('na'), '--share', sb.path('a'), '--listen', LOCAL, '--coordinator', coord.addr])
-    const b = await sb.daemon(['start', '--data-dir', sb.path('nb'), '--share', sb.path('b'), '--listen', LOCAL, '--coordinator', coord.addr])
+    const [a, b] = await Promise.all(['a', 'b'].map(async x => await sb.daemon(['start', '--data-dir', sb.path(`n${x}`), '--share', sb.path(x), '--listen', LOCAL, '--coordinator', coord.addr])))
 
-    const files = await waitFor(async () => {
-      const l = await ls(coord.addr)
-      return l.length === 3 ? l : undefined
-    }, 'three files in ls')
+    await waitFor(async () => (await lsOf('na')).length === 3, 'three files in ls')
+    const files = await ls(coord.addr)
+    assert.equal(files.length, 3)
     const byName = new Map(files.map(f => [f.name, f]))
     const beach = byName.get('holiday photos/beach sunset.txt')
     assert.ok(beach, `missing beach file in ${JSON.stringify([...byName.keys()])}`)
@@ -58,7 +63,7 @@ describe('e2e: coordinator, nodes and the index', function () {
     await writeText(sb.path('s', 'old-name.txt'), 'rename me')
     await writeText(sb.path('s', 'gone.txt'), 'delete me')
     await sb.daemon(['start', '--data-dir', sb.path('n'), '--share', sb.path('s'), '--listen', LOCAL, '--coordinator', coord.addr])
-    await waitFor(async () => (await ls(coord.addr)).length === 4, 'initial four files')
+    await waitFor(async () => (await lsOf('n')).length === 4, 'initial four files')
 
     await writeText(sb.path('s', 'sub', 'added.txt'), 'new file')
     await writeFile(sb.path('s', 'change.txt'), 'version two')
@@ -67,7 +72,7 @@ describe('e2e: coordinator, nodes and the index', function () {
 
     const changedId = await expectedFileId(sb.path('s', 'change.txt'))
     const files = await waitFor(async () => {
-      const l = await ls(coord.addr)
+      const l = await lsOf('n')
       const names = l.map(f => f.name).sort().join(',')
       const changed = l.find(f => f.name === 'change.txt')
       return names === 'change.txt,keep.txt,new-name.txt,sub/added.txt' && changed?.fileId === changedId ? l : undefined
@@ -99,7 +104,7 @@ describe('e2e: coordinator, nodes and the index', function () {
     let coord = await sb.daemon(cargs)
     await writeText(sb.path('s', 'persist.txt'), 'persist')
     const node = await sb.daemon(['start', '--data-dir', sb.path('n'), '--share', sb.path('s'), '--listen', LOCAL, '--coordinator', coord.addr])
-    await waitFor(async () => (await ls(coord.addr)).length === 1, 'file announced')
+    await waitFor(async () => (await lsOf('n')).length === 1, 'file announced')
     await node.stop()
     const port = coord.addr.split('/')[4]
     await coord.stop()
@@ -115,16 +120,17 @@ describe('e2e: coordinator, nodes and the index', function () {
     const port = coord.addr.split('/')[4]
     await writeText(sb.path('s', 'one.txt'), 'one')
     await sb.daemon(['start', '--data-dir', sb.path('n'), '--share', sb.path('s'), '--listen', LOCAL, '--coordinator', coord.addr])
-    await waitFor(async () => (await ls(coord.addr)).length === 1, 'file announced')
+    await waitFor(async () => (await lsOf('n')).length === 1, 'file announced')
     await coord.stop()
     await rm(sb.path('coord', 'index.db'), { force: true }) // a coordinator that lost its index
     await rm(sb.path('coord', 'index.db-wal'), { force: true })
     await rm(sb.path('coord', 'index.db-shm'), { force: true })
     coord = await sb.daemon(['coordinator', '--data-dir', sb.path('coord'), '--listen', `/ip4/127.0.0.1/tcp/${port}`])
-    const files = await waitFor(async () => {
-      const l = await ls(coord.addr)
-      return l.length === 1 && l[0].providers[0].online === true ? l : undefined
+    await waitFor(async () => {
+      const l = await lsOf('n')
+      return l.length === 1 && l[0].providers[0].online === true
     }, 're-announced file', 40_000)
+    const files = await ls(coord.addr)
     assert.equal(files[0].name, 'one.txt')
   })
 

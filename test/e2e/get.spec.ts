@@ -5,6 +5,14 @@ import { sha256File, writeRandom, writeText } from './files.js'
 import type { Daemon } from './harness.js'
 
 const LOCAL = '/ip4/127.0.0.1/tcp/0'
+const MiB = 1024 * 1024
+/** Past the 16 MiB where chunks grow to 1 MiB: many chunks over every stream, in well under a
+ * second of CPU to write, hash and verify (the size itself is not under test here). */
+const LARGE = 40 * MiB
+/** A get held to this rate is still under way when a test kills a process beside it, however
+ * fast or loaded the machine (unthrottled, a few tens of MiB on loopback take well under a
+ * second and a kill could come too late). */
+const SLOW_GET = '8MiB'
 
 describe('e2e: fsnode get', function () {
   this.timeout(180_000)
@@ -35,9 +43,16 @@ describe('e2e: fsnode get', function () {
     return ['get', target, '--data-dir', sb.path(dataDir), '--coordinator', coord.addr, '--out', sb.path(out)]
   }
 
-  it('empty, 1-byte, one-chunk, chunk-plus-one and 200 MiB files arrive byte-identical', async () => {
+  /** getArgs, held to SLOW_GET (every peer here is on loopback: limits need limitLan). */
+  async function slowGetArgs (target: string, out: string, dataDir: string): Promise<string[]> {
+    const config = sb.path('slow-get.json')
+    await writeFile(config, JSON.stringify({ node: { limits: { limitLan: true } } }))
+    return [...getArgs(target, out, dataDir), '--config', config, '--max-download', SLOW_GET]
+  }
+
+  it('empty, 1-byte, one-chunk, chunk-plus-one and 40 MiB (1 MiB chunks) files arrive byte-identical', async () => {
     const sizes: Record<string, number> = {
-      'empty.bin': 0, 'one.bin': 1, 'chunk.bin': 256 * 1024, 'chunk-plus-one.bin': 256 * 1024 + 1, 'large.bin': 200 * 1024 * 1024
+      'empty.bin': 0, 'one.bin': 1, 'chunk.bin': 256 * 1024, 'chunk-plus-one.bin': 256 * 1024 + 1, 'large.bin': LARGE + 1
     }
     for (const [name, size] of Object.entries(sizes)) await writeRandom(sb.path('share-a', name), size)
     await provider('a')
@@ -56,12 +71,11 @@ describe('e2e: fsnode get', function () {
   })
 
   it('fetches from two providers at once, and completes when one is killed mid-download', async () => {
-    await writeRandom(sb.path('share-a', 'big.bin'), 160 * 1024 * 1024)
+    await writeRandom(sb.path('share-a', 'big.bin'), LARGE)
     const { copyFile } = await import('node:fs/promises')
     await sb.mkdir('share-b')
     await copyFile(sb.path('share-a', 'big.bin'), sb.path('share-b', 'big.bin'))
-    const a = await provider('a')
-    const b = await provider('b')
+    const [a, b] = await Promise.all([provider('a'), provider('b')])
     await waitFor(async () => {
       const l = await sb.ask<any[]>(lastProvider, 'ls')
       return l[0]?.providers?.length === 2
@@ -75,7 +89,7 @@ describe('e2e: fsnode get', function () {
     assert.equal((both.chunksFromPeer[a.peerId] ?? 0) + (both.chunksFromPeer[b.peerId] ?? 0), both.chunks)
 
     // kill provider b once a quarter of the file is on disk: well under way, with both serving
-    const child = sb.spawn([...getArgs('big.bin', 'out2', 'dl2'), '--json'])
+    const child = sb.spawn([...await slowGetArgs('big.bin', 'out2', 'dl2'), '--json'])
     let out = ''
     let err = ''
     child.stdout.on('data', d => { out += d })
@@ -110,7 +124,7 @@ describe('e2e: fsnode get', function () {
     const expected = await sha256File(sb.path('share-good', 'data.bin'))
     const bad = await provider('bad')
     await listed(1)
-    const oldId = r0(await lookupId(sb, coord, 'data.bin'))
+    const oldId = r0(await lookupIds(sb, sb.path('p-bad'), 'data.bin'))
     await bad.stop()
     // edit the file while its node is down: same size, mtime restored; its ctime still tells,
     // so the restarted node re-hashes it and announces the new id in place of the old
@@ -120,7 +134,7 @@ describe('e2e: fsnode get', function () {
     await utimes(sb.path('share-bad', 'data.bin'), mtime, mtime)
     const bad2 = await provider('bad')
     await waitFor(async () => {
-      const ids = await lookupId(sb, coord, 'data.bin')
+      const ids = await lookupIds(sb, sb.path('p-bad'), 'data.bin')
       return ids.length === 1 && ids[0] !== oldId
     }, 'the edited file announced under a new id', 30_000)
 
@@ -145,11 +159,10 @@ describe('e2e: fsnode get', function () {
   })
 
   it('resumes an interrupted download and fetches only what was missing', async () => {
-    const size = 400 * 1024 * 1024
-    await writeRandom(sb.path('share-a', 'resume.bin'), size)
+    await writeRandom(sb.path('share-a', 'resume.bin'), LARGE)
     let a = await provider('a')
     await listed(1)
-    const child = sb.spawn([...getArgs('resume.bin'), '--json'])
+    const child = sb.spawn([...await slowGetArgs('resume.bin', 'out', 'dl'), '--json'])
     const closed = new Promise(resolve => child.on('close', resolve))
     const partial = sb.path('out', '.fsnode-partial')
     // once some chunks are recorded on disk, pull the plug on the provider
@@ -181,8 +194,7 @@ describe('e2e: fsnode get', function () {
   it('unknown names and ids fail with exit 1; a name shared with two contents asks for the file id', async () => {
     await writeText(sb.path('share-a', 'same.txt'), 'first content')
     await writeText(sb.path('share-b', 'same.txt'), 'second, different content')
-    await provider('a')
-    await provider('b')
+    await Promise.all([provider('a'), provider('b')])
     await listed(2)
 
     const unknown = await sb.run(getArgs('no-such-file.txt'))
@@ -196,7 +208,7 @@ describe('e2e: fsnode get', function () {
     assert.equal(ambiguous.code, 1)
     assert.equal(ambiguous.stderr.trim().split('\n').length, 1)
     assert.match(ambiguous.stderr, /names 2 different files: .*bafk.*bafk.*get one by its file id/)
-    const ids: string[] = (await lookupIds(sb, coord, 'same.txt'))
+    const ids: string[] = (await lookupIds(sb, lastProvider, 'same.txt'))
     const r = await sb.json(getArgs(ids[0]))
     assert.ok(['first content', 'second, different content'].includes((await import('node:fs')).readFileSync(r.path, 'utf8')))
   })
@@ -252,13 +264,10 @@ async function recordedChunks (partialDir: string): Promise<number> {
   }
 }
 
-async function lookupIds (sb: Sandbox, coord: Daemon, name: string): Promise<string[]> {
-  const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+/** The file ids the network lists under `name`, asked of the node running on `dataDir`. */
+async function lookupIds (sb: Sandbox, dataDir: string, name: string): Promise<string[]> {
+  const l = await sb.ask<any[]>(dataDir, 'ls')
   return l.filter((f: any) => f.name === name).map((f: any) => f.fileId)
-}
-
-async function lookupId (sb: Sandbox, coord: Daemon, name: string): Promise<string[]> {
-  return await lookupIds(sb, coord, name)
 }
 
 function r0 (ids: string[]): string {

@@ -39,10 +39,13 @@ describe('e2e: output through a pipe', function () {
         await writeFile(sb.path('share', `folder-${d}`, `a-file-with-a-longish-name-${d}-${i}.txt`), `file ${d} ${i}\n`)))
     }
     await sb.daemon(['start', '--data-dir', sb.path('p'), '--share', share, '--listen', LOCAL, '--coordinator', coord.addr], { timeoutMs: 120_000 })
+    // asked of the running node folder by folder: each `fsnode ls` of a viewer starts a node,
+    // and the whole listing in one answer is over the control socket's 1 MiB message limit
     await waitFor(async () => {
-      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
-      return l.length >= FILES
-    }, `${FILES} files listed`, 120_000, 1_000)
+      let listed = 0
+      for (let d = 0; d < 30; d++) listed += (await sb.ask<any[]>(sb.path('p'), 'ls', { path: `folder-${d}` })).length
+      return listed >= FILES
+    }, `${FILES} files listed`, 120_000, 250)
     common = `--data-dir '${sb.path('viewer')}' --coordinator '${coord.addr}'`
   })
   after(async () => { await sb?.cleanup() })

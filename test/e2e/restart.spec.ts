@@ -27,7 +27,7 @@ describe('e2e: restart', function () {
     const nArgs = ['start', '--data-dir', sb.path('n'), '--share', sb.path('share-n'), '--downloads', sb.path('n-downloads'), '--listen', LOCAL, '--coordinator', coord.addr]
     let n = await sb.daemon(nArgs)
     await waitFor(async () => {
-      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      const l = await sb.ask<any[]>(sb.path('n'), 'ls')
       return l.length >= 3 ? l : undefined
     }, 'three files listed', 30_000)
     const got = await sb.json(['get', 'seed.bin', '--data-dir', sb.path('n')])
@@ -49,12 +49,12 @@ describe('e2e: restart', function () {
     assert.equal(s.share.cached, 2, 'keep.txt from the hash cache, and the seed remembered at download')
     assert.deepEqual(s.shares.map((x: any) => [x.path, x.kind]), [[sb.path('n-downloads', 'seed.bin'), 'seed']])
     // providing on the DHT starts once the node is ready: every shared file id is taken up
-    await waitFor(async () => (await sb.json(['status', '--data-dir', sb.path('n')])).dht.files === 3, 'three file ids in the DHT upkeep', 30_000)
+    await waitFor(async () => (await sb.ask(sb.path('n'), 'status')).dht.files === 3, 'three file ids in the DHT upkeep', 30_000)
 
     // another node gets both from the restarted one (the provider of seed.bin is gone)
     const newId = await expectedFileId(sb.path('share-n', 'change.txt'))
     const changed = await waitFor(async () => {
-      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      const l = await sb.ask<any[]>(sb.path('n'), 'ls')
       return l.find((f: any) => f.name === 'change.txt' && f.fileId === newId && f.providers.some((x: any) => x.peerId === n.peerId && x.online === true))
     }, 'the new version announced', 30_000)
     assert.equal(changed.size, 'version two, longer\n'.length)

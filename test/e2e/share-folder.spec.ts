@@ -33,8 +33,9 @@ describe('e2e: fsnode share, unshare and folder downloads', function () {
   })
   afterEach(async () => { await sb.cleanup() })
 
+  /** The names the network lists, asked of the node running on n through its control socket. */
   const names = async (): Promise<string[]> =>
-    (await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])).map((f: any) => f.name).sort()
+    (await sb.ask<any[]>(sb.path('n'), 'ls')).map((f: any) => f.name).sort()
 
   it('shares a folder outside the share folder, unshares it, and remembers it across restarts', async () => {
     await writeText(sb.path('share', 'inside.txt'), 'inside')

@@ -37,11 +37,13 @@ describe('hardening: a download folder others can write into', function () {
     await writeRandom(sb.path('share-a', 'doc.bin'), 2 * 1024 * 1024 + 123) // 9 chunks of 256 KiB
     for (let i = 0; i < 3; i++) await writeText(sb.path('share-a', 'photos', `p${i}.txt`), `photo ${i}\n`)
     for (let i = 0; i < MANY; i++) await writeText(sb.path('share-a', 'many', `f${i}.txt`), `small file ${i}\n`)
-    await sb.daemon(['start', '--data-dir', sb.path('p-a'), '--share', sb.path('share-a'), '--listen', LOCAL, '--coordinator', coord.addr])
     await sb.mkdir('victim-share')
-    await sb.daemon(['start', '--data-dir', sb.path('victim'), '--share', sb.path('victim-share'), '--listen', LOCAL, '--coordinator', coord.addr])
+    await Promise.all([
+      sb.daemon(['start', '--data-dir', sb.path('p-a'), '--share', sb.path('share-a'), '--listen', LOCAL, '--coordinator', coord.addr]),
+      sb.daemon(['start', '--data-dir', sb.path('victim'), '--share', sb.path('victim-share'), '--listen', LOCAL, '--coordinator', coord.addr])
+    ])
     await waitFor(async () => {
-      const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+      const l = await sb.ask<any[]>(sb.path('victim'), 'ls')
       return l.length >= 4 + MANY
     }, 'files listed', 30_000)
   })
@@ -86,7 +88,7 @@ describe('hardening: a download folder others can write into', function () {
     const st = await lstat(path)
     assert.ok(st.isFile() && !st.isSymbolicLink(), 'the finished file is a regular file, not a link')
     assert.equal(await sha256File(path), await sha256File(sb.path('share-a', 'doc.bin')))
-    await waitFor(async () => ((await sb.json(['status', '--data-dir', sb.path('victim')])).shares ?? []).some((s: any) => s.path === path), 'the download seeded')
+    await waitFor(async () => ((await sb.ask(sb.path('victim'), 'status')).shares ?? []).some((s: any) => s.path === path), 'the download seeded')
     await assertSeedsOnlyRegularFiles()
   })
 

@@ -45,7 +45,7 @@ describe('hardening: a private network keeps strangers out', function () {
     await writeText(sb.path('share', 'notes.txt'), 'private notes\n')
     coord = await sb.daemon(inside('coordinator', '--data-dir', sb.path('coord'), '--listen', LOCAL))
     provider = await sb.daemon(inside('start', '--data-dir', sb.path('provider'), '--share', sb.path('share'), '--listen', LOCAL, '--coordinator', coord.addr))
-    await waitFor(async () => (await sb.json(inside('ls', '--flat', '--data-dir', sb.path('insider'), '--coordinator', coord.addr))).length === 2, 'both files listed', 30_000)
+    await waitFor(async () => (await sb.ask<any[]>(sb.path('provider'), 'ls')).length === 2, 'both files listed', 30_000)
   })
   after(async () => { await sb?.cleanup() })
 

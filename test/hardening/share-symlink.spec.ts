@@ -170,8 +170,8 @@ describe('hardening: share folder symlink swapped under a running node', functio
   })
   afterEach(async () => { await sb.cleanup() })
 
-  const listing = async (): Promise<Array<{ name: string, fileId: string }>> =>
-    await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+  /** What the network lists, asked of the running node through its control socket. */
+  const listing = async (): Promise<Array<{ name: string, fileId: string }>> => await sb.ask(sb.path('n'), 'ls')
 
   it('another node never gets the private file, and the entry under the link is withdrawn', async () => {
     await mkdir(sb.path('share', 'inner'), { recursive: true })

@@ -47,9 +47,9 @@ describe('hardening: a file edited in place with its mtime restored', function (
   const provider = async (): Promise<Daemon> =>
     await sb.daemon(['start', '--data-dir', sb.path('p'), '--share', sb.path('share'), '--listen', LOCAL, '--coordinator', coord.addr])
 
-  /** The ids the coordinator lists for a name. */
+  /** The ids the coordinator lists for a name, asked of the running provider. */
   async function idsOf (name: string): Promise<string[]> {
-    const l = await sb.json(['ls', '--flat', '--data-dir', sb.path('viewer'), '--coordinator', coord.addr])
+    const l = await sb.ask<any[]>(sb.path('p'), 'ls')
     return l.filter((f: any) => f.name === name).map((f: any) => f.fileId)
   }
 

@@ -35,7 +35,7 @@ describe('transfer/downloader', function () {
     return file
   }
 
-  for (const [label, size] of [['an empty file', 0], ['a 1-byte file', 1], ['exactly one chunk', 256 * KiB], ['one chunk + 1 byte', 256 * KiB + 1], ['64 MiB', 64 * MiB]] as const) {
+  for (const [label, size] of [['an empty file', 0], ['a 1-byte file', 1], ['exactly one chunk', 256 * KiB], ['one chunk + 1 byte', 256 * KiB + 1], ['24 MiB + 1 byte (1 MiB chunks)', 24 * MiB + 1]] as const) {
     it(`fetches ${label} byte-identical`, async () => {
       const file = await shared(`size-${size}.bin`, size, a)
       const out = await tempDir(cleanup)
@@ -63,7 +63,7 @@ describe('transfer/downloader', function () {
 
   it('completes from the other provider when one stops mid-download', async () => {
     const c = await makeProvider(cleanup)
-    const file = await shared('vanish.bin', 48 * MiB, b, c)
+    const file = await shared('vanish.bin', 24 * MiB, b, c)
     let stopped = false
     const r = await download({
       node: client,
@@ -129,7 +129,7 @@ describe('transfer/downloader', function () {
   })
 
   it('resumes an interrupted download and fetches only the missing chunks', async () => {
-    const file = await shared('resume.bin', 32 * MiB, a)
+    const file = await shared('resume.bin', 20 * MiB, a)
     const out = await tempDir(cleanup)
     const ctrl = new AbortController()
     await assert.rejects(download({
