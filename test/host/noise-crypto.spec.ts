@@ -74,8 +74,8 @@ describe('host/noise-crypto', () => {
             stream.send(got)
             await stream.close()
             resolve(got)
-          } catch (err) { reject(err as Error) }
-        }).catch(reject)
+          } catch (err) { reject(err instanceof Error ? err : new Error(String(err))) }
+        }).catch((err: Error) => { reject(err) })
       })
       const stream = await stock.dialProtocol(ours.getMultiaddrs()[0], PROTOCOL)
       const back = readAll(stream)
