@@ -28,7 +28,6 @@ import {
 import { DhtDatastore, dhtServices } from './dht.js'
 import { INBOUND_UPGRADE_TIMEOUT, MAX_PENDING_INBOUND, inboundGuard } from './inbound-guard.js'
 import { lanDiscovery } from './discovery.js'
-import { noiseCrypto } from './noise-crypto.js'
 import { expectedPeerGate } from './peer-check.js'
 import { parseBootstrap, peerMemory } from './peer-memory.js'
 import type { DhtInit, DhtServices, TrafficMetrics } from './dht.js'
@@ -124,8 +123,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
     transports,
-    // the same Noise on the wire, with less work per frame (noise-crypto.ts)
-    connectionEncrypters: [noise({ crypto: noiseCrypto })],
+    connectionEncrypters: [noise()],
     // yamux 8 reads the window from streamOptions only (at the top level it is ignored and
     // the 16 MiB default would let a paused stream overflow its read buffer and be reset)
     streamMuxers: [yamux({

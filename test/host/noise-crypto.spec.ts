@@ -3,11 +3,9 @@ import { createHash, randomBytes } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { createHost } from '../../src/host/create-host.js'
 import { noiseCrypto } from '../../src/host/noise-crypto.js'
 import type { Libp2p, Stream, StreamMessageEvent } from '@libp2p/interface'
 
@@ -61,7 +59,7 @@ describe('host/noise-crypto', () => {
 
   it('talks to a stock libp2p stack over TCP both ways', async function () {
     this.timeout(30_000)
-    const ours = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    const ours = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise({ crypto: noiseCrypto })], streamMuxers: [yamux()] })
     let stock: Libp2p | undefined
     try {
       stock = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
