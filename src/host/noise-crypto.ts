@@ -29,6 +29,10 @@ function keyObject (k: Uint8Array): KeyObject {
  *   contiguous for its WebAssembly path) and yields one plaintext buffer, not one per piece
  *   of the socket reads the frame spanned;
  * The handshake (X25519, HKDF, SHA-256) and small frames use the default implementation.
+ *
+ * Not used by createHost: it cut the CPU of a bare stream by ~20% (both ends, one process) but
+ * raised that process's peak RSS by 25-55 MB (the KeyObject path; see README, Performance).
+ * The bench measures it (`--only libp2p`, the "noise cipher" row) for whoever takes it up.
  */
 export const noiseCrypto: ICryptoInterface = {
   ...defaultCrypto,
