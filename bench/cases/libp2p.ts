@@ -26,6 +26,7 @@ export const libp2pCase: BenchCase = {
     { key: 'mbps1', label: '1 stream', unit: 'MB/s', better: 'higher', throughput: true, reference: 'libp2p' },
     { key: 'mbps8', label: `${MANY_STREAMS} streams`, unit: 'MB/s', better: 'higher', throughput: true },
     { key: 'mbps1Tuned', label: '1 stream, fsnode\'s heap setting', unit: 'MB/s', better: 'higher', throughput: true },
+    { key: 'mbps1Cipher', label: '1 stream, fsnode\'s heap setting and noise cipher', unit: 'MB/s', better: 'higher', throughput: true },
     { key: 'rssIdle', label: 'receiver RSS once connected', unit: 'MB', better: 'lower' },
     { key: 'rssReceiver', label: 'receiver peak RSS, 1 stream', unit: 'MB', better: 'lower' },
     { key: 'rssSender', label: 'sender peak RSS, 1 stream', unit: 'MB', better: 'lower' },
@@ -38,11 +39,15 @@ export const libp2pCase: BenchCase = {
     // the same stack with the V8 setting fsnode's commands run with (src/util/heap.ts), both sides
     const tunedServer = spawnScript('scripts/libp2p-server', [], { nodeArgs: TUNED })
     const tuned = await tunedServer.next<{ addr: string }>('ready', READY_TIMEOUT_MS)
-    const receive = async (streams: number, heapTuned = false): Promise<ClientResult> => {
-      const from = heapTuned ? tunedServer : server
+    // and with fsnode's noise cipher too (src/host/noise-crypto.ts), both sides
+    const cipherServer = spawnScript('scripts/libp2p-server', ['--noise', 'fsnode'], { nodeArgs: TUNED })
+    const cipher = await cipherServer.next<{ addr: string }>('ready', READY_TIMEOUT_MS)
+    const receive = async (streams: number, variant: 'stock' | 'tuned' | 'cipher' = 'stock'): Promise<ClientResult> => {
+      const from = variant === 'stock' ? server : variant === 'tuned' ? tunedServer : cipherServer
+      const to = variant === 'stock' ? addr : variant === 'tuned' ? tuned.addr : cipher.addr
       try {
-        return await runScript<ClientResult>('scripts/libp2p-client', ['--addr', heapTuned ? tuned.addr : addr, '--bytes', String(bytes), '--streams', String(streams)],
-          { nodeArgs: heapTuned ? TUNED : [] })
+        return await runScript<ClientResult>('scripts/libp2p-client', ['--addr', to, '--bytes', String(bytes), '--streams', String(streams), ...(variant === 'cipher' ? ['--noise', 'fsnode'] : [])],
+          { nodeArgs: variant === 'stock' ? [] : TUNED })
       } catch (err) {
         // the reason is often on the sending side
         throw new Error(`${err instanceof Error ? err.message : String(err)}${from.stderr.trim() !== '' ? `; server: ${from.describeFailure()}` : ''}`)
@@ -52,27 +57,30 @@ export const libp2pCase: BenchCase = {
       describe: `${formatSize(bytes)} server -> client over 1 and ${MANY_STREAMS} streams of one connection; ` +
         `${formatSize(SEND_BLOCK)} sends, at most ${formatSize(WRITE_HIGH_WATER)} queued; yamux window ${formatSize(YAMUX_MAX_STREAM_WINDOW)}, ` +
         `read buffer ${formatSize(YAMUX_MAX_READ_BUFFER)}; reader: 'message' listener until 'end'; V8 defaults, and once more with ${HEAP_FLAGS} ` +
-        'on both sides (what fsnode start/get run with); the ratios use the V8-default 1-stream figure',
+        'on both sides (what fsnode start/get run with), and with that and fsnode\'s noise cipher (src/host/noise-crypto.ts); ' +
+        'the ratios use the V8-default 1-stream figure (stock noise)',
       async run (): Promise<RunResult> {
         const senderRss = new PeakRss([server.pid]).start()
         const one = await receive(1)
         const rssSender = senderRss.stop().get(server.pid) ?? Number.NaN
         const many = await receive(MANY_STREAMS)
-        const oneTuned = await receive(1, true)
+        const oneTuned = await receive(1, 'tuned')
+        const oneCipher = await receive(1, 'cipher')
         return {
           values: {
             mbps1: mbps(one.bytes, one.seconds),
             mbps8: mbps(many.bytes, many.seconds),
             mbps1Tuned: mbps(oneTuned.bytes, oneTuned.seconds),
+            mbps1Cipher: mbps(oneCipher.bytes, oneCipher.seconds),
             rssReceiverTuned: oneTuned.peakRssMb,
             rssIdle: one.rssConnectedMb,
             rssReceiver: one.peakRssMb,
             rssSender
           },
-          info: { oneStream: one, manyStreams: many, oneStreamHeapTuned: oneTuned }
+          info: { oneStream: one, manyStreams: many, oneStreamHeapTuned: oneTuned, oneStreamCipher: oneCipher }
         }
       },
-      async close () { await Promise.all([server.stop(), tunedServer.stop()]) }
+      async close () { await Promise.all([server.stop(), tunedServer.stop(), cipherServer.stop()]) }
     }
   }
 }

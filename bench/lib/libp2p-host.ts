@@ -5,6 +5,7 @@ import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
 import type { Libp2p, Stream, StreamCloseEvent } from '@libp2p/interface'
 import { MiB } from './units.js'
 
@@ -23,13 +24,23 @@ export interface BareHostInit {
   listen?: string[]
   /** yamux maxStreamWindowSize; yamux 8 reads it from streamOptions (a top-level value is ignored). */
   window?: number
+  /** Noise's cipher implementation; the baseline is noise's default. */
+  noiseCrypto?: ICryptoInterface
+}
+
+/** `--noise fsnode` in the scripts: fsnode's noise cipher (src/host/noise-crypto.ts), loaded only
+ * then, so the stock baseline imports no fsnode code. */
+export async function noiseCryptoArg (value: string | undefined): Promise<ICryptoInterface | undefined> {
+  if (value == null || value === 'default') return undefined
+  if (value !== 'fsnode') throw new Error(`--noise ${value}: expected default or fsnode`)
+  return (await import('../../src/host/noise-crypto.js')).noiseCrypto
 }
 
 export async function createBareHost (init: BareHostInit = {}): Promise<Libp2p> {
   return await createLibp2p({
     addresses: { listen: init.listen ?? [] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: init.noiseCrypto })],
     streamMuxers: [yamux({
       streamOptions: {
         maxStreamWindowSize: init.window ?? YAMUX_MAX_STREAM_WINDOW,

@@ -5,7 +5,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { emit, main, numberArg, ownPeakRssMb } from '../lib/child.js'
 import { encodeRequest } from '../lib/blocks.js'
-import { BENCH_PROTOCOL, MAX_BENCH_STREAMS, createBareHost } from '../lib/libp2p-host.js'
+import { BENCH_PROTOCOL, MAX_BENCH_STREAMS, createBareHost, noiseCryptoArg } from '../lib/libp2p-host.js'
 import { now } from '../lib/time.js'
 
 async function receive (connection: Connection, bytes: number): Promise<void> {
@@ -26,11 +26,11 @@ async function receive (connection: Connection, bytes: number): Promise<void> {
 }
 
 main(async () => {
-  const { values } = parseArgs({ options: { addr: { type: 'string' }, bytes: { type: 'string' }, streams: { type: 'string' }, window: { type: 'string' } } })
+  const { values } = parseArgs({ options: { addr: { type: 'string' }, bytes: { type: 'string' }, streams: { type: 'string' }, window: { type: 'string' }, noise: { type: 'string' } } })
   if (values.addr == null) throw new Error('--addr is required')
   const bytes = numberArg(values.bytes, 'bytes')
   const streams = numberArg(values.streams ?? '1', 'streams')
-  const node = await createBareHost({ window: values.window != null ? Number(values.window) : undefined })
+  const node = await createBareHost({ window: values.window != null ? Number(values.window) : undefined, noiseCrypto: await noiseCryptoArg(values.noise) })
   const start = now()
   const connection = await node.dial(multiaddr(values.addr))
   const connected = now()

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import type { Stream, StreamMessageEvent } from '@libp2p/interface'
 import { emit, main, onTerminate } from '../lib/child.js'
 import { REQUEST_BYTES, decodeRequest, randomBlock } from '../lib/blocks.js'
-import { BENCH_PROTOCOL, LISTEN_LOCAL, MAX_BENCH_STREAMS, createBareHost, sendBounded } from '../lib/libp2p-host.js'
+import { BENCH_PROTOCOL, LISTEN_LOCAL, MAX_BENCH_STREAMS, createBareHost, noiseCryptoArg, sendBounded } from '../lib/libp2p-host.js'
 
 /** The first REQUEST_BYTES bytes of a stream. */
 async function readRequest (stream: Stream): Promise<number> {
@@ -39,10 +39,10 @@ async function serve (stream: Stream, block: Buffer, highWater?: number): Promis
   await stream.close()
 }
 
-// --window, --block, --high-water: knobs for manual experiments (give the client the same --window)
+// --window, --block, --high-water, --noise: knobs for manual experiments (give the client the same --window)
 main(async () => {
-  const { values } = parseArgs({ options: { window: { type: 'string' }, block: { type: 'string' }, 'high-water': { type: 'string' } } })
-  const node = await createBareHost({ listen: [LISTEN_LOCAL], window: values.window != null ? Number(values.window) : undefined })
+  const { values } = parseArgs({ options: { window: { type: 'string' }, block: { type: 'string' }, 'high-water': { type: 'string' }, noise: { type: 'string' } } })
+  const node = await createBareHost({ listen: [LISTEN_LOCAL], window: values.window != null ? Number(values.window) : undefined, noiseCrypto: await noiseCryptoArg(values.noise) })
   const block = randomBlock(values.block != null ? Number(values.block) : undefined)
   const highWater = values['high-water'] != null ? Number(values['high-water']) : undefined
   await node.handle(BENCH_PROTOCOL, stream => {

@@ -186,6 +186,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     chunks: manifest.chunks,
     done,
     perPeerInFlight: plan.perPeerInFlight,
+    totalInFlight: plan.totalInFlight,
     maxInFlight,
     budget,
     chunkBytes: manifest.chunkSize
@@ -198,9 +199,11 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const signal = AbortSignal.any([userSignal, stop.signal])
   const progress = new Progress(manifest.size, done.reduce((n, i) => n + manifest.chunkLength(i), 0), opts.onProgress, opts.progressInterval)
   const writes = new Set<Promise<void>>()
-  // kept for reuse: one buffer per stream receiving a chunk plus a few waiting for the disk,
-  // never more than can be in use (a buffer is out only for a chunk in flight or being written)
-  const buffers = new BufferPool(manifest.chunkSize, Math.min(maxInFlight, plan.streams * providers.length + POOL_SPARE_BUFFERS))
+  // kept for reuse: one buffer per stream receiving a chunk (at most one per request in
+  // flight) plus a few waiting for the disk, never more than can be in use (a buffer is out
+  // only for a chunk in flight or being written)
+  const receiving = Math.min(plan.streams * providers.length, Math.max(plan.totalInFlight, providers.length))
+  const buffers = new BufferPool(manifest.chunkSize, Math.min(maxInFlight, receiving + POOL_SPARE_BUFFERS))
   let fatal: Error | undefined
 
   const onChunk = (index: number, data: Uint8Array): void => {

@@ -76,6 +76,13 @@ export class StreamClosedError extends Error {
   override name = 'StreamClosedError'
 }
 
+/** A duplicate request (endgame) whose chunk another provider delivered first: its stream
+ * is dropped rather than read to the end. */
+export class ChunkSupersededError extends Error {
+  static readonly code = 'ChunkSupersededError'
+  override name = 'ChunkSupersededError'
+}
+
 /** A file this node shares no longer matches its manifest: it changed on disk since indexed. */
 export class LocalSourceChangedError extends Error {
   static readonly code = 'LocalSourceChangedError'

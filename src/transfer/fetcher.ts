@@ -8,7 +8,7 @@ import {
   CHUNK_PROTOCOL, CHUNK_TIMEOUT, DIAL_TIMEOUT, MANIFEST_TIMEOUT, MAX_OUTBOUND_STREAMS, MAX_STREAM_REOPENS,
   REQUESTS_PER_STREAM, STREAM_OPEN_TIMEOUT, STREAMS_PER_PROVIDER
 } from './constants.js'
-import { ChunkHashMismatchError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
+import { ChunkHashMismatchError, ChunkSupersededError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
 import { Watchdog } from './signals.js'
 import { sharedHashPool } from './hash-pool.js'
 import type { HashPool } from './hash-pool.js'
@@ -301,6 +301,12 @@ export class ProviderFetcher {
         failAll('cancelled')
         return 'stop'
       }
+      if (err instanceof ChunkSupersededError) {
+        log('%s: %s; dropping the stream', this.peer, err.message)
+        failAll('cancelled')
+        stream.abort(err)
+        return 'reopen'
+      }
       const reason: FailureReason = watchdog.fired
         ? 'timeout'
         : err instanceof ChunkHashMismatchError || err instanceof ProtocolViolationError ? 'bad-data' : 'error'
@@ -332,6 +338,8 @@ export class ProviderFetcher {
     const buf = buffers.acquire()
     try {
       for (let got = 0; got < expected;) {
+        // the other copy was verified first: the rest of this one is of no use
+        if (!this.init.scheduler.wanted(index)) throw new ChunkSupersededError(`chunk ${index} arrived from another provider first`)
         const piece = await reader.readSome(this.limiter?.pieceBytes(expected - got) ?? expected - got, watchdog.signal)
         if (piece == null) throw new StreamClosedError(`stream ended after ${got} of ${expected} bytes of chunk ${index}`)
         if (this.limiter != null) {

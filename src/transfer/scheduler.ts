@@ -2,6 +2,7 @@ import {
   ENDGAME_COPIES, EWMA_ALPHA, MAX_ATTEMPTS_PER_PEER, MAX_PEER_FAILURES, REQUESTS_PER_STREAM,
   STREAMS_PER_PROVIDER
 } from './constants.js'
+import { requestShares } from './shares.js'
 import type { ByteBudget } from './budget.js'
 
 /**
@@ -28,6 +29,9 @@ export interface SchedulerInit {
   chunkBytes?: number
   /** Requests in flight to one peer. @default STREAMS_PER_PROVIDER * REQUESTS_PER_STREAM */
   perPeerInFlight?: number
+  /** Requests in flight over all peers, shared among them by how fast each delivers
+   * (shares.ts), at least one each. @default no limit but perPeerInFlight each */
+  totalInFlight?: number
   /** Consecutive failures before a peer is banned. @default MAX_PEER_FAILURES */
   maxFailures?: number
   /** Attempts of one chunk from one peer. @default MAX_ATTEMPTS_PER_PEER */
@@ -60,21 +64,24 @@ interface Peer extends Omit<PeerStats, 'inFlight'> {
 }
 
 /**
- * Streams and requests in flight per provider for a download from `providers` providers. The
- * requests of one provider at the configured streams x pipeline are what a download keeps in
- * flight in total: more providers split them rather than multiply them, so the downloader
- * decrypts, buffers and hashes the same amount at once whatever the count (three providers at
- * 4 streams each kept 24 MiB in flight and cost a third more memory), and providers sharing
- * the downloader's cores send in bursts as large as one provider would. Never below one
- * stream with `pipeline` requests per provider, so every provider is used; never more streams
- * than `chunks` (those left to fetch) can keep busy.
+ * Streams and requests in flight for a download from `providers` providers. The requests of
+ * one provider at the configured streams x pipeline are what a download keeps in flight in
+ * total (`totalInFlight`): more providers split them rather than multiply them, so the
+ * downloader decrypts, buffers and hashes the same amount at once whatever the count (three
+ * providers at 4 streams each kept 24 MiB in flight and cost a third more memory). How they
+ * are split follows each provider's measured speed (shares.ts): one provider may take all but
+ * one request per other provider (`perPeerInFlight`), with the streams to carry them. Never
+ * more streams than `chunks` (those left to fetch) can keep busy.
  */
-export function streamPlan (providers: number, streams = STREAMS_PER_PROVIDER, pipeline = REQUESTS_PER_STREAM, chunks = Number.POSITIVE_INFINITY): { streams: number, perPeerInFlight: number } {
-  const total = Math.max(1, streams) * Math.max(1, pipeline)
-  const perPeerInFlight = Math.max(Math.max(1, pipeline), Math.ceil(total / Math.max(1, providers)))
+export function streamPlan (providers: number, streams = STREAMS_PER_PROVIDER, pipeline = REQUESTS_PER_STREAM, chunks = Number.POSITIVE_INFINITY): { streams: number, perPeerInFlight: number, totalInFlight: number } {
+  const depth = Math.max(1, pipeline)
+  const n = Math.max(1, providers)
+  const totalInFlight = Math.max(1, streams) * depth
+  // every other provider keeps one request; never below one full stream
+  const perPeerInFlight = Math.max(depth, totalInFlight - (n - 1))
   // a small file needs no more streams than its chunks fill: each costs a negotiation
-  const useful = Math.ceil(Math.max(1, chunks) / Math.max(1, pipeline))
-  return { streams: Math.max(1, Math.min(streams, useful, Math.ceil(perPeerInFlight / Math.max(1, pipeline)))), perPeerInFlight }
+  const useful = Math.ceil(Math.max(1, chunks) / depth)
+  return { streams: Math.max(1, Math.min(streams, useful, Math.ceil(perPeerInFlight / depth))), perPeerInFlight, totalInFlight }
 }
 
 const MISSING = 0
@@ -90,8 +97,10 @@ const DONE = 3
  * - fresh chunks are handed out in order (the file fills front to back);
  * - a failed chunk goes back to the pool and is retried first by a peer that has not failed
  *   it; the peer that failed it gets it back only when no other peer can try;
+ * - with `totalInFlight`, each peer may have its share of it by measured speed (shares.ts);
  * - endgame: when nothing is left to hand out, an idle peer duplicates the oldest chunk in
- *   flight; the first verified copy wins, later ones are discarded.
+ *   flight held only by peers no faster than it; the first verified copy wins, and the other
+ *   is no longer `wanted` (its fetcher drops it).
  */
 export class ChunkScheduler {
   readonly chunks: number
@@ -114,6 +123,7 @@ export class ChunkScheduler {
   private held = 0
   private closed = false
   private readonly perPeer: number
+  private readonly total: number
   private readonly maxFailures: number
   private readonly maxAttempts: number
   private readonly copies: number
@@ -123,6 +133,7 @@ export class ChunkScheduler {
     this.chunks = init.chunks
     this.status = new Uint8Array(init.chunks)
     this.perPeer = init.perPeerInFlight ?? STREAMS_PER_PROVIDER * REQUESTS_PER_STREAM
+    this.total = init.totalInFlight ?? Number.POSITIVE_INFINITY
     this.maxInFlight = init.maxInFlight ?? Number.POSITIVE_INFINITY
     this.budget = init.budget
     this.chunkBytes = init.chunkBytes ?? 0
@@ -177,6 +188,8 @@ export class ChunkScheduler {
     if (p?.state !== 'active' || p.requests.size >= this.perPeer || this.inFlight >= this.maxInFlight) return undefined
     // few chunks in flight (large chunks): each peer its share, so they are all used
     if (p.requests.size >= Math.ceil(this.maxInFlight / this.activePeers())) return undefined
+    // the requests in flight shared by speed; a peer over its share (shares moved) drains first
+    if (p.requests.size > 0 && (this.requests >= this.total || p.requests.size >= this.shareOf(peer))) return undefined
     if (this.closed || this.budget?.fits(this.chunkBytes) === false) return undefined
     const i = this.pick(peer, p)
     this.settle()
@@ -193,6 +206,20 @@ export class ChunkScheduler {
       if (this.tries(i, peer) < this.maxAttempts && !this.someoneElseCanTry(i, peer)) return this.take(i, p)
     }
     return this.endgame(p)
+  }
+
+  /** How many requests `p` may have in flight now: its share of totalInFlight by speed. */
+  shareOf (peer: string): number {
+    const active = [...this.peers.values()].filter(q => q.state === 'active')
+    const i = active.findIndex(q => q.peer === peer)
+    if (i === -1) return 0
+    return requestShares(active.map(q => q.rate), this.total, this.perPeer)[i]
+  }
+
+  /** False once a copy of `index` was verified (a duplicate still on its way is no use: the
+   * fetcher may drop its stream rather than read the rest). */
+  wanted (index: number): boolean {
+    return this.status[index] === ACTIVE
   }
 
   /** The download is over: give back every byte still counted. */
@@ -312,12 +339,20 @@ export class ChunkScheduler {
     let since = Number.POSITIVE_INFINITY
     for (const [i, a] of this.active) {
       if (a.peers.size < this.copies && !a.peers.has(p.peer) && a.since < since &&
-        this.tries(i, p.peer) < this.maxAttempts) {
+        this.tries(i, p.peer) < this.maxAttempts && this.notSlower(p, a.peers)) {
         best = i
         since = a.since
       }
     }
     return best === undefined ? undefined : this.take(best, p)
+  }
+
+  /** `p` is not measured slower than any peer in `holders` (a slower copy would only add
+   * traffic: the faster one finishes first anyway). An unmeasured peer may try. */
+  private notSlower (p: Peer, holders: Set<string>): boolean {
+    if (p.rate === 0) return true
+    for (const h of holders) if ((this.peers.get(h)?.rate ?? 0) > p.rate) return false
+    return true
   }
 
   private take (index: number, p: Peer): number {

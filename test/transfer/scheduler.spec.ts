@@ -163,28 +163,29 @@ describe('transfer/scheduler', () => {
   })
 
   it('streamPlan: more providers split the requests in flight instead of multiplying them', () => {
-    assert.deepEqual(streamPlan(1, 4, 2), { streams: 4, perPeerInFlight: 8 })
-    assert.deepEqual(streamPlan(2, 4, 2), { streams: 2, perPeerInFlight: 4 })
-    assert.deepEqual(streamPlan(3, 4, 2), { streams: 2, perPeerInFlight: 3 })
-    assert.deepEqual(streamPlan(4, 4, 2), { streams: 1, perPeerInFlight: 2 })
+    assert.deepEqual(streamPlan(1, 4, 2), { streams: 4, perPeerInFlight: 8, totalInFlight: 8 })
+    // one provider may take all but one request per other provider, with streams to carry them
+    assert.deepEqual(streamPlan(2, 4, 2), { streams: 4, perPeerInFlight: 7, totalInFlight: 8 })
+    assert.deepEqual(streamPlan(3, 4, 2), { streams: 3, perPeerInFlight: 6, totalInFlight: 8 })
+    assert.deepEqual(streamPlan(4, 4, 2), { streams: 3, perPeerInFlight: 5, totalInFlight: 8 })
     // every provider keeps one stream with its pipeline, however many there are
-    assert.deepEqual(streamPlan(20, 4, 2), { streams: 1, perPeerInFlight: 2 })
+    assert.deepEqual(streamPlan(20, 4, 2), { streams: 1, perPeerInFlight: 2, totalInFlight: 8 })
     // a file of one or three chunks: one or two streams, however many are allowed
-    assert.deepEqual(streamPlan(1, 4, 2, 1), { streams: 1, perPeerInFlight: 8 })
-    assert.deepEqual(streamPlan(1, 4, 2, 3), { streams: 2, perPeerInFlight: 8 })
-    assert.deepEqual(streamPlan(3, 4, 2, 1), { streams: 1, perPeerInFlight: 3 })
+    assert.deepEqual(streamPlan(1, 4, 2, 1), { streams: 1, perPeerInFlight: 8, totalInFlight: 8 })
+    assert.deepEqual(streamPlan(1, 4, 2, 3), { streams: 2, perPeerInFlight: 8, totalInFlight: 8 })
+    assert.deepEqual(streamPlan(3, 4, 2, 1), { streams: 1, perPeerInFlight: 6, totalInFlight: 8 })
     // the configured streams stay the most per provider
-    assert.deepEqual(streamPlan(1, 1, 2), { streams: 1, perPeerInFlight: 2 })
+    assert.deepEqual(streamPlan(1, 1, 2), { streams: 1, perPeerInFlight: 2, totalInFlight: 2 })
     for (let n = 1; n <= 8; n++) {
       const p = streamPlan(n)
-      assert.ok(n * p.perPeerInFlight <= Math.max(8, 2 * n) + n, `${n} providers: ${n * p.perPeerInFlight} requests in flight`)
+      assert.equal(p.totalInFlight, 8)
       assert.ok(p.streams * 2 >= p.perPeerInFlight, `${n} providers: the streams can carry the requests`)
     }
   })
 
   it('three providers at the planned limit share the download and never exceed one provider\'s requests in flight', () => {
     const plan = streamPlan(3)
-    const s = new ChunkScheduler({ chunks: 300, perPeerInFlight: plan.perPeerInFlight })
+    const s = new ChunkScheduler({ chunks: 300, perPeerInFlight: plan.perPeerInFlight, totalInFlight: plan.totalInFlight })
     const peers = ['a', 'b', 'c']
     peers.forEach(p => { s.addPeer(p) })
     let most = 0
@@ -194,7 +195,46 @@ describe('transfer/scheduler', () => {
       most = Math.max(most, s.inFlight)
       taken.forEach((is, k) => { for (const i of is) if (finish(s, peers[k], i)) got[peers[k]]++ })
     }
-    assert.ok(most <= streamPlan(1).perPeerInFlight + 1, `${most} in flight at once`)
-    for (const p of peers) assert.ok(got[p] >= 90, `${p} fetched ${got[p]}`)
+    assert.ok(most <= streamPlan(1).totalInFlight, `${most} in flight at once`)
+    // equal speeds: 8 requests as 3, 3 and 2
+    for (const p of peers) assert.ok(got[p] >= 70, `${p} fetched ${got[p]}`)
+  })
+
+  it('shares the requests in flight by measured speed, at least one each', () => {
+    const s = new ChunkScheduler({ chunks: 1000, perPeerInFlight: 7, totalInFlight: 8 })
+    const held: Record<string, number[]> = { fast: [], slow: [] }
+    for (const p of ['fast', 'slow']) s.addPeer(p)
+    for (const p of ['fast', 'slow']) held[p].push(...drain(s, p))
+    assert.deepEqual([held.fast.length, held.slow.length], [4, 4], 'unmeasured: alike')
+    // each answers its oldest request: fast 1 MB in 10 ms, slow in 100 ms
+    for (let k = 0; k < 30; k++) {
+      for (const [peer, ms] of [['fast', 10], ['slow', 100]] as const) {
+        const i = held[peer].shift()
+        if (i !== undefined && s.received(peer, i, 1_000_000, ms)) s.written(i)
+        held[peer].push(...drain(s, peer))
+      }
+      assert.ok(s.inFlight <= 8, `${s.inFlight} in flight`)
+    }
+    assert.equal(s.shareOf('slow'), 1)
+    assert.equal(s.shareOf('fast'), 7)
+    assert.deepEqual([held.fast.length, held.slow.length], [7, 1])
+  })
+
+  it('endgame: a duplicate goes only to a peer no slower than the holder; the slower copy is no longer wanted', () => {
+    const s = new ChunkScheduler({ chunks: 3, perPeerInFlight: 1 })
+    for (const p of ['fast', 'slow']) s.addPeer(p)
+    assert.equal(s.next('fast'), 0)
+    assert.equal(s.next('slow'), 1)
+    assert.equal(finish(s, 'fast', 0), true) // 100 bytes in 10 ms
+    assert.equal(s.next('fast'), 2)
+    assert.equal(s.received('slow', 1, 100, 100), true) // ten times slower
+    s.written(1)
+    assert.equal(s.next('slow'), undefined, 'slow would only add traffic to fast\'s last chunk')
+    s.addPeer('new')
+    assert.equal(s.next('new'), 2, 'an unmeasured peer may try')
+    assert.equal(s.wanted(2), true)
+    assert.equal(finish(s, 'new', 2), true)
+    assert.equal(s.wanted(2), false, 'fast\'s copy is of no use now')
+    assert.equal(s.complete, true)
   })
 })
