@@ -1,7 +1,7 @@
 import { createConnection } from 'node:net'
 import { controlSocketPath, ensureRunDir, inRunDir, UnsafeRunDirError } from './paths.js'
 import { onLines } from './lines.js'
-import { CONTROL_CONNECT_TIMEOUT, ControlError, RemoteError } from './protocol.js'
+import { CONTROL_CONNECT_TIMEOUT, ControlError, MAX_CONTROL_REPLY, RemoteError } from './protocol.js'
 import type { Socket } from 'node:net'
 import type { ControlReply } from './protocol.js'
 import type { MethodName, ParamsIn, Progress, Result } from './methods.js'
@@ -76,7 +76,7 @@ export class ControlClient {
         if ('progress' in reply) options.onProgress?.(reply.progress)
         else if ('result' in reply) finish(undefined, reply.result as T)
         else if ('error' in reply) finish(new RemoteError(reply.error.name, reply.error.message, reply.error.exitCode))
-      }, err => finish(err))
+      }, err => finish(err), MAX_CONTROL_REPLY)
       socket.on('error', err => finish(new ControlError(`control socket: ${err.message}`)))
       socket.on('close', () => finish(new ControlError('the node closed the control connection without an answer')))
       socket.write(JSON.stringify({ method, params }) + '\n')

@@ -3,7 +3,12 @@
  * request per connection; the daemon answers with zero or more `progress` lines and then one
  * `result` or `error` line. Closing the connection cancels the request (Ctrl-C in `fsnode get`).
  */
+/** A request line: what anyone who can reach the socket sends the node. */
 export const MAX_CONTROL_LINE = 1024 * 1024
+/** A reply line, read by the CLI from its own node (the run folder is checked to be ours): a
+ * listing of the whole network (`fsnode ls --flat`, ~250 bytes a file) passed 1 MiB at ~4,000
+ * files; this is ~250,000. The node builds the reply in memory either way. */
+export const MAX_CONTROL_REPLY = 64 * 1024 * 1024
 export const CONTROL_CONNECT_TIMEOUT = 2_000
 /** A connection must send its request line within this long (the CLI sends it at once). */
 export const CONTROL_IDLE_TIMEOUT = 10_000

@@ -31,6 +31,8 @@ describe('control channel', () => {
     cancelled = false
     server = new ControlServer(dir, {
       echo: async params => params,
+      // a listing of 20,000 network files: over 2 MiB of JSON, twice a request's limit
+      many: async (params: any) => Array.from({ length: params.n }, (_, i) => ({ name: `folder/file-${i}.bin`, fileId: 'b'.repeat(59), size: i })),
       fail: async () => { const e = new Error('it broke'); e.name = 'BrokenError'; throw e },
       slow: async (_p, ctx) => {
         for (let i = 0; i < 3; i++) ctx.progress({ step: i })
@@ -81,6 +83,13 @@ describe('control channel', () => {
     assert.match((await raw(path, '{"method":"__proto__"}\n'))[0].error.message, /unknown control method/)
     assert.match((await raw(path, Buffer.alloc(MAX_CONTROL_LINE + 10, 'a')))[0].error.message, /over/)
     assert.deepEqual(await ControlClient.forDataDir(dir).callUnchecked('echo', { ok: true }), { ok: true })
+  })
+
+  it('a reply over the request limit (a big listing) reaches the client whole', async () => {
+    const files = await ControlClient.forDataDir(dir).callUnchecked('many', { n: 20_000 })
+    assert.ok(JSON.stringify(files).length > 2 * MAX_CONTROL_LINE)
+    assert.equal(files.length, 20_000)
+    assert.deepEqual(files[19_999], { name: 'folder/file-19999.bin', fileId: 'b'.repeat(59), size: 19_999 })
   })
 
   it('a second node on the same data dir is refused; a stale socket is replaced', async () => {
