@@ -100,7 +100,8 @@ export const PROVIDE_DEFER_MAX = 60_000
 export const PROVIDE_SYNC_DELAY = 1_000
 /** findProviders stops after this many providers unless told otherwise. */
 export const FIND_PROVIDERS_LIMIT = 20
-/** A provider lookup whose every query failed is walked again, up to this many walks in all. */
+/** A provider lookup that found nothing is walked again when another walk could go further (its
+ * queries all failed, or the routing table grew meanwhile), up to this many walks in all. */
 export const LOOKUP_WALKS = 3
 /** ms before the second walk (twice that before the third). */
 export const LOOKUP_RETRY_DELAY = 250

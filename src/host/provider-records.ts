@@ -113,9 +113,13 @@ export class ProviderRecords {
     this.counts.lookups++
     try {
       await this.untilPeers(signal)
-      // a walk whose every query failed (the one peer of a fresh client reset the stream under
-      // load: one message, nothing found) is walked again, a few times, while the signal allows
+      // a walk that found no provider is walked again, a few times while the signal allows, when
+      // another could go further: every query failed (a fresh client's one peer reset the
+      // stream under load), or the routing table grew during it (a fresh client starts from its
+      // one bootstrap peer, whose answer holds only peers closer to the id than the client
+      // itself, and meets the rest of the network while it walks)
       for (let walk = 1; ; walk++) {
+        const tableBefore = this.peers
         let answered = 0
         let failed = 0
         for await (const event of this.dht.findProviders(cid, { signal })) {
@@ -131,8 +135,10 @@ export class ProviderRecords {
             if (seen.size >= limit) return
           }
         }
-        if (seen.size > 0 || answered > 0 || failed === 0 || walk >= LOOKUP_WALKS) return
-        log('lookup of %s: all %d queries failed, walking again', cid, failed)
+        const allFailed = answered === 0 && failed > 0
+        const grown = this.peers > tableBefore
+        if (seen.size > 0 || walk >= LOOKUP_WALKS || (!allFailed && !grown)) return
+        log('lookup of %s found nothing (%s), walking again', cid, allFailed ? `all ${failed} queries failed` : `routing table ${tableBefore} -> ${this.peers}`)
         await delay(LOOKUP_RETRY_DELAY * walk, undefined, { signal })
       }
     } catch (err: any) {

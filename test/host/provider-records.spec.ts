@@ -7,7 +7,7 @@ import { fileIdOf } from './helpers.js'
 import type { ProviderDht } from '../../src/host/provider-records.js'
 import type { PeerId } from '@libp2p/interface'
 
-type Walk = Array<'error' | 'answer' | 'provider'>
+type Walk = Array<'error' | 'answer' | 'provider' | 'meet'>
 
 /** A DHT whose walks go as scripted, one script per call of findProviders. */
 function scriptedDht (walks: Walk[], provider: PeerId): ProviderDht & { calls: number } {
@@ -21,6 +21,7 @@ function scriptedDht (walks: Walk[], provider: PeerId): ProviderDht & { calls: n
         if (step === 'error') yield { name: 'QUERY_ERROR', error: new Error('stream reset') }
         if (step === 'answer') yield { name: 'PEER_RESPONSE', closer: [], providers: [] }
         if (step === 'provider') yield { name: 'PROVIDER', providers: [{ id: provider, multiaddrs: [] }] }
+        if (step === 'meet') { dht.routingTable.size += 5; yield { name: 'PEER_RESPONSE', closer: [], providers: [] } }
       }
     },
     async provide () {},
@@ -29,7 +30,7 @@ function scriptedDht (walks: Walk[], provider: PeerId): ProviderDht & { calls: n
   return dht as any
 }
 
-describe('host/provider-records: a lookup whose queries all failed', function () {
+describe('host/provider-records: a lookup that found nothing', function () {
   let self: PeerId
   let provider: PeerId
   before(async () => {
@@ -55,9 +56,15 @@ describe('host/provider-records: a lookup whose queries all failed', function ()
     assert.equal(dht.calls, LOOKUP_WALKS)
   })
 
-  it('is not walked again when a peer answered that it knows no provider', async () => {
+  it('is not walked again when a peer answered that it knows no provider and no peer was met', async () => {
     const dht = scriptedDht([['error', 'answer'], ['provider']], provider)
     assert.deepEqual(await find(dht), [])
     assert.equal(dht.calls, 1)
+  })
+
+  it('is walked again when the routing table grew during a walk that found nothing', async () => {
+    const dht = scriptedDht([['meet'], ['answer', 'provider']], provider)
+    assert.deepEqual(await find(dht), [provider.toString()])
+    assert.equal(dht.calls, 2)
   })
 })
