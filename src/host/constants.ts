@@ -101,10 +101,15 @@ export const PROVIDE_SYNC_DELAY = 1_000
 /** findProviders stops after this many providers unless told otherwise. */
 export const FIND_PROVIDERS_LIMIT = 20
 /** A provider lookup that found nothing is walked again when another walk could go further (its
- * queries all failed, or the routing table grew meanwhile), up to this many walks in all. */
+ * queries all failed; or it asked fewer than LOOKUP_MIN_PEERS, or the routing table grew during
+ * it, and the table has grown since), up to this many walks in all. */
 export const LOOKUP_WALKS = 3
-/** ms before the second walk (twice that before the third). */
+/** ms before walking again after every query failed (twice that before the third walk). */
 export const LOOKUP_RETRY_DELAY = 250
+/** A walk that asked fewer peers than this ended early (see LOOKUP_WALKS). */
+export const LOOKUP_MIN_PEERS = 3
+/** ms to wait for the routing table to grow before walking again (twice that before the third). */
+export const LOOKUP_GROW_WAIT = 1_000
 /** The least time a peer has to answer kad-dht's routing table ping (it adapts upwards from there
  * on slow answers; kad-dht's own floor is 5 s). */
 export const KAD_PING_TIMEOUT = 15_000

@@ -4,7 +4,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
-import { FIND_PROVIDERS_LIMIT, LOOKUP_RETRY_DELAY, LOOKUP_WALKS } from './constants.js'
+import { FIND_PROVIDERS_LIMIT, LOOKUP_GROW_WAIT, LOOKUP_MIN_PEERS, LOOKUP_RETRY_DELAY, LOOKUP_WALKS } from './constants.js'
 
 const log = logger('fsnode:host:dht')
 export class ProvideError extends Error {
@@ -113,18 +113,19 @@ export class ProviderRecords {
     this.counts.lookups++
     try {
       await this.untilPeers(signal)
-      // a walk that found no provider is walked again, a few times while the signal allows, when
+      // a walk that found nothing is walked again, a few times while the signal allows, when
       // another could go further: every query failed (a fresh client's one peer reset the
-      // stream under load), or the routing table grew during it (a fresh client starts from its
-      // one bootstrap peer, whose answer holds only peers closer to the id than the client
-      // itself, and meets the rest of the network while it walks)
+      // stream under load), or it asked fewer than LOOKUP_MIN_PEERS peers (a fresh client starts
+      // from its one bootstrap peer, whose answer holds only peers closer to the id than that
+      // peer: when none is, the walk ends there) or the routing table grew during it, and the
+      // table has grown since, as the DHT's own lookups meet the network
       for (let walk = 1; ; walk++) {
         const tableBefore = this.peers
+        let queried = 0
         let answered = 0
         let failed = 0
         for await (const event of this.dht.findProviders(cid, { signal })) {
-          if (event.name === 'SEND_QUERY') messages++
-          else if (event.name === 'PEER_RESPONSE') answered++
+          if (event.name === 'SEND_QUERY') { messages++; queried++ } else if (event.name === 'PEER_RESPONSE') answered++
           else if (event.name === 'QUERY_ERROR') failed++
           if (event.name !== 'PROVIDER') continue
           for (const info of event.providers) {
@@ -135,11 +136,16 @@ export class ProviderRecords {
             if (seen.size >= limit) return
           }
         }
-        const allFailed = answered === 0 && failed > 0
-        const grown = this.peers > tableBefore
-        if (seen.size > 0 || walk >= LOOKUP_WALKS || (!allFailed && !grown)) return
-        log('lookup of %s found nothing (%s), walking again', cid, allFailed ? `all ${failed} queries failed` : `routing table ${tableBefore} -> ${this.peers}`)
-        await delay(LOOKUP_RETRY_DELAY * walk, undefined, { signal })
+        if (seen.size > 0 || walk >= LOOKUP_WALKS) return
+        if (answered === 0 && failed > 0) {
+          log('lookup of %s: all %d queries failed, walking again', cid, failed)
+          await delay(LOOKUP_RETRY_DELAY * walk, undefined, { signal })
+        } else if (queried < LOOKUP_MIN_PEERS || this.peers > tableBefore) {
+          if (!await this.tableGrows(tableBefore, LOOKUP_GROW_WAIT * walk, signal)) return
+          log('lookup of %s found nothing asking %d peers; routing table %d -> %d, walking again', cid, queried, tableBefore, this.peers)
+        } else {
+          return
+        }
       }
     } catch (err: any) {
       if (!signal.aborted) throw err
@@ -165,6 +171,29 @@ export class ProviderRecords {
         if (signal.aborted) reject(signal.reason)
         else resolve()
       }
+      table.addEventListener?.('peer:add', done)
+      signal.addEventListener('abort', done)
+    })
+  }
+
+  /** True once the routing table holds more than `size` peers, false after `ms` without. */
+  private async tableGrows (size: number, ms: number, signal: AbortSignal): Promise<boolean> {
+    const table = this.dht.routingTable
+    if (table == null) return false
+    if (table.size > size) return true
+    if (table.addEventListener == null) return false
+    signal.throwIfAborted()
+    return await new Promise<boolean>((resolve, reject) => {
+      const done = (): void => {
+        if (table.size <= size && !signal.aborted && Date.now() < until) return
+        clearTimeout(timer)
+        table.removeEventListener?.('peer:add', done)
+        signal.removeEventListener('abort', done)
+        if (signal.aborted) reject(signal.reason)
+        else resolve(table.size > size)
+      }
+      const until = Date.now() + ms
+      const timer = setTimeout(done, ms)
       table.addEventListener?.('peer:add', done)
       signal.addEventListener('abort', done)
     })

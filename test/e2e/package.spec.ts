@@ -69,7 +69,8 @@ describe('e2e: npm pack, then a global install into an empty prefix', function (
 
     // start runs a node under the package's Node 24; SIGTERM to the command stops it cleanly
     await mkdir(join(dir, 'share'))
-    const start = spawn('fsnode', ['start', '--json', '--data-dir', join(dir, 'node'), '--share', join(dir, 'share'), '--listen', '/ip4/127.0.0.1/tcp/0'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    // the HTTP API on a port of its own: the default 7880 may be another node's on this machine
+    const start = spawn('fsnode', ['start', '--json', '--data-dir', join(dir, 'node'), '--share', join(dir, 'share'), '--listen', '/ip4/127.0.0.1/tcp/0', '--api-listen', '127.0.0.1:0'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     start.stdout.setEncoding('utf8').on('data', d => { out += d })

@@ -11,9 +11,10 @@ type Walk = Array<'error' | 'answer' | 'provider' | 'meet'>
 
 /** A DHT whose walks go as scripted, one script per call of findProviders. */
 function scriptedDht (walks: Walk[], provider: PeerId): ProviderDht & { calls: number } {
+  const table = Object.assign(new EventTarget(), { size: 1 })
   const dht = {
     calls: 0,
-    routingTable: { size: 1 },
+    routingTable: table,
     async * findProviders () {
       const walk = walks[dht.calls++] ?? []
       for (const step of walk) {
@@ -21,7 +22,7 @@ function scriptedDht (walks: Walk[], provider: PeerId): ProviderDht & { calls: n
         if (step === 'error') yield { name: 'QUERY_ERROR', error: new Error('stream reset') }
         if (step === 'answer') yield { name: 'PEER_RESPONSE', closer: [], providers: [] }
         if (step === 'provider') yield { name: 'PROVIDER', providers: [{ id: provider, multiaddrs: [] }] }
-        if (step === 'meet') { dht.routingTable.size += 5; yield { name: 'PEER_RESPONSE', closer: [], providers: [] } }
+        if (step === 'meet') { table.size += 5; yield { name: 'PEER_RESPONSE', closer: [], providers: [] } }
       }
     },
     async provide () {},
@@ -56,14 +57,25 @@ describe('host/provider-records: a lookup that found nothing', function () {
     assert.equal(dht.calls, LOOKUP_WALKS)
   })
 
-  it('is not walked again when a peer answered that it knows no provider and no peer was met', async () => {
-    const dht = scriptedDht([['error', 'answer'], ['provider']], provider)
-    assert.deepEqual(await find(dht), [])
-    assert.equal(dht.calls, 1)
+  it('is not walked again when the peers it asked answered no provider and the routing table stays', async () => {
+    const short = scriptedDht([['error', 'answer'], ['provider']], provider)
+    assert.deepEqual(await find(short), []) // waits LOOKUP_GROW_WAIT for a peer that never comes
+    assert.equal(short.calls, 1)
+    const long = scriptedDht([['answer', 'answer', 'answer'], ['provider']], provider)
+    assert.deepEqual(await find(long), [])
+    assert.equal(long.calls, 1)
   })
 
   it('is walked again when the routing table grew during a walk that found nothing', async () => {
     const dht = scriptedDht([['meet'], ['answer', 'provider']], provider)
+    assert.deepEqual(await find(dht), [provider.toString()])
+    assert.equal(dht.calls, 2)
+  })
+
+  it('a walk that asked one peer is walked again once the routing table grows', async () => {
+    const dht = scriptedDht([['answer'], ['answer', 'provider']], provider)
+    const table = dht.routingTable as EventTarget & { size: number }
+    setTimeout(() => { table.size += 3; table.dispatchEvent(new Event('peer:add')) }, 100)
     assert.deepEqual(await find(dht), [provider.toString()])
     assert.equal(dht.calls, 2)
   })
