@@ -2,6 +2,7 @@ import { lstatSync } from 'node:fs'
 import { lstat, readdir, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join, sep } from 'node:path'
 import { logger } from '@libp2p/logger'
+import { isInside } from '../util/file-key.js'
 import { INTERNAL_PREFIX, SCAN_DIR_CONCURRENCY, SCAN_STAT_CONCURRENCY, SCAN_SYNC_STATS } from './constants.js'
 import type { Dirent, Stats } from 'node:fs'
 
@@ -50,12 +51,8 @@ interface DirJob {
 
 type Found = { kind: 'file', file: ScannedFile } | { kind: 'dir', job: DirJob } | undefined
 
-/** True when `child` is `parent` or inside it (both absolute, normalised). */
-export function isInside (parent: string, child: string): boolean {
-  if (child === parent) return true
-  const p = parent.endsWith(sep) ? parent : parent + sep
-  return child.startsWith(p)
-}
+// below share and transfer, which both check paths against a root
+export { isInside }
 
 /** True for a name the node keeps for itself (partial downloads, temp files). */
 export function isInternalName (name: string): boolean {

@@ -58,8 +58,8 @@ async function openedPath (fh: FileHandle): Promise<string | undefined> {
   return await readlink(`/proc/self/fd/${fh.fd}`).catch(() => undefined)
 }
 
-/** `child` is `parent` or lies under it (both normalized absolute paths). */
-function under (parent: string, child: string): boolean {
+/** True when `child` is `parent` or inside it (both absolute, normalised). */
+export function isInside (parent: string, child: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep)
 }
 
@@ -74,5 +74,5 @@ function under (parent: string, child: string): boolean {
 export async function openedInside (fh: FileHandle, within: string, exclude: readonly string[] = []): Promise<boolean> {
   const at = await openedPath(fh)
   if (at == null) return true
-  return under(within, at) && !exclude.some(e => under(e, at))
+  return isInside(within, at) && !exclude.some(e => isInside(e, at))
 }
