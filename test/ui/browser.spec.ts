@@ -9,6 +9,8 @@ import type { Daemon } from '../e2e/harness.js'
 
 const LOCAL = '/ip4/127.0.0.1/tcp/0'
 const MiB = 1024 * 1024
+/** Longer than the page's status poll (POLL_MS in src/ui/public/app.js, 5 s). */
+const SIGNED_OUT_QUIET_MS = 6_000
 /** Debian's package (CI installs it: .ci/run); FSNODE_CHROMIUM points at another build. */
 const BROWSERS = ['/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium-headless-shell', '/usr/bin/chromium']
 /** A file name that is HTML: the page must show it as text. */
@@ -118,6 +120,14 @@ describe('ui: the web UI in a real browser (Chromium headless shell)', function 
     assert.equal((await unknown.json()).error.code, 'NotFoundError')
     await page.goto(`${apiUrl}/ui/`)
     await waitText(page.getByRole('alert'), /^Not signed in\. Run fsnode ui on this machine/, 'the signed-out notice')
+    // signed out, the page goes quiet: no poll keeps asking (and logging a 401) every few seconds
+    await page.waitForLoadState('networkidle')
+    const asked: string[] = []
+    const onRequest = (r: { url: () => string }): void => { asked.push(r.url()) }
+    page.on('request', onRequest)
+    await new Promise(resolve => setTimeout(resolve, SIGNED_OUT_QUIET_MS))
+    page.off('request', onRequest)
+    assert.deepEqual(asked, [], 'requests from the signed-out page')
 
     problems.length = 0 // the signed-out page's 401s, expected
     await page.goto(loginUrl)

@@ -1,7 +1,7 @@
 // fsnode web UI: one page, preact + htm as plain ES modules (no build step). Everything remote
 // (file names, paths, peer ids) is rendered as text nodes by preact, never parsed as HTML.
 import { render } from './vendor/preact.js'
-import { useCallback, useEffect, useState } from './vendor/hooks.js'
+import { useCallback, useEffect, useRef, useState } from './vendor/hooks.js'
 import { html } from './html.js'
 import { api, subscribe } from './api.js'
 import { FilesView } from './files.js'
@@ -23,6 +23,14 @@ function App () {
   const [error, setError] = useState()
   /** target → the name the user clicked: a get by file id is named by its id until it ends. */
   const [labels, setLabels] = useState({})
+  /** What runs in the background (poll timer, event stream): stopped the moment the session is gone. */
+  const background = useRef({})
+  const signOut = useCallback(() => {
+    clearInterval(background.current.timer)
+    background.current.stop?.()
+    background.current = {}
+    setSignedOut(true)
+  }, [])
 
   /** Runs an API call; a 401 means the session is gone, anything else is shown in the banner. */
   const guard = useCallback(async (fn) => {
@@ -31,7 +39,7 @@ function App () {
       setError(undefined)
       return r
     } catch (err) {
-      if (err.status === 401) setSignedOut(true)
+      if (err.status === 401) signOut()
       else setError(err.message)
       throw err
     }
@@ -50,25 +58,27 @@ function App () {
   }, [])
 
   useEffect(() => {
-    let stop
+    const bg = background.current
     guard(async () => {
       await refresh()
       const [l, sh, dl] = await Promise.all([api.limits(), api.shares(), api.downloads()])
       setLimits(l)
       setShares(sh)
       setDownloads(sortDownloads(dl))
-      stop = subscribe({
+      if (background.current !== bg) return // signed out meanwhile
+      bg.stop = subscribe({
         download: upsert,
         limits: setLimits,
         shares: () => { refreshShares().catch(() => {}); refresh().catch(() => {}) },
         peers: () => { refresh().catch(() => {}) }
       }, setLive)
     }).catch(() => {})
-    // polling stops once the session is gone (the page then only says how to sign in)
-    const timer = setInterval(() => {
-      refresh().catch(err => { if (err.status === 401) { clearInterval(timer); stop?.(); setSignedOut(true) } })
+    // polling stops once the session is gone (the page then only says how to sign in): a poll
+    // that kept going would only log a 401 every few seconds
+    bg.timer = setInterval(() => {
+      refresh().catch(err => { if (err.status === 401) signOut() })
     }, POLL_MS)
-    return () => { clearInterval(timer); stop?.() }
+    return () => { clearInterval(bg.timer); bg.stop?.() }
   }, [])
 
   if (signedOut) {
