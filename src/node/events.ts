@@ -6,7 +6,8 @@ import type { BandwidthLimits, Download } from './api.js'
 export interface NodeEventMap {
   download: Download
   shares: { files: number, bytes: number, roots: string[] }
-  peers: { peers: number }
+  /** How many peers now, and how many joined and left since the last event. */
+  peers: { peers: number, joined: number, left: number }
   limits: BandwidthLimits
 }
 
@@ -47,7 +48,7 @@ export function debounced (ms: number, fn: () => void): { (): void, cancel: () =
 
 /** What watchNodeEvents listens to: the host's peer events, the share's changes. */
 interface PeerSource extends EventTarget {
-  getPeers: () => unknown[]
+  getPeers: () => Array<{ toString: () => string }>
 }
 interface ShareSource extends EventTarget {
   stats: () => { files: number, bytes: number }
@@ -69,11 +70,16 @@ export function watchNodeEvents (events: NodeEvents, host: PeerSource, share?: S
     share.addEventListener('change', onChange)
     stops.push(() => { shares.cancel(); share.removeEventListener('change', onChange) })
   }
-  let last = -1
+  // the set, not the count: a peer leaving as another joins within one debounce is still news
+  let last: Set<string> | undefined
   const peers = debounced(NODE_EVENT_DEBOUNCE_MS, () => {
-    const n = host.getPeers().length
-    if (n !== last) events.emit('peers', { peers: n })
-    last = n
+    const now = new Set(host.getPeers().map(p => p.toString()))
+    let joined = 0
+    let left = 0
+    for (const p of now) if (last?.has(p) !== true) joined++
+    for (const p of last ?? []) if (!now.has(p)) left++
+    if (last == null || joined > 0 || left > 0) events.emit('peers', { peers: now.size, joined, left })
+    last = now
   })
   const onPeer = (): void => peers()
   host.addEventListener('peer:connect', onPeer)
