@@ -110,6 +110,11 @@ export const LOOKUP_RETRY_DELAY = 250
 export const LOOKUP_MIN_PEERS = 3
 /** ms to wait for the routing table to grow before walking again (twice that before the third). */
 export const LOOKUP_GROW_WAIT = 1_000
+/** ms to wait instead when the peers asked named peers the walk did not ask: kad-dht adds those
+ * to the routing table only after a ping each (a new connection: seconds on a loaded machine;
+ * a client that gave up after LOOKUP_GROW_WAIT failed with a table of 1 while they were on
+ * their way). */
+export const LOOKUP_OFFERED_WAIT = 10_000
 /** The least time a peer has to answer kad-dht's routing table ping (it adapts upwards from there
  * on slow answers; kad-dht's own floor is 5 s). */
 export const KAD_PING_TIMEOUT = 15_000

@@ -4,7 +4,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
-import { FIND_PROVIDERS_LIMIT, LOOKUP_GROW_WAIT, LOOKUP_MIN_PEERS, LOOKUP_RETRY_DELAY, LOOKUP_WALKS } from './constants.js'
+import { FIND_PROVIDERS_LIMIT, LOOKUP_GROW_WAIT, LOOKUP_MIN_PEERS, LOOKUP_OFFERED_WAIT, LOOKUP_RETRY_DELAY, LOOKUP_WALKS } from './constants.js'
 
 const log = logger('fsnode:host:dht')
 export class ProvideError extends Error {
@@ -118,15 +118,21 @@ export class ProviderRecords {
       // stream under load), or it asked fewer than LOOKUP_MIN_PEERS peers (a fresh client starts
       // from its one bootstrap peer, whose answer holds only peers closer to the id than that
       // peer: when none is, the walk ends there) or the routing table grew during it, and the
-      // table has grown since, as the DHT's own lookups meet the network
+      // table has grown since, as the DHT's own lookups meet the network (longer when the
+      // answers named peers that the walk skipped: kad-dht is adding those to the table)
       for (let walk = 1; ; walk++) {
         const tableBefore = this.peers
         let queried = 0
         let answered = 0
         let failed = 0
+        const asked = new Set<string>()
+        const offered = new Set<string>()
         for await (const event of this.dht.findProviders(cid, { signal })) {
-          if (event.name === 'SEND_QUERY') { messages++; queried++ } else if (event.name === 'PEER_RESPONSE') answered++
-          else if (event.name === 'QUERY_ERROR') failed++
+          if (event.name === 'SEND_QUERY') { messages++; queried++; asked.add(event.to.toString()) } else if (event.name === 'QUERY_ERROR') failed++
+          else if (event.name === 'PEER_RESPONSE') {
+            answered++
+            for (const p of event.closer) if (!p.id.equals(this.self)) offered.add(p.id.toString())
+          }
           if (event.name !== 'PROVIDER') continue
           for (const info of event.providers) {
             const key = info.id.toString()
@@ -141,8 +147,10 @@ export class ProviderRecords {
           log('lookup of %s: all %d queries failed, walking again', cid, failed)
           await delay(LOOKUP_RETRY_DELAY * walk, undefined, { signal })
         } else if (queried < LOOKUP_MIN_PEERS || this.peers > tableBefore) {
-          if (!await this.tableGrows(tableBefore, LOOKUP_GROW_WAIT * walk, signal)) return
-          log('lookup of %s found nothing asking %d peers; routing table %d -> %d, walking again', cid, queried, tableBefore, this.peers)
+          const skipped = [...offered].filter(p => !asked.has(p)).length
+          const wait = queried < LOOKUP_MIN_PEERS && skipped > 0 ? LOOKUP_OFFERED_WAIT : LOOKUP_GROW_WAIT * walk
+          if (!await this.tableGrows(tableBefore, wait, signal)) return
+          log('lookup of %s found nothing asking %d peers (%d more named); routing table %d -> %d, walking again', cid, queried, skipped, tableBefore, this.peers)
         } else {
           return
         }
