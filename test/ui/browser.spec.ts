@@ -215,8 +215,13 @@ describe('ui: the web UI in a real browser (Chromium headless shell)', function 
 
     // a whole folder
     await files.getByRole('button', { name: 'Get folder docs' }).click()
+    // waits for the end, whatever it is, so that a failure shows its own message
+    const ended = page.getByRole('listitem', { name: /^docs\/: (Done|Failed|Cancelled)$/ })
+    await ended.waitFor({ timeout: 60_000 }).catch(async err => {
+      throw new Error(`${String(err.message).split('\n')[0]}; the node's downloads: ${JSON.stringify(await api('/downloads'))}`)
+    })
+    assert.equal(await ended.getAttribute('aria-label'), 'docs/: Done', await ended.textContent() ?? '')
     const folder = page.getByRole('listitem', { name: 'docs/: Done' })
-    await folder.waitFor({ timeout: 60_000 })
     assert.match(await folder.getByTestId('result').textContent() ?? '', /^Saved to .*: 26 B in 3 files in \d+ s/)
     const folderPath = await folder.locator('code').textContent() ?? ''
     assert.equal(await readFile(join(folderPath, 'docs', 'notes', 'todo.txt'), 'utf8'), 'to do\n')
