@@ -9,10 +9,12 @@ import { HashQueue } from './hash-queue.js'
 import { sameKey } from './file-key.js'
 import { IndexWatch } from './index-watch.js'
 import { batchTargets } from './batch.js'
-import { RootSet, isUnderName, nameFor, resolveRoot, restoredSeed, seedFile, seedRoot } from './roots.js'
+import { RootSet, isUnderName, nameFor, resolveRoot } from './roots.js'
+import { addSeed, notTheSeed, resolveSeeds, restoredSeed } from './seeds.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
+import type { SeedTarget } from './seeds.js'
 import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
 import type { RootInfo, Seed, ShareIndexEvents, ShareIndexOptions, SharedFile, ShareSource, ShareStats } from './types.js'
@@ -341,22 +343,15 @@ export class ShareIndex extends EventTarget implements ShareSource {
    */
   async addSeeds (seeds: Seed[]): Promise<string[]> {
     this.assertRunning()
-    const dirs = new Map<string, Promise<string>>()
-    const own: Array<{ root: Root, manifest: Manifest }> = []
-    for (const s of seeds) {
-      try {
-        const root = await seedRoot(s.path, s.name, s.identity, dirs)
-        if (!this.rootSet.underFolder(root.path)) own.push({ root, manifest: s.manifest })
-        else if (seedFile(root) != null) await this.remember(root.path, s.manifest)
-      } catch (err: any) {
-        log('not seeding %s: %s', s.path, err.message)
-      }
+    const { own, underFolder } = await resolveSeeds(seeds, path => this.rootSet.underFolder(path))
+    for (const { root, manifest } of underFolder) {
+      await this.remember(root.path, manifest).catch((err: Error) => { log('not seeding %s: %s', root.path, err.message) })
     }
     const shared: string[] = []
     await this.enqueue(async () => {
       this.delta.hold()
       try {
-        for (const { root, manifest } of own) if (this.addSeed(root, manifest)) shared.push(root.path)
+        for (const { root, manifest } of own) if (addSeed(root, manifest, this.seedTarget)) shared.push(root.path)
       } finally {
         this.delta.release()
       }
@@ -416,33 +411,18 @@ export class ShareIndex extends EventTarget implements ShareSource {
     if (!this.running) throw new ShareFolderError('the share index is not running')
   }
 
-  /** One seed, in the update queue and synchronously: nothing comes between the check of the
-   * file and its entry. False when it is not shared (not the file written, or its name taken). */
-  private addSeed (root: Root, manifest: Manifest): boolean {
-    const found = seedFile(root)
-    if (found?.size !== manifest.size) {
-      log('not seeding %s: it is no longer the file the download left there', root.path)
-      return false
+  /** What addSeed() changes in the index (see seeds.ts). */
+  private readonly seedTarget: SeedTarget = {
+    find: (path, real) => this.rootSet.find(path, real),
+    dropRoot: root => { this.dropRoot(root) },
+    addRoot: root => { this.rootSet.add(root) },
+    removeRoot: root => { this.rootSet.delete(root) },
+    takenBy: name => this.table.get(name)?.path,
+    share: (root, found, manifest) => {
+      this.cache?.put(root.real, found, manifest)
+      this.watch?.watcher.add(root.real, true)
+      this.set(root, root.name, found, manifest)
     }
-    // the same path downloaded again: the new file replaces the old seed
-    const old = this.rootSet.find(root.path, root.real)
-    if (old?.expect != null) this.dropRoot(old)
-    try {
-      this.rootSet.add(root)
-    } catch (err: any) {
-      log('not seeding %s: %s', root.path, err.message)
-      return false
-    }
-    const existing = this.table.get(root.name)
-    if (existing != null) {
-      log('not seeding %s: the name %s is taken by %s', root.path, root.name, existing.path)
-      this.rootSet.delete(root)
-      return false
-    }
-    this.cache?.put(root.real, found, manifest)
-    this.watch?.watcher.add(root.real, true)
-    this.set(root, root.name, found, manifest)
-    return true
   }
 
   private addRootEntry (root: Root): void {
@@ -498,7 +478,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     for await (const f of files) {
       const n = nameFor(root, f.path)
       if (n === undefined) continue
-      if (root.expect != null && (f.ino !== root.expect.ino || f.dev !== root.expect.dev)) {
+      if (notTheSeed(root, f)) {
         log('not sharing %s: it is no longer the file this node wrote there', f.path)
         continue
       }
