@@ -339,7 +339,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
    * Each is shared only while its path holds the very file written (`identity`: checked here, and
    * by the scan at every later change, so a file swapped for another, or for a link to a private
    * one, is never served). One under a shared folder is left to the watcher, its manifest
-   * remembered. Returns the paths shared as seeds of their own.
+   * remembered. Returns the paths shared as seeds of their own, their hash cache rows written.
    */
   async addSeeds (seeds: Seed[]): Promise<string[]> {
     this.assertRunning()
@@ -355,6 +355,9 @@ export class ShareIndex extends EventTarget implements ShareSource {
       } finally {
         this.delta.release()
       }
+      // their hash cache rows on disk before the caller records the seeds (shares.json): a
+      // restart shares a seed from its row, and a seed whose row came later was scanned instead
+      if (shared.length > 0) this.flushCache()
     })
     this.delta.flush()
     return shared
@@ -384,6 +387,15 @@ export class ShareIndex extends EventTarget implements ShareSource {
    * it needs no hashing. */
   async remember (path: string, manifest: Manifest): Promise<void> {
     if (this.cache != null && this.running) await this.cache.remember(path, manifest)
+  }
+
+  /** Write the hash cache rows put so far (a failure is logged: the rows are only a cache). */
+  private flushCache (): void {
+    try {
+      this.cache?.flush()
+    } catch (err: any) {
+      log.error('cannot write the hash cache: %s', err.message)
+    }
   }
 
   /** Resolves once queued changes are applied, hashed, and sent. */
