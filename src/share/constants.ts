@@ -48,6 +48,9 @@ export const CACHE_WRITE_DELAY_MS = 500
  * folders at a time; see HashCache.preload()). */
 export const CACHE_FOLDER_WINDOWS = 32
 
+/** Hash cache rows a restart reads per call into SQLite (see HashCache.entries()). */
+export const ENTRIES_PAGE = 1000
+
 /** A share this large calls ShareIndexOptions.onManyFiles: its per-file memory is most of the
  * node's. */
 export const MANY_FILES = 50_000

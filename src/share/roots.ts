@@ -158,6 +158,14 @@ export class RootSet {
     for (const r of this.dirs) if (isInside(r.real, path)) yield r
   }
 
+  /** The first root containing() yields, without a generator (once per file on a restart). */
+  first (path: string): Root | undefined {
+    const file = this.byReal.get(path)
+    if (file?.kind === 'file') return file
+    for (const r of this.dirs) if (isInside(r.real, path)) return r
+    return undefined
+  }
+
   /** True when `path` is inside a shared folder (by the path the folder was added with). */
   underFolder (path: string): boolean {
     for (const r of this.dirs) if (isInside(r.path, path)) return true

@@ -220,13 +220,11 @@ export class ShareIndex extends EventTarget implements ShareSource {
     if (this.cache == null) return 0
     for (const f of this.cache.entries()) {
       // roots found by path, not a pass over every root (a node holds one per seeded download)
-      for (const root of this.rootSet.containing(f.path)) {
-        const name = nameFor(root, f.path)
-        if (name === undefined) continue
-        if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
-          this.set(root, name, f, f.manifest)
-        }
-        break
+      const root = this.rootSet.first(f.path)
+      const name = root == null ? undefined : nameFor(root, f.path)
+      if (root == null || name === undefined) continue
+      if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
+        this.set(root, name, f, f.packed)
       }
     }
     return this.table.size
@@ -533,7 +531,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await this.hashes.submit(root, name, f)
   }
 
-  private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest): void {
+  private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest | Uint8Array): void {
     const file = new IndexedFile(name, root, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
     this.table.set(file)
     if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
@@ -554,5 +552,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
 /** A name as a scan makes it: no empty, '.' or '..' segment (a cache row is trusted this far). */
 function isPlainName (name: string): boolean {
-  return name.split('/').every(s => s !== '' && s !== '.' && s !== '..')
+  return !NOT_PLAIN.test(name)
 }
+
+/** An empty, '.' or '..' segment. */
+const NOT_PLAIN = /(?:^|\/)\.{0,2}(?:\/|$)/

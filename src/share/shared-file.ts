@@ -4,6 +4,7 @@ import { pathInside } from './roots.js'
 import type { Root } from './roots.js'
 import type { SharedFile } from './types.js'
 import type { CID } from 'multiformats/cid'
+import { sep } from 'node:path'
 
 /**
  * A shared file as the index keeps it: its manifest and file id packed in one buffer, made into
@@ -25,10 +26,11 @@ export class IndexedFile implements SharedFile {
     readonly ctimeMs: number,
     readonly ino: number,
     readonly dev: number,
-    manifest: Manifest
+    /** A Manifest, or its packManifest() bytes (a restart reads those from the hash cache). */
+    manifest: Manifest | Uint8Array
   ) {
-    this.packed = packManifest(manifest)
-    if (pathOf(root, name) !== path) this.ownPath = path
+    this.packed = manifest instanceof Uint8Array ? manifest : packManifest(manifest)
+    if (!isPathOf(root, name, path)) this.ownPath = path
   }
 
   get path (): string {
@@ -50,6 +52,15 @@ export class IndexedFile implements SharedFile {
   get manifest (): Manifest {
     return packedManifest(this.packed)
   }
+}
+
+/** pathOf(root, name) === path, without making the string (once per file on a restart). */
+function isPathOf (root: Root, name: string, path: string): boolean {
+  if (root.kind === 'file' || sep !== '/') return pathOf(root, name) === path
+  const rel = root.name === '' ? name : name.slice(root.name.length + 1)
+  if (rel === '') return path === root.real
+  const base = root.real.endsWith(sep) ? root.real.length : root.real.length + 1
+  return path.length === base + rel.length && path.startsWith(root.real) && (base === root.real.length || path[root.real.length] === sep) && path.endsWith(rel)
 }
 
 /** The path of `name` under `root`, as the scanner reaches it: the inverse of nameFor(). */

@@ -113,7 +113,8 @@ export function packedManifest (packed: Uint8Array): Manifest {
 
 /** CIDv1, raw codec, sha2-256 multihash of 32 bytes: the prefix of every file id's bytes. */
 const FILE_ID_PREFIX = Uint8Array.of(0x01, raw.code, sha256.code, HASH_LENGTH)
-const FILE_ID_LENGTH = FILE_ID_PREFIX.length + HASH_LENGTH
+/** Bytes of a file id (a CID of FILE_ID_PREFIX and a sha-256). */
+export const FILE_ID_LENGTH = FILE_ID_PREFIX.length + HASH_LENGTH
 /** Up to this size, a manifest and its file id share a slice of one pooled buffer. */
 const POOLED_MAX = 1024
 

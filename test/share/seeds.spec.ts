@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { lstat, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HashCache } from '../../src/share/hash-cache.js'
+import { packedFileId } from '../../src/wire/file-manifest.js'
 import { ShareIndex } from '../../src/share/share-index.js'
 import { shareFile } from '../transfer/helpers.js'
 import type { Seed } from '../../src/share/share-index.js'
@@ -85,7 +86,7 @@ describe('share/share-index: seeds', () => {
     try {
       const rows = [...other.entries()]
       assert.deepEqual(rows.map(r => r.path), [seed.path])
-      assert.ok(rows[0].manifest.fileId.equals(seed.manifest.fileId))
+      assert.ok(packedFileId(rows[0].packed).equals(seed.manifest.fileId))
     } finally {
       other.close()
     }
