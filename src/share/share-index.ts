@@ -224,7 +224,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       const name = root == null ? undefined : nameFor(root, f.path)
       if (root == null || name === undefined) continue
       if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
-        this.set(root, name, f, f.packed)
+        this.set(root, name, f, f.manifest)
       }
     }
     return this.table.size
@@ -531,8 +531,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await this.hashes.submit(root, name, f)
   }
 
-  private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest | Uint8Array): void {
-    const file = new IndexedFile(name, root, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
+  private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest | string): void {
+    const file = new IndexedFile(name, root, f.path, f, manifest)
     this.table.set(file)
     if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
     if (this.recording) this.delta.add(file)

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { HashCache } from '../../src/share/hash-cache.js'
 import { HASH_DB_FILE } from '../../src/share/constants.js'
-import { Manifest, packedFileId, packedManifest } from '../../src/wire/file-manifest.js'
-import { removeDirs, tempDir } from './helpers.js'
+import { Manifest } from '../../src/wire/file-manifest.js'
+import { cachedManifest, removeDirs, tempDir } from './helpers.js'
 
 const manifest = Manifest.create(5, 256 * 1024, new Uint8Array(32).fill(7))
 // eslint-disable-next-line @typescript-eslint/no-loss-of-precision -- a ctimeMs as fs.stat gives it, digits past a double included
@@ -125,8 +125,8 @@ describe('share/hash-cache: entries (a restart shares them before its scan)', ()
     assert.equal(all.length, 1)
     const [e] = all
     assert.deepEqual({ path: e.path, size: e.size, ctimeMs: e.ctimeMs, ino: e.ino, dev: e.dev, mtimeMs: e.mtimeMs }, { path: '/e/1', ...key, mtimeMs: 1234.5 })
-    assert.ok(packedFileId(e.packed).equals(manifest.fileId))
-    assert.deepEqual(new Uint8Array(packedManifest(e.packed).bytes), manifest.bytes)
+    assert.ok(cachedManifest(e).fileId.equals(manifest.fileId))
+    assert.deepEqual(new Uint8Array(cachedManifest(e).bytes), manifest.bytes)
     cache.close()
   })
 
@@ -145,8 +145,9 @@ describe('share/hash-cache: entries (a restart shares them before its scan)', ()
     assert.equal(all.length, made.size)
     for (const e of all) {
       const m = made.get(e.path)
-      assert.ok(m != null && packedFileId(e.packed).equals(m.fileId), e.path)
-      assert.deepEqual(new Uint8Array(packedManifest(e.packed).bytes), m.bytes)
+      assert.equal(typeof e.manifest, 'string', 'read as recorded, not decoded')
+      assert.ok(m != null && cachedManifest(e).fileId.equals(m.fileId), e.path)
+      assert.deepEqual(new Uint8Array(cachedManifest(e).bytes), m.bytes)
       assert.equal(e.size, m.size)
     }
     cache.close()
@@ -160,14 +161,16 @@ describe('share/hash-cache: entries (a restart shares them before its scan)', ()
     db.close()
     let cache = new HashCache(dir)
     const [e] = [...cache.entries()]
-    assert.ok(packedFileId(e.packed).equals(manifest.fileId))
+    assert.ok(cachedManifest(e).fileId.equals(manifest.fileId))
     cache.close()
     const check = new DatabaseSync(join(dir, HASH_DB_FILE))
     const row = check.prepare('SELECT file_id FROM hashes_v2 WHERE path = ?').get('/v3') as { file_id: Uint8Array }
     check.close()
     assert.deepEqual(new Uint8Array(row.file_id), manifest.fileId.bytes)
     cache = new HashCache(dir)
-    assert.ok(packedFileId([...cache.entries()][0].packed).equals(manifest.fileId))
+    const [again] = [...cache.entries()]
+    assert.equal(typeof again.manifest, 'string', 'its file id recorded')
+    assert.ok(cachedManifest(again).fileId.equals(manifest.fileId))
     cache.close()
   })
 

@@ -5,11 +5,10 @@ import assert from 'node:assert/strict'
 import { lstat, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HashCache } from '../../src/share/hash-cache.js'
-import { packedFileId } from '../../src/wire/file-manifest.js'
 import { ShareIndex } from '../../src/share/share-index.js'
 import { shareFile } from '../transfer/helpers.js'
 import type { Seed } from '../../src/share/share-index.js'
-import { DeltaLog, FAST_WATCH, put, removeDirs, tempDir, waitFor } from './helpers.js'
+import { DeltaLog, FAST_WATCH, cachedManifest, put, removeDirs, tempDir, waitFor } from './helpers.js'
 
 async function identity (path: string): Promise<{ dev: number, ino: number }> {
   const st = await lstat(path)
@@ -86,7 +85,7 @@ describe('share/share-index: seeds', () => {
     try {
       const rows = [...other.entries()]
       assert.deepEqual(rows.map(r => r.path), [seed.path])
-      assert.ok(packedFileId(rows[0].packed).equals(seed.manifest.fileId))
+      assert.ok(cachedManifest(rows[0]).fileId.equals(seed.manifest.fileId))
     } finally {
       other.close()
     }
