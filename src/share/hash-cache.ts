@@ -69,10 +69,11 @@ const PUT_COLUMNS = 'path, size, ctime_ms, ino, dev, manifest, mtime_ms, file_id
  */
 const ENTRIES_SELECT = `SELECT path, size, ctime_ms, ino, dev, mtime_ms,
   CASE WHEN length(file_id) = ${FILE_ID_LENGTH} THEN hex(file_id) || hex(manifest) END,
-  CASE WHEN file_id IS NULL OR length(file_id) != ${FILE_ID_LENGTH} THEN manifest END
-  FROM hashes_v2 WHERE path > ? AND dev IS NOT NULL AND mtime_ms IS NOT NULL ORDER BY path LIMIT ${ENTRIES_PAGE}`
+  CASE WHEN file_id IS NULL OR length(file_id) != ${FILE_ID_LENGTH} THEN manifest END,
+  CASE WHEN ?2 != '' AND substr(path, 1, length(?2)) = ?2 THEN substr(path, length(?2) + 1) END
+  FROM hashes_v2 WHERE path > ?1 AND dev IS NOT NULL AND mtime_ms IS NOT NULL ORDER BY path LIMIT ${ENTRIES_PAGE}`
 
-type EntryRow = [path: string, size: number, ctimeMs: number, ino: number, dev: number, mtimeMs: number, packedHex: string | null, manifest: Uint8Array | null]
+type EntryRow = [path: string, size: number, ctimeMs: number, ino: number, dev: number, mtimeMs: number, packedHex: string | null, manifest: Uint8Array | null, rel: string | null]
 
 /** A row as the file it describes (see entries()). */
 export interface CachedFile extends FileKey {
@@ -81,6 +82,8 @@ export interface CachedFile extends FileKey {
   /** Its manifest, or the hex of its file id's bytes then the manifest's (as recorded: not
    * decoded, see IndexedFile). */
   manifest: Manifest | string
+  /** The path after entries()' `under`, when it starts with it. */
+  rel?: string
 }
 
 /**
@@ -180,21 +183,24 @@ export class HashCache {
 
   /**
    * Every row that says all the index needs to share its file without looking at it (the
-   * device and mtime recorded), decoded; a row that cannot be decoded is left out. Whether the
+   * device and mtime recorded); a row that cannot be decoded is left out. With `under` (a
+   * folder's path and a separator), the rest of each path under it (`rel`) comes from SQLite as
+   * a string of its own: the name a slice of the path would make keeps the whole path alive for
+   * as long as the file is shared (~14 MB at 200,000 files). Whether the
    * file is still that version is for the caller to check (the chunk server checks every open).
    */
-  * entries (): Generator<CachedFile> {
+  * entries (under = ''): Generator<CachedFile> {
     const select = this.db.prepare(ENTRIES_SELECT)
     select.setReturnArrays(true)
     for (let after = ''; ;) {
-      const rows = select.all(after) as unknown as EntryRow[]
+      const rows = select.all(after, under) as unknown as EntryRow[]
       if (rows.length === 0) return
       after = rows[rows.length - 1][0]
       const ids: Array<[path: string, id: Uint8Array]> = []
-      for (const [path, size, ctimeMs, ino, dev, mtimeMs, hex, bytes] of rows) {
+      for (const [path, size, ctimeMs, ino, dev, mtimeMs, hex, bytes, rel] of rows) {
         // recorded by put() from a checked manifest; the downloader checks what it is sent anyway
         if (hex != null) {
-          yield { path, size, ctimeMs, ino, dev, mtimeMs, manifest: hex }
+          yield { path, size, ctimeMs, ino, dev, mtimeMs, manifest: hex, rel: rel ?? undefined }
           continue
         }
         let manifest: Manifest
@@ -205,7 +211,7 @@ export class HashCache {
         }
         if (manifest.size !== size) continue
         ids.push([path, manifest.fileId.bytes])
-        yield { path, size, ctimeMs, ino, dev, mtimeMs, manifest }
+        yield { path, size, ctimeMs, ino, dev, mtimeMs, manifest, rel: rel ?? undefined }
       }
       // a row of version 3 or older: its file id recorded, once (the next restart reads it)
       if (ids.length > 0 && !this.closed) this.transaction(() => { for (const [path, id] of ids) this.setIdStmt.run(id, path) })

@@ -153,6 +153,16 @@ describe('share/hash-cache: entries (a restart shares them before its scan)', ()
     cache.close()
   })
 
+  it('gives the rest of each path under a folder as its own string, and nothing for paths outside it', () => {
+    let cache = new HashCache(dir)
+    for (const path of ['/s/a/b.txt', '/s/c.txt', '/s2/x.txt', '/other']) cache.put(path, { ...key, mtimeMs: 1 }, manifest)
+    cache.close()
+    cache = new HashCache(dir)
+    assert.deepEqual([...cache.entries('/s/')].map(e => [e.path, e.rel]), [['/other', undefined], ['/s/a/b.txt', 'a/b.txt'], ['/s/c.txt', 'c.txt'], ['/s2/x.txt', undefined]])
+    assert.deepEqual([...cache.entries()].map(e => e.rel), [undefined, undefined, undefined, undefined])
+    cache.close()
+  })
+
   it('shares a version 3 row (no file id) by decoding it, and records its file id for the next start', () => {
     const db = new DatabaseSync(join(dir, HASH_DB_FILE))
     db.exec(`CREATE TABLE hashes_v2 (path TEXT PRIMARY KEY, size INTEGER NOT NULL, ctime_ms REAL NOT NULL,
