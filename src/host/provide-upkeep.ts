@@ -173,19 +173,27 @@ export class ProvideUpkeep {
   }
 
   private diff (): void {
-    const current = new Set<string>()
-    for (const cid of this.source.fileIds()) current.add(keyOf(cid))
-    for (const key of [...this.entries.keys()]) {
-      if (!current.has(key)) this.remove(key)
-    }
     const now = Date.now()
-    for (const key of current) {
+    // nothing to withdraw (the first sync): no set of every file id beside the map being made
+    const current = this.entries.size === 0 ? undefined : new Set<string>()
+    const keys = current ?? this.keys()
+    if (current != null) {
+      for (const key of this.keys()) current.add(key)
+      for (const key of [...this.entries.keys()]) {
+        if (!current.has(key)) this.remove(key)
+      }
+    }
+    for (const key of keys) {
       if (this.entries.has(key)) continue
       this.entries.set(key, now)
       this.queue.push(key)
     }
     this.pump()
     this.notifyIdle()
+  }
+
+  private * keys (): Generator<string> {
+    for (const cid of this.source.fileIds()) yield keyOf(cid)
   }
 
   private remove (key: string): void {
