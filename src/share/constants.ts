@@ -48,6 +48,14 @@ export const CACHE_WRITE_DELAY_MS = 500
  * folders at a time; see HashCache.preload()). */
 export const CACHE_FOLDER_WINDOWS = 32
 
+/** Slab of shared files' records (see IndexedFile): ~100 files of a small manifest each. Node's
+ * buffer pool is the same size, and a slab is freed when none of its files is shared. */
+export const RECORD_SLAB_BYTES = 8192
+
+/** Hash cache rows a restart reads per call into SQLite (see HashCache.entries(): small pages
+ * cost less garbage collection). */
+export const ENTRIES_PAGE = 100
+
 /** A share this large calls ShareIndexOptions.onManyFiles: its per-file memory is most of the
  * node's. */
 export const MANY_FILES = 50_000

@@ -1,9 +1,7 @@
-import { lstatSync } from 'node:fs'
-import { lstat, realpath, stat } from 'node:fs/promises'
-import { basename, dirname, join, resolve, sep } from 'node:path'
+import { realpath, stat } from 'node:fs/promises'
+import { basename, resolve, sep } from 'node:path'
 import { ShareFolderError } from './errors.js'
 import { isInside } from './scanner.js'
-import type { ScannedFile } from './scanner.js'
 
 /** A folder or a single file whose contents are shared under one name prefix. */
 export interface Root {
@@ -42,36 +40,6 @@ export async function resolveRoot (path: string, name: string | undefined): Prom
   if (prefix.split('/').some(s => s === '..' || s === '.')) throw new ShareFolderError(`invalid share name ${JSON.stringify(name)}`)
   if (kind === 'file' && prefix === '') throw new ShareFolderError(`a shared file needs a name: ${abs}`)
   return { path: abs, real, name: prefix, kind }
-}
-
-/** A file this node wrote, as a root of its own shared under `name` while it is `expect`. The
- * folders on its path are resolved (the output folder may be reached through a link, the user's
- * choice), once per folder in `dirs`; the file itself is not: the scan finds what it is. */
-export async function seedRoot (path: string, name: string, expect: FileIdentity, dirs = new Map<string, Promise<string>>()): Promise<Root> {
-  const abs = resolve(path)
-  const dir = dirname(abs)
-  let realDir = dirs.get(dir)
-  if (realDir == null) dirs.set(dir, realDir = realpath(dir))
-  const real = join(await realDir, basename(abs))
-  return { path: abs, real, name: shareName(name, abs), kind: 'file', expect }
-}
-
-/** A seed kept across a restart: refused (ShareFolderError) when its path no longer holds the
- * file written there. */
-export async function restoredSeed (path: string, name: string, expect: FileIdentity): Promise<Root> {
-  const root = await seedRoot(path, name, expect)
-  const st = await lstat(root.real).catch(() => undefined)
-  if (st == null || !st.isFile() || st.ino !== expect.ino || st.dev !== expect.dev) {
-    throw new ShareFolderError(`${root.path} is no longer the file downloaded there`)
-  }
-  return root
-}
-
-function shareName (name: string, abs: string): string {
-  const prefix = name.replace(/^\/+|\/+$/g, '')
-  if (prefix.split('/').some(s => s === '..' || s === '.')) throw new ShareFolderError(`invalid share name ${JSON.stringify(name)}`)
-  if (prefix === '') throw new ShareFolderError(`a shared file needs a name: ${abs}`)
-  return prefix
 }
 
 /** `prefix/rel`, leaving out empty parts. */
@@ -190,21 +158,17 @@ export class RootSet {
     for (const r of this.dirs) if (isInside(r.real, path)) yield r
   }
 
+  /** The first root containing() yields, without a generator (once per file on a restart). */
+  first (path: string): Root | undefined {
+    const file = this.byReal.get(path)
+    if (file?.kind === 'file') return file
+    for (const r of this.dirs) if (isInside(r.real, path)) return r
+    return undefined
+  }
+
   /** True when `path` is inside a shared folder (by the path the folder was added with). */
   underFolder (path: string): boolean {
     for (const r of this.dirs) if (isInside(r.path, path)) return true
     return false
   }
-}
-
-/** What a seed's path holds now, when it is still the regular file written there. */
-export function seedFile (root: Root): ScannedFile | undefined {
-  let st
-  try {
-    st = lstatSync(root.real, { throwIfNoEntry: false })
-  } catch {
-    return undefined
-  }
-  if (st == null || !st.isFile() || st.ino !== root.expect?.ino || st.dev !== root.expect.dev) return undefined
-  return { name: '', path: root.real, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev }
 }

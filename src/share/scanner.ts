@@ -61,7 +61,7 @@ export function isInternalName (name: string): boolean {
 
 /** True when any segment of a '/'-separated relative name is internal. */
 export function hasInternalSegment (rel: string): boolean {
-  return rel.split('/').some(isInternalName)
+  return rel.startsWith(INTERNAL_PREFIX) || rel.includes(`/${INTERNAL_PREFIX}`)
 }
 
 function inChain (chain: Chain | undefined, real: string): boolean {

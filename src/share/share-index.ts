@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { resolve, sep } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { DELTA_FLUSH_MS, MANY_FILES, WRITE_STABILITY_MS } from './constants.js'
 import { ShareFolderError } from './errors.js'
@@ -9,10 +9,12 @@ import { HashQueue } from './hash-queue.js'
 import { sameKey } from './file-key.js'
 import { IndexWatch } from './index-watch.js'
 import { batchTargets } from './batch.js'
-import { RootSet, isUnderName, nameFor, resolveRoot, restoredSeed, seedFile, seedRoot } from './roots.js'
+import { RootSet, isUnderName, nameFor, resolveRoot } from './roots.js'
+import { addSeed, notTheSeed, resolveSeeds, restoredSeed } from './seeds.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
+import type { SeedTarget } from './seeds.js'
 import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
 import type { RootInfo, Seed, ShareIndexEvents, ShareIndexOptions, SharedFile, ShareSource, ShareStats } from './types.js'
@@ -216,15 +218,16 @@ export class ShareIndex extends EventTarget implements ShareSource {
    */
   private shareCached (): number {
     if (this.cache == null) return 0
-    for (const f of this.cache.entries()) {
+    // names under the share folder come from SQLite (see HashCache.entries())
+    const folder = sep === '/' ? [...this.rootSet.folders()].find(r => r.name === '') : undefined
+    const under = folder == null ? '' : folder.real.endsWith(sep) ? folder.real : folder.real + sep
+    for (const f of this.cache.entries(under)) {
       // roots found by path, not a pass over every root (a node holds one per seeded download)
-      for (const root of this.rootSet.containing(f.path)) {
-        const name = nameFor(root, f.path)
-        if (name === undefined) continue
-        if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
-          this.set(root, name, f, f.manifest)
-        }
-        break
+      const root = this.rootSet.first(f.path)
+      const name = root === folder && f.rel != null ? f.rel : root == null ? undefined : nameFor(root, f.path)
+      if (root == null || name === undefined) continue
+      if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
+        this.set(root, name, f, f.manifest)
       }
     }
     return this.table.size
@@ -337,29 +340,25 @@ export class ShareIndex extends EventTarget implements ShareSource {
    * Each is shared only while its path holds the very file written (`identity`: checked here, and
    * by the scan at every later change, so a file swapped for another, or for a link to a private
    * one, is never served). One under a shared folder is left to the watcher, its manifest
-   * remembered. Returns the paths shared as seeds of their own.
+   * remembered. Returns the paths shared as seeds of their own, their hash cache rows written.
    */
   async addSeeds (seeds: Seed[]): Promise<string[]> {
     this.assertRunning()
-    const dirs = new Map<string, Promise<string>>()
-    const own: Array<{ root: Root, manifest: Manifest }> = []
-    for (const s of seeds) {
-      try {
-        const root = await seedRoot(s.path, s.name, s.identity, dirs)
-        if (!this.rootSet.underFolder(root.path)) own.push({ root, manifest: s.manifest })
-        else if (seedFile(root) != null) await this.remember(root.path, s.manifest)
-      } catch (err: any) {
-        log('not seeding %s: %s', s.path, err.message)
-      }
+    const { own, underFolder } = await resolveSeeds(seeds, path => this.rootSet.underFolder(path))
+    for (const { root, manifest } of underFolder) {
+      await this.remember(root.path, manifest).catch((err: Error) => { log('not seeding %s: %s', root.path, err.message) })
     }
     const shared: string[] = []
     await this.enqueue(async () => {
       this.delta.hold()
       try {
-        for (const { root, manifest } of own) if (this.addSeed(root, manifest)) shared.push(root.path)
+        for (const { root, manifest } of own) if (addSeed(root, manifest, this.seedTarget)) shared.push(root.path)
       } finally {
         this.delta.release()
       }
+      // their hash cache rows on disk before the caller records the seeds (shares.json): a
+      // restart shares a seed from its row, and a seed whose row came later was scanned instead
+      if (shared.length > 0) this.flushCache()
     })
     this.delta.flush()
     return shared
@@ -391,6 +390,15 @@ export class ShareIndex extends EventTarget implements ShareSource {
     if (this.cache != null && this.running) await this.cache.remember(path, manifest)
   }
 
+  /** Write the hash cache rows put so far (a failure is logged: the rows are only a cache). */
+  private flushCache (): void {
+    try {
+      this.cache?.flush()
+    } catch (err: any) {
+      log.error('cannot write the hash cache: %s', err.message)
+    }
+  }
+
   /** Resolves once queued changes are applied, hashed, and sent. */
   async settled (): Promise<void> {
     await this.queue.catch(() => {})
@@ -416,33 +424,18 @@ export class ShareIndex extends EventTarget implements ShareSource {
     if (!this.running) throw new ShareFolderError('the share index is not running')
   }
 
-  /** One seed, in the update queue and synchronously: nothing comes between the check of the
-   * file and its entry. False when it is not shared (not the file written, or its name taken). */
-  private addSeed (root: Root, manifest: Manifest): boolean {
-    const found = seedFile(root)
-    if (found?.size !== manifest.size) {
-      log('not seeding %s: it is no longer the file the download left there', root.path)
-      return false
+  /** What addSeed() changes in the index (see seeds.ts). */
+  private readonly seedTarget: SeedTarget = {
+    find: (path, real) => this.rootSet.find(path, real),
+    dropRoot: root => { this.dropRoot(root) },
+    addRoot: root => { this.rootSet.add(root) },
+    removeRoot: root => { this.rootSet.delete(root) },
+    takenBy: name => this.table.get(name)?.path,
+    share: (root, found, manifest) => {
+      this.cache?.put(root.real, found, manifest)
+      this.watch?.watcher.add(root.real, true)
+      this.set(root, root.name, found, manifest)
     }
-    // the same path downloaded again: the new file replaces the old seed
-    const old = this.rootSet.find(root.path, root.real)
-    if (old?.expect != null) this.dropRoot(old)
-    try {
-      this.rootSet.add(root)
-    } catch (err: any) {
-      log('not seeding %s: %s', root.path, err.message)
-      return false
-    }
-    const existing = this.table.get(root.name)
-    if (existing != null) {
-      log('not seeding %s: the name %s is taken by %s', root.path, root.name, existing.path)
-      this.rootSet.delete(root)
-      return false
-    }
-    this.cache?.put(root.real, found, manifest)
-    this.watch?.watcher.add(root.real, true)
-    this.set(root, root.name, found, manifest)
-    return true
   }
 
   private addRootEntry (root: Root): void {
@@ -498,11 +491,13 @@ export class ShareIndex extends EventTarget implements ShareSource {
     for await (const f of files) {
       const n = nameFor(root, f.path)
       if (n === undefined) continue
-      if (root.expect != null && (f.ino !== root.expect.ino || f.dev !== root.expect.dev)) {
+      if (notTheSeed(root, f)) {
         log('not sharing %s: it is no longer the file this node wrote there', f.path)
         continue
       }
-      seen.add(n)
+      // the index's own string when it has the name: a scan of the whole share otherwise kept a
+      // second copy of every name (each holding its path) until it ended, ~25 MB at 200,000 files
+      seen.add(this.table.get(n)?.name ?? n)
       await this.upsert(root, n, f, force)
     }
     // whatever was at or under this name and is gone now
@@ -541,8 +536,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await this.hashes.submit(root, name, f)
   }
 
-  private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest): void {
-    const file = new IndexedFile(name, root, f.path, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev, manifest)
+  private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest | string): void {
+    const file = new IndexedFile(name, root, f.path, f, manifest)
     this.table.set(file)
     if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
     if (this.recording) this.delta.add(file)
@@ -562,5 +557,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
 /** A name as a scan makes it: no empty, '.' or '..' segment (a cache row is trusted this far). */
 function isPlainName (name: string): boolean {
-  return name.split('/').every(s => s !== '' && s !== '.' && s !== '..')
+  return !NOT_PLAIN.test(name)
 }
+
+/** An empty, '.' or '..' segment. */
+const NOT_PLAIN = /(?:^|\/)\.{0,2}(?:\/|$)/

@@ -1,34 +1,89 @@
-import { packManifest, packedFileId, packedFileIdBytes, packedManifest } from '../wire/file-manifest.js'
-import type { Manifest } from '../wire/file-manifest.js'
+import { sep } from 'node:path'
+import { FILE_ID_LENGTH, packedFileId, packedManifest } from '../wire/file-manifest.js'
+import { RECORD_SLAB_BYTES } from './constants.js'
 import { pathInside } from './roots.js'
+import type { Manifest } from '../wire/file-manifest.js'
+import type { FileKey } from './file-key.js'
 import type { Root } from './roots.js'
 import type { SharedFile } from './types.js'
 import type { CID } from 'multiformats/cid'
 
+/** A file's numbers, its file id and manifest as a record in a slab: size, mtime, ctime, inode,
+ * device (doubles), the length of what follows (u32), the file id's bytes, the manifest's. */
+const SIZE = 0
+const MTIME = 8
+const CTIME = 16
+const INO = 24
+const DEV = 32
+const PACKED_LENGTH = 40
+const PACKED = 44
+
+let slab = Buffer.allocUnsafeSlow(RECORD_SLAB_BYTES)
+let used = 0
+
+/** Room for a record of `n` bytes in the current slab (a new one when it is full). */
+function reserve (n: number): number {
+  if (used + n > slab.byteLength) {
+    slab = Buffer.allocUnsafeSlow(Math.max(RECORD_SLAB_BYTES, n))
+    used = 0
+  }
+  const at = used
+  used += (n + 7) & ~7
+  return at
+}
+
 /**
- * A shared file as the index keeps it: its manifest and file id packed in one buffer, made into
- * objects when read, and its path made from its root and name when asked for. Reads cost a
- * small decode (no hashing); what it saves is memory: ~600 bytes a file for the manifest, ~100
- * for the path, at 200,000 files most of what the share index held.
+ * A shared file as the index keeps it: a name, a root, and a record of its numbers, file id and
+ * manifest in a slab shared with other files; the objects (CID, Manifest, path) are made when
+ * asked for. At 200,000 files a file's own fields, two boxed doubles and a Uint8Array over its
+ * manifest were ~200 bytes of heap each, copied by every young-generation collection that found
+ * them alive; the record is off the heap.
  */
 export class IndexedFile implements SharedFile {
-  private readonly packed: Uint8Array
+  private readonly slab: Buffer
+  private readonly at: number
   /** Only when the path is not the one made from root and name (see pathOf). */
-  private readonly ownPath?: string
+  private readonly ownPath: string | undefined
 
-  constructor (
-    readonly name: string,
-    readonly root: Root,
-    path: string,
-    readonly size: number,
-    readonly mtimeMs: number,
-    readonly ctimeMs: number,
-    readonly ino: number,
-    readonly dev: number,
-    manifest: Manifest
-  ) {
-    this.packed = packManifest(manifest)
-    if (pathOf(root, name) !== path) this.ownPath = path
+  /** `manifest`: a Manifest, or (a restart, see HashCache.entries()) the hex of its file id's
+   * bytes then its own. */
+  constructor (readonly name: string, readonly root: Root, path: string, key: FileKey & { mtimeMs: number }, manifest: Manifest | string) {
+    const length = typeof manifest === 'string' ? manifest.length >>> 1 : FILE_ID_LENGTH + manifest.bytes.byteLength
+    const at = reserve(PACKED + length)
+    const s = this.slab = slab
+    this.at = at
+    s.writeDoubleLE(key.size, at + SIZE)
+    s.writeDoubleLE(key.mtimeMs, at + MTIME)
+    s.writeDoubleLE(key.ctimeMs, at + CTIME)
+    s.writeDoubleLE(key.ino, at + INO)
+    s.writeDoubleLE(key.dev, at + DEV)
+    s.writeUInt32LE(length, at + PACKED_LENGTH)
+    if (typeof manifest === 'string') s.write(manifest, at + PACKED, 'hex')
+    else {
+      s.set(manifest.fileId.bytes, at + PACKED)
+      s.set(manifest.bytes, at + PACKED + FILE_ID_LENGTH)
+    }
+    this.ownPath = isPathOf(root, name, path) ? undefined : path
+  }
+
+  get size (): number {
+    return this.slab.readDoubleLE(this.at + SIZE)
+  }
+
+  get mtimeMs (): number {
+    return this.slab.readDoubleLE(this.at + MTIME)
+  }
+
+  get ctimeMs (): number {
+    return this.slab.readDoubleLE(this.at + CTIME)
+  }
+
+  get ino (): number {
+    return this.slab.readDoubleLE(this.at + INO)
+  }
+
+  get dev (): number {
+    return this.slab.readDoubleLE(this.at + DEV)
   }
 
   get path (): string {
@@ -44,12 +99,26 @@ export class IndexedFile implements SharedFile {
   }
 
   get fileIdBytes (): Uint8Array {
-    return packedFileIdBytes(this.packed)
+    return this.slab.subarray(this.at + PACKED, this.at + PACKED + FILE_ID_LENGTH)
   }
 
   get manifest (): Manifest {
     return packedManifest(this.packed)
   }
+
+  /** The file id's bytes then the manifest's (see packedManifest()). */
+  private get packed (): Uint8Array {
+    return this.slab.subarray(this.at + PACKED, this.at + PACKED + this.slab.readUInt32LE(this.at + PACKED_LENGTH))
+  }
+}
+
+/** pathOf(root, name) === path, without making the string (once per file on a restart). */
+function isPathOf (root: Root, name: string, path: string): boolean {
+  if (root.kind === 'file' || sep !== '/') return pathOf(root, name) === path
+  const rel = root.name === '' ? name : name.slice(root.name.length + 1)
+  if (rel === '') return path === root.real
+  const base = root.real.endsWith(sep) ? root.real.length : root.real.length + 1
+  return path.length === base + rel.length && path.startsWith(root.real) && (base === root.real.length || path[root.real.length] === sep) && path.endsWith(rel)
 }
 
 /** The path of `name` under `root`, as the scanner reaches it: the inverse of nameFor(). */

@@ -82,24 +82,12 @@ export class Manifest {
   }
 }
 
-/**
- * A manifest and its file id in one buffer (the file id's bytes, then the manifest's), as a
- * shared file keeps them: the objects (CID, digest, views) are made when asked for (see
- * packedFileId() and friends). For a 200,000-file share they were ~600 bytes a file, kept for
- * as long as the file was shared; a wrapper object per file cost another 32 bytes.
- */
-export function packManifest (manifest: Manifest): Uint8Array {
-  const id = manifest.fileId.bytes
-  const bytes = manifest.bytes
-  // Manifest.decode put them side by side already (withFileId)
-  if (id.buffer === bytes.buffer && id.byteOffset + FILE_ID_LENGTH === bytes.byteOffset && id.byteLength === FILE_ID_LENGTH) {
-    return new Uint8Array(id.buffer, id.byteOffset, FILE_ID_LENGTH + bytes.byteLength)
-  }
-  return withFileId(bytes, true)[1]
-}
+/* A manifest "packed": its file id's bytes, then its own, in one buffer (a shared file's record
+ * keeps them so, see share/shared-file.ts): the objects (CID, digest, views) are made when asked
+ * for, from these. */
 
-/** The file id's bytes of a packManifest() buffer, without making a CID. */
-export function packedFileIdBytes (packed: Uint8Array): Uint8Array {
+/** The file id's bytes of a packed manifest, without making a CID. */
+function packedFileIdBytes (packed: Uint8Array): Uint8Array {
   return packed.subarray(0, FILE_ID_LENGTH)
 }
 
@@ -113,7 +101,8 @@ export function packedManifest (packed: Uint8Array): Manifest {
 
 /** CIDv1, raw codec, sha2-256 multihash of 32 bytes: the prefix of every file id's bytes. */
 const FILE_ID_PREFIX = Uint8Array.of(0x01, raw.code, sha256.code, HASH_LENGTH)
-const FILE_ID_LENGTH = FILE_ID_PREFIX.length + HASH_LENGTH
+/** Bytes of a file id (a CID of FILE_ID_PREFIX and a sha-256). */
+export const FILE_ID_LENGTH = FILE_ID_PREFIX.length + HASH_LENGTH
 /** Up to this size, a manifest and its file id share a slice of one pooled buffer. */
 const POOLED_MAX = 1024
 
@@ -123,9 +112,7 @@ const POOLED_MAX = 1024
  * digest, then the CID's bytes, then the manifest as read from SQLite) that was four
  * ArrayBuffers per file, ~600 bytes; here small ones are slices of Node's buffer pool.
  */
-function withFileId (manifestBytes: Uint8Array): [CID, Uint8Array]
-function withFileId (manifestBytes: Uint8Array, packed: true): [undefined, Uint8Array]
-function withFileId (manifestBytes: Uint8Array, packed = false): [CID | undefined, Uint8Array] {
+function withFileId (manifestBytes: Uint8Array): [CID, Uint8Array] {
   const buf = manifestBytes.byteLength <= POOLED_MAX
     ? Buffer.allocUnsafe(FILE_ID_LENGTH + manifestBytes.byteLength)
     : Buffer.allocUnsafeSlow(FILE_ID_LENGTH + manifestBytes.byteLength)
@@ -134,7 +121,6 @@ function withFileId (manifestBytes: Uint8Array, packed = false): [CID | undefine
   // the one-shot hash(): a third of createHash()'s cost on a manifest of a few dozen bytes
   all.set(hash('sha256', manifestBytes, 'buffer'), FILE_ID_PREFIX.length)
   all.set(manifestBytes, FILE_ID_LENGTH)
-  if (packed) return [undefined, all]
   return [cidOf(all.subarray(0, FILE_ID_LENGTH)), all.subarray(FILE_ID_LENGTH)]
 }
 

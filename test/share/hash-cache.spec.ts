@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { HashCache } from '../../src/share/hash-cache.js'
 import { HASH_DB_FILE } from '../../src/share/constants.js'
 import { Manifest } from '../../src/wire/file-manifest.js'
-import { removeDirs, tempDir } from './helpers.js'
+import { cachedManifest, removeDirs, tempDir } from './helpers.js'
 
 const manifest = Manifest.create(5, 256 * 1024, new Uint8Array(32).fill(7))
 // eslint-disable-next-line @typescript-eslint/no-loss-of-precision -- a ctimeMs as fs.stat gives it, digits past a double included
@@ -105,7 +105,7 @@ describe('share/hash-cache: a version 1 hashes.db (keyed by mtime)', () => {
     cache.close()
     const db = new DatabaseSync(join(dir, HASH_DB_FILE))
     assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r: any) => r.name), ['hashes_v2'])
-    assert.equal((db.prepare('PRAGMA user_version').get() as any).user_version, 3)
+    assert.equal((db.prepare('PRAGMA user_version').get() as any).user_version, 4)
     db.close()
   })
 })
@@ -125,7 +125,62 @@ describe('share/hash-cache: entries (a restart shares them before its scan)', ()
     assert.equal(all.length, 1)
     const [e] = all
     assert.deepEqual({ path: e.path, size: e.size, ctimeMs: e.ctimeMs, ino: e.ino, dev: e.dev, mtimeMs: e.mtimeMs }, { path: '/e/1', ...key, mtimeMs: 1234.5 })
-    assert.ok(e.manifest.fileId.equals(manifest.fileId))
+    assert.ok(cachedManifest(e).fileId.equals(manifest.fileId))
+    assert.deepEqual(new Uint8Array(cachedManifest(e).bytes), manifest.bytes)
+    cache.close()
+  })
+
+  it('reads every row, page after page, each with its own file id and manifest', () => {
+    let cache = new HashCache(dir)
+    const made = new Map<string, Manifest>()
+    for (let i = 0; i < 2345; i++) {
+      const m = Manifest.create(i + 1, 256 * 1024, new Uint8Array(32).fill(i % 251))
+      const path = `/p/${String(i).padStart(5, '0')}`
+      made.set(path, m)
+      cache.put(path, { ...key, size: i + 1, mtimeMs: i }, m)
+    }
+    cache.close()
+    cache = new HashCache(dir)
+    const all = [...cache.entries()]
+    assert.equal(all.length, made.size)
+    for (const e of all) {
+      const m = made.get(e.path)
+      assert.equal(typeof e.manifest, 'string', 'read as recorded, not decoded')
+      assert.ok(m != null && cachedManifest(e).fileId.equals(m.fileId), e.path)
+      assert.deepEqual(new Uint8Array(cachedManifest(e).bytes), m.bytes)
+      assert.equal(e.size, m.size)
+    }
+    cache.close()
+  })
+
+  it('gives the rest of each path under a folder as its own string, and nothing for paths outside it', () => {
+    let cache = new HashCache(dir)
+    for (const path of ['/s/a/b.txt', '/s/c.txt', '/s2/x.txt', '/other']) cache.put(path, { ...key, mtimeMs: 1 }, manifest)
+    cache.close()
+    cache = new HashCache(dir)
+    assert.deepEqual([...cache.entries('/s/')].map(e => [e.path, e.rel]), [['/other', undefined], ['/s/a/b.txt', 'a/b.txt'], ['/s/c.txt', 'c.txt'], ['/s2/x.txt', undefined]])
+    assert.deepEqual([...cache.entries()].map(e => e.rel), [undefined, undefined, undefined, undefined])
+    cache.close()
+  })
+
+  it('shares a version 3 row (no file id) by decoding it, and records its file id for the next start', () => {
+    const db = new DatabaseSync(join(dir, HASH_DB_FILE))
+    db.exec(`CREATE TABLE hashes_v2 (path TEXT PRIMARY KEY, size INTEGER NOT NULL, ctime_ms REAL NOT NULL,
+      ino REAL NOT NULL, dev REAL, manifest BLOB NOT NULL, mtime_ms REAL) WITHOUT ROWID; PRAGMA user_version = 3`)
+    db.prepare('INSERT INTO hashes_v2 VALUES (?, ?, ?, ?, ?, ?, ?)').run('/v3', key.size, key.ctimeMs, key.ino, key.dev, manifest.bytes, 5)
+    db.close()
+    let cache = new HashCache(dir)
+    const [e] = [...cache.entries()]
+    assert.ok(cachedManifest(e).fileId.equals(manifest.fileId))
+    cache.close()
+    const check = new DatabaseSync(join(dir, HASH_DB_FILE))
+    const row = check.prepare('SELECT file_id FROM hashes_v2 WHERE path = ?').get('/v3') as { file_id: Uint8Array }
+    check.close()
+    assert.deepEqual(new Uint8Array(row.file_id), manifest.fileId.bytes)
+    cache = new HashCache(dir)
+    const [again] = [...cache.entries()]
+    assert.equal(typeof again.manifest, 'string', 'its file id recorded')
+    assert.ok(cachedManifest(again).fileId.equals(manifest.fileId))
     cache.close()
   })
 

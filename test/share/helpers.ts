@@ -1,6 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { FILE_ID_LENGTH, Manifest } from '../../src/wire/file-manifest.js'
+import type { CachedFile } from '../../src/share/hash-cache.js'
 import type { ShareIndex } from '../../src/share/share-index.js'
 import type { ShareDelta } from '../../src/share/types.js'
 import { sleep, until } from '../../kit/wait.js'
@@ -47,4 +49,14 @@ export class DeltaLog {
   clear (): void {
     this.deltas.length = 0
   }
+}
+
+/** A hash cache entry's manifest, whichever form entries() gave it in (the recorded file id's
+ * bytes then the manifest's, in hex, must be the manifest's own file id). */
+export function cachedManifest (e: CachedFile): Manifest {
+  if (typeof e.manifest !== 'string') return e.manifest
+  const all = Buffer.from(e.manifest, 'hex')
+  const m = Manifest.decode(all.subarray(FILE_ID_LENGTH))
+  if (!Buffer.from(m.fileId.bytes).equals(all.subarray(0, m.fileId.bytes.byteLength))) throw new Error(`${e.path}: recorded file id is not its manifest's`)
+  return m
 }

@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict'
 import { lstat, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { HashCache } from '../../src/share/hash-cache.js'
 import { ShareIndex } from '../../src/share/share-index.js'
 import { shareFile } from '../transfer/helpers.js'
 import type { Seed } from '../../src/share/share-index.js'
-import { DeltaLog, FAST_WATCH, put, removeDirs, tempDir, waitFor } from './helpers.js'
+import { DeltaLog, FAST_WATCH, cachedManifest, put, removeDirs, tempDir, waitFor } from './helpers.js'
 
 async function identity (path: string): Promise<{ dev: number, ino: number }> {
   const st = await lstat(path)
@@ -68,6 +69,26 @@ describe('share/share-index: seeds', () => {
     const again = await seedOf(seeds[0].path, seeds[0].name)
     assert.deepEqual(await index.addSeeds([again]), [seeds[0].path])
     assert.equal(index.getByName(seeds[0].name)?.size, 'another file'.length)
+  })
+
+  it('a seed\'s hash cache row is on disk when addSeeds resolves (before the caller records the seed)', async () => {
+    const share = await tempDir('root')
+    const data = await tempDir('data')
+    const out = await tempDir('out')
+    dirs.push(share, data, out)
+    index = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: false })
+    await index.start()
+    const seed = await seedOf(await put(out, 'seed.bin', 'seeded'), 'seed.bin')
+    assert.deepEqual(await index.addSeeds([seed]), [seed.path])
+    // another connection, as the next start opens it: the row is committed, not pending
+    const other = new HashCache(data)
+    try {
+      const rows = [...other.entries()]
+      assert.deepEqual(rows.map(r => r.path), [seed.path])
+      assert.ok(cachedManifest(rows[0]).fileId.equals(seed.manifest.fileId))
+    } finally {
+      other.close()
+    }
   })
 
   it('after a restart a seed is shared only if its path still holds the file written', async () => {
