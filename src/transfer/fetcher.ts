@@ -8,7 +8,9 @@ import {
   CHUNK_PROTOCOL, CHUNK_TIMEOUT, DIAL_TIMEOUT, MANIFEST_TIMEOUT, MAX_OUTBOUND_STREAMS, MAX_STREAM_REOPENS,
   REQUESTS_PER_STREAM, STREAM_OPEN_TIMEOUT, STREAMS_PER_PROVIDER
 } from './constants.js'
-import { ChunkHashMismatchError, ChunkSupersededError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
+import { ChunkHashMismatchError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
+import { checkWanted, closeQuietly, reasonFor, retire, retirementFor, retirementForStatus } from './stream-retire.js'
+import type { StreamEnd } from './stream-retire.js'
 import { Watchdog } from './signals.js'
 import { sharedHashPool } from './hash-pool.js'
 import type { HashPool } from './hash-pool.js'
@@ -157,8 +159,6 @@ export interface FetcherInit {
   hasher?: HashPool
 }
 
-type StreamEnd = 'stop' | 'reopen'
-
 /**
  * The I/O side of one provider: one connection, `streams` streams over it, `pipeline`
  * requests in flight on each. Asks the scheduler what to fetch, verifies each chunk against
@@ -251,7 +251,7 @@ export class ProviderFetcher {
       while (true) {
         if (!scheduler.isActive(this.peer)) {
           failAll('cancelled')
-          this.closeQuietly(stream)
+          closeQuietly(stream)
           return 'stop'
         }
         for (let i; queue.length < this.pipeline && (i = scheduler.next(this.peer)) !== undefined;) {
@@ -264,7 +264,7 @@ export class ProviderFetcher {
           await wakeup.wait(signal)
           // an idle stream may have been closed by the server meanwhile: reopen, no penalty
           if (stream.status !== 'open' || stream.remoteWriteStatus !== 'writable') {
-            this.closeQuietly(stream)
+            closeQuietly(stream)
             return 'reopen'
           }
           continue
@@ -280,10 +280,11 @@ export class ProviderFetcher {
           scheduler.failed(this.peer, index, reasonFor(res.status), this.lastError)
           answered++
           wakeup.notify()
-          if (res.status === ChunkResponse.Status.BAD_REQUEST || res.status === ChunkResponse.Status.BUSY) {
+          const end = retirementForStatus(res.status)
+          if (end != null) {
             failAll('cancelled') // the server closes the stream after these
-            this.closeQuietly(stream)
-            return res.status === ChunkResponse.Status.BUSY ? 'stop' : 'reopen'
+            closeQuietly(stream)
+            return end
           }
           continue
         }
@@ -294,35 +295,17 @@ export class ProviderFetcher {
         this.verify(index, buf, res.length, Date.now() - started)
       }
     } catch (err: any) {
-      if (signal.aborted) {
-        // the download ended: close an idle stream politely, reset one with answers under way
-        if (queue.length === 0) this.closeQuietly(stream)
-        else stream.abort(err)
+      const retirement = retirementFor(err, { downloadEnded: signal.aborted, timedOut: watchdog.fired, answered, pending: queue.length })
+      if (retirement.strike) {
+        this.lastError = `${retirement.reason}: ${err.message}`
+        log('%s: stream failed (%s)', this.peer, this.lastError)
+        failAll(retirement.reason, err.message)
+      } else {
+        if (retirement.note != null) log('%s: %s (%s)', this.peer, retirement.note, err.message)
         failAll('cancelled')
-        return 'stop'
       }
-      if (err instanceof ChunkSupersededError) {
-        log('%s: %s; dropping the stream', this.peer, err.message)
-        failAll('cancelled')
-        stream.abort(err)
-        return 'reopen'
-      }
-      const reason: FailureReason = watchdog.fired
-        ? 'timeout'
-        : err instanceof ChunkHashMismatchError || err instanceof ProtocolViolationError ? 'bad-data' : 'error'
-      if (reason === 'error' && answered === 0) {
-        // reset before any answer: most likely the provider's limit on streams per connection
-        // (libp2p negotiates, then resets the extra stream). Give up this slot, no strike.
-        log('%s: stream reset before any answer (%s); using fewer streams', this.peer, err.message)
-        failAll('cancelled')
-        stream.abort(err)
-        return 'stop'
-      }
-      this.lastError = `${reason}: ${err.message}`
-      log('%s: stream failed (%s)', this.peer, this.lastError)
-      failAll(reason, err.message)
-      stream.abort(err)
-      return 'reopen'
+      retire(stream, err, retirement)
+      return retirement.end
     } finally {
       watchdog.disarm()
       reader.release()
@@ -339,7 +322,7 @@ export class ProviderFetcher {
     try {
       for (let got = 0; got < expected;) {
         // the other copy was verified first: the rest of this one is of no use
-        if (!this.init.scheduler.wanted(index)) throw new ChunkSupersededError(`chunk ${index} arrived from another provider first`)
+        checkWanted(this.init.scheduler.wanted(index), index)
         const piece = await reader.readSome(this.limiter?.pieceBytes(expected - got) ?? expected - got, watchdog.signal)
         if (piece == null) throw new StreamClosedError(`stream ended after ${got} of ${expected} bytes of chunk ${index}`)
         if (this.limiter != null) {
@@ -384,19 +367,5 @@ export class ProviderFetcher {
       wakeup.notify()
     })
     this.verifying.add(job)
-  }
-
-  private closeQuietly (stream: Stream): void {
-    stream.close({ signal: AbortSignal.timeout(STREAM_OPEN_TIMEOUT) }).catch((err: Error) => { stream.abort(err) })
-  }
-}
-
-function reasonFor (status: ChunkResponse.Status): FailureReason {
-  switch (status) {
-    case ChunkResponse.Status.NOT_FOUND: return 'not-found'
-    case ChunkResponse.Status.CHANGED: return 'changed'
-    case ChunkResponse.Status.OUT_OF_RANGE: return 'bad-data' // it serves another manifest than the id says
-    case ChunkResponse.Status.BUSY: return 'busy'
-    default: return 'error'
   }
 }
