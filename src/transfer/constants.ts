@@ -70,15 +70,11 @@ export const BATCH_STREAMS = 2
 export const BATCH_PIPELINE = 16
 /** Providers a download uses (and asks for the manifest at once), whatever a lookup lists. */
 export const MAX_PROVIDERS_PER_DOWNLOAD = 20
-/** Chunk buffers kept for reuse beyond one per stream: verified chunks waiting for the disk. */
-export const POOL_SPARE_BUFFERS = 4
-/** Threads that hash received chunks (at most; one fewer than the cores, at least one): the
- * event loop that decrypts every connection then does not hash too. */
-export const HASH_WORKERS = 2
-/** Chunks waiting on one hash worker before more are hashed in place: bounds the queue. */
-export const HASH_QUEUE_PER_WORKER = 16
-/** Chunks smaller than this are hashed in place: a round trip to a worker costs more. */
-export const HASH_OFFLOAD_MIN_BYTES = 128 * 1024
+/** Verified chunks that may wait for the disk beyond the requests in flight: enough to keep
+ * writes going while the network delivers the next ones; with 1 MiB chunks one download then
+ * holds 8 + 4 chunk buffers, 12 MiB (the 32 MiB budget allowed 32, and a disk slower than the
+ * network filled them: +20 MB of downloader RSS for no speed). */
+export const WRITE_QUEUE_CHUNKS = 4
 /** Consecutive failures (timeouts, resets) after which a provider is dropped. */
 export const MAX_PEER_FAILURES = 3
 /** Times one provider is asked for one chunk before we give up on that pair. */

@@ -5,7 +5,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseFileId } from '../wire/file-id.js'
 import {
-  MAX_IN_FLIGHT_BYTES, MAX_IN_FLIGHT_CHUNKS, MAX_PROVIDERS_PER_DOWNLOAD, POOL_SPARE_BUFFERS, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER
+  MAX_IN_FLIGHT_BYTES, MAX_IN_FLIGHT_CHUNKS, MAX_PROVIDERS_PER_DOWNLOAD, REQUESTS_PER_STREAM, STREAMS_PER_PROVIDER, WRITE_QUEUE_CHUNKS
 } from './constants.js'
 import { BufferPool } from './buffer-pool.js'
 import { ByteBudget } from './budget.js'
@@ -57,6 +57,8 @@ export interface DownloadOptions {
   maxInFlightBytes?: number
   /** Chunks in flight or waiting for the disk. @default MAX_IN_FLIGHT_CHUNKS */
   maxInFlightChunks?: number
+  /** Verified chunks waiting for the disk beyond those requested. @default WRITE_QUEUE_CHUNKS */
+  writeQueueChunks?: number
   /** The node's budget, shared by its downloads; each also keeps to maxInFlightBytes. */
   budget?: ByteBudget
   /** @default PROGRESS_INTERVAL */
@@ -179,7 +181,10 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const pipeline = opts.requestsPerStream ?? REQUESTS_PER_STREAM
   const plan = streamPlan(providers.length, opts.streamsPerProvider ?? STREAMS_PER_PROVIDER, pipeline, manifest.chunks - done.length)
   const maxBytes = opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES
-  const maxInFlight = Math.max(1, Math.min(opts.maxInFlightChunks ?? MAX_IN_FLIGHT_CHUNKS, Math.floor(maxBytes / manifest.chunkSize)))
+  // requests on the wire plus a few chunks waiting for the disk: a longer write queue only
+  // holds memory (a disk slower than the network is the bottleneck either way)
+  const maxInFlight = Math.max(1, Math.min(opts.maxInFlightChunks ?? MAX_IN_FLIGHT_CHUNKS, Math.floor(maxBytes / manifest.chunkSize),
+    plan.totalInFlight + (opts.writeQueueChunks ?? WRITE_QUEUE_CHUNKS)))
   // the manifest's chunk size only changes how many chunks fit, never the bytes
   const budget = new ByteBudget(maxBytes, opts.budget)
   const scheduler = new ChunkScheduler({
@@ -199,11 +204,9 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const signal = AbortSignal.any([userSignal, stop.signal])
   const progress = new Progress(manifest.size, done.reduce((n, i) => n + manifest.chunkLength(i), 0), opts.onProgress, opts.progressInterval)
   const writes = new Set<Promise<void>>()
-  // kept for reuse: one buffer per stream receiving a chunk (at most one per request in
-  // flight) plus a few waiting for the disk, never more than can be in use (a buffer is out
-  // only for a chunk in flight or being written)
-  const receiving = Math.min(plan.streams * providers.length, Math.max(plan.totalInFlight, providers.length))
-  const buffers = new BufferPool(manifest.chunkSize, Math.min(maxInFlight, receiving + POOL_SPARE_BUFFERS))
+  // a buffer is out only for a chunk in flight or being written: keeping every one for reuse
+  // holds no more than the budget, and none is allocated (and left to the GC) per chunk
+  const buffers = new BufferPool(manifest.chunkSize, maxInFlight)
   let fatal: Error | undefined
 
   const onChunk = (index: number, data: Uint8Array): void => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import { ChunkRequest, ChunkResponse } from '../wire/chunk.js'
 import { lpEncode, sendAll } from '../wire/framing.js'
@@ -8,10 +9,10 @@ import {
   CHUNK_PROTOCOL, CHUNK_TIMEOUT, DIAL_TIMEOUT, MANIFEST_TIMEOUT, MAX_OUTBOUND_STREAMS, MAX_STREAM_REOPENS,
   REQUESTS_PER_STREAM, STREAM_OPEN_TIMEOUT, STREAMS_PER_PROVIDER
 } from './constants.js'
-import { ChunkHashMismatchError, ChunkSupersededError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
+import { ChunkHashMismatchError, ProtocolViolationError, ProviderResponseError, StreamClosedError } from './errors.js'
+import { checkWanted, closeQuietly, reasonFor, retire, retirementFor, retirementForStatus } from './stream-retire.js'
+import type { StreamEnd } from './stream-retire.js'
 import { Watchdog } from './signals.js'
-import { sharedHashPool } from './hash-pool.js'
-import type { HashPool } from './hash-pool.js'
 import { DIRECT_DIAL_TIMEOUT } from '../relay/constants.js'
 import { terminalText } from '../util/terminal-text.js'
 import type { BufferPool } from './buffer-pool.js'
@@ -153,11 +154,7 @@ export interface FetcherInit {
   /** The download limit for a connection (undefined: none): chunk bytes are read off the
    * stream only as fast as it grants, so the sender is held back by what we leave unread. */
   limiter?: (connection: Connection) => RateLimiter | undefined
-  /** Where chunks are hashed. @default sharedHashPool() */
-  hasher?: HashPool
 }
-
-type StreamEnd = 'stop' | 'reopen'
 
 /**
  * The I/O side of one provider: one connection, `streams` streams over it, `pipeline`
@@ -172,9 +169,6 @@ export class ProviderFetcher {
   private readonly streams: number
   private readonly pipeline: number
   private readonly chunkTimeout: number
-  private readonly hasher: HashPool
-  /** Chunks read and being hashed: each holds its request slot until it is verified. */
-  private readonly verifying = new Set<Promise<void>>()
   private readonly open = new Set<Stream>()
 
   constructor (private readonly init: FetcherInit) {
@@ -182,15 +176,12 @@ export class ProviderFetcher {
     this.streams = init.streams ?? STREAMS_PER_PROVIDER
     this.pipeline = init.pipeline ?? REQUESTS_PER_STREAM
     this.chunkTimeout = init.chunkTimeout ?? CHUNK_TIMEOUT
-    this.hasher = init.hasher ?? sharedHashPool()
   }
 
   /** Runs until the download ends or this provider is of no more use; never throws. */
   async run (): Promise<void> {
     this.init.scheduler.addPeer(this.peer)
     await Promise.all(Array.from({ length: this.streams }, async () => { await this.worker() }))
-    // a chunk still being hashed is handed on (or dropped) before the download may settle
-    while (this.verifying.size > 0) await Promise.all(this.verifying)
     this.init.scheduler.removePeer(this.peer, this.lastError ?? 'finished')
     this.init.wakeup.notify()
   }
@@ -251,7 +242,7 @@ export class ProviderFetcher {
       while (true) {
         if (!scheduler.isActive(this.peer)) {
           failAll('cancelled')
-          this.closeQuietly(stream)
+          closeQuietly(stream)
           return 'stop'
         }
         for (let i; queue.length < this.pipeline && (i = scheduler.next(this.peer)) !== undefined;) {
@@ -264,7 +255,7 @@ export class ProviderFetcher {
           await wakeup.wait(signal)
           // an idle stream may have been closed by the server meanwhile: reopen, no penalty
           if (stream.status !== 'open' || stream.remoteWriteStatus !== 'writable') {
-            this.closeQuietly(stream)
+            closeQuietly(stream)
             return 'reopen'
           }
           continue
@@ -280,49 +271,31 @@ export class ProviderFetcher {
           scheduler.failed(this.peer, index, reasonFor(res.status), this.lastError)
           answered++
           wakeup.notify()
-          if (res.status === ChunkResponse.Status.BAD_REQUEST || res.status === ChunkResponse.Status.BUSY) {
+          const end = retirementForStatus(res.status)
+          if (end != null) {
             failAll('cancelled') // the server closes the stream after these
-            this.closeQuietly(stream)
-            return res.status === ChunkResponse.Status.BUSY ? 'stop' : 'reopen'
+            closeQuietly(stream)
+            return end
           }
           continue
         }
-        const buf = await this.readBody(reader, index, res.length, watchdog)
+        const { buf, digest } = await this.readBody(reader, index, res.length, watchdog)
         queue.shift()
         answered++
-        // hashed off this thread while the stream reads on; the slot is held until then
-        this.verify(index, buf, res.length, Date.now() - started)
+        this.accept(stream, index, buf, digest, res.length, Date.now() - started)
       }
     } catch (err: any) {
-      if (signal.aborted) {
-        // the download ended: close an idle stream politely, reset one with answers under way
-        if (queue.length === 0) this.closeQuietly(stream)
-        else stream.abort(err)
+      const retirement = retirementFor(err, { downloadEnded: signal.aborted, timedOut: watchdog.fired, answered, pending: queue.length })
+      if (retirement.strike) {
+        this.lastError = `${retirement.reason}: ${err.message}`
+        log('%s: stream failed (%s)', this.peer, this.lastError)
+        failAll(retirement.reason, err.message)
+      } else {
+        if (retirement.note != null) log('%s: %s (%s)', this.peer, retirement.note, err.message)
         failAll('cancelled')
-        return 'stop'
       }
-      if (err instanceof ChunkSupersededError) {
-        log('%s: %s; dropping the stream', this.peer, err.message)
-        failAll('cancelled')
-        stream.abort(err)
-        return 'reopen'
-      }
-      const reason: FailureReason = watchdog.fired
-        ? 'timeout'
-        : err instanceof ChunkHashMismatchError || err instanceof ProtocolViolationError ? 'bad-data' : 'error'
-      if (reason === 'error' && answered === 0) {
-        // reset before any answer: most likely the provider's limit on streams per connection
-        // (libp2p negotiates, then resets the extra stream). Give up this slot, no strike.
-        log('%s: stream reset before any answer (%s); using fewer streams', this.peer, err.message)
-        failAll('cancelled')
-        stream.abort(err)
-        return 'stop'
-      }
-      this.lastError = `${reason}: ${err.message}`
-      log('%s: stream failed (%s)', this.peer, this.lastError)
-      failAll(reason, err.message)
-      stream.abort(err)
-      return 'reopen'
+      retire(stream, err, retirement)
+      return retirement.end
     } finally {
       watchdog.disarm()
       reader.release()
@@ -330,16 +303,19 @@ export class ProviderFetcher {
   }
 
   /** Read one chunk body into a pooled buffer (the whole buffer is returned, the body at its
-   * start); the buffer goes back to the pool on failure. */
-  private async readBody (reader: StreamReader, index: number, length: number, watchdog: Watchdog): Promise<Buffer> {
+   * start), hashing it as it arrives: each piece is hashed while it is still in the cache from
+   * its decryption, and no other thread or copy is involved. The buffer goes back to the pool
+   * on failure. */
+  private async readBody (reader: StreamReader, index: number, length: number, watchdog: Watchdog): Promise<{ buf: Buffer, digest: Buffer }> {
     const { manifest, buffers } = this.init
     const expected = manifest.chunkLength(index)
     if (length !== expected) throw new ProtocolViolationError(`chunk ${index} announced ${length} bytes, expected ${expected}`)
     const buf = buffers.acquire()
+    const hash = createHash('sha256')
     try {
       for (let got = 0; got < expected;) {
         // the other copy was verified first: the rest of this one is of no use
-        if (!this.init.scheduler.wanted(index)) throw new ChunkSupersededError(`chunk ${index} arrived from another provider first`)
+        checkWanted(this.init.scheduler.wanted(index), index)
         const piece = await reader.readSome(this.limiter?.pieceBytes(expected - got) ?? expected - got, watchdog.signal)
         if (piece == null) throw new StreamClosedError(`stream ended after ${got} of ${expected} bytes of chunk ${index}`)
         if (this.limiter != null) {
@@ -349,6 +325,7 @@ export class ProviderFetcher {
         watchdog.kick()
         for (const part of piece) {
           buf.set(part, got)
+          hash.update(part)
           got += part.byteLength
         }
       }
@@ -356,47 +333,27 @@ export class ProviderFetcher {
       buffers.release(buf)
       throw err
     }
-    return buf
+    return { buf, digest: hash.digest() }
   }
 
-  /** Hash a received chunk; only a copy that matches the manifest is handed on. A mismatch
-   * bans the provider (scheduler) and resets its streams. */
-  private verify (index: number, received: Buffer, length: number, ms: number): void {
+  /** Hand on a received chunk only when it matches the manifest. A mismatch bans the provider
+   * (scheduler), resets its other streams and fails this one (the error thrown). */
+  private accept (stream: Stream, index: number, buf: Buffer, digest: Buffer, length: number, ms: number): void {
     const { scheduler, wakeup, manifest, buffers, onChunk } = this.init
-    const job = this.hasher.digest(received, length).then(({ buf, digest }) => {
+    try {
       if (!digest.equals(manifest.chunkHash(index))) {
         buffers.release(buf)
         const err = new ChunkHashMismatchError(`chunk ${index} from ${this.peer} does not match the manifest`)
-        this.lastError = `bad-data: ${err.message}`
-        log('%s: %s', this.peer, this.lastError)
         scheduler.failed(this.peer, index, 'bad-data', err.message)
-        for (const s of this.open) s.abort(err)
+        for (const s of this.open) if (s !== stream) s.abort(err)
+        throw err
       } else if (scheduler.received(this.peer, index, length, ms)) {
         onChunk(index, buf.subarray(0, length))
       } else {
         buffers.release(buf) // a late duplicate
       }
-    }, (err: Error) => {
-      buffers.release(received) // detached: the pool only counts it back
-      scheduler.failed(this.peer, index, 'cancelled', `cannot hash: ${err.message}`)
-    }).finally(() => {
-      this.verifying.delete(job)
+    } finally {
       wakeup.notify()
-    })
-    this.verifying.add(job)
-  }
-
-  private closeQuietly (stream: Stream): void {
-    stream.close({ signal: AbortSignal.timeout(STREAM_OPEN_TIMEOUT) }).catch((err: Error) => { stream.abort(err) })
-  }
-}
-
-function reasonFor (status: ChunkResponse.Status): FailureReason {
-  switch (status) {
-    case ChunkResponse.Status.NOT_FOUND: return 'not-found'
-    case ChunkResponse.Status.CHANGED: return 'changed'
-    case ChunkResponse.Status.OUT_OF_RANGE: return 'bad-data' // it serves another manifest than the id says
-    case ChunkResponse.Status.BUSY: return 'busy'
-    default: return 'error'
+    }
   }
 }
