@@ -245,23 +245,28 @@ export class ChunkServer implements Startable {
       return
     }
 
+    // the header goes out with the first bytes of the answer, in one send: a small file's
+    // answers are then two yamux frames, not four (each its own noise frame and socket write)
+    out.slot.served = true
     if (req.type === ChunkRequest.Type.MANIFEST) {
-      await this.reply(out, ChunkResponse.Status.OK, '', manifest.bytes.byteLength, sharedName(file))
-      await this.send(out, manifest.bytes)
+      await this.send(out, Buffer.concat([okHeader(manifest.bytes.byteLength, sharedName(file)), manifest.bytes]))
       return
     }
     const length = manifest.chunkLength(req.index)
-    await this.reply(out, ChunkResponse.Status.OK, '', length)
-    await this.sendRange(out, fh, file, req.index * manifest.chunkSize, length)
+    await this.sendRange(out, fh, file, req.index * manifest.chunkSize, length, okHeader(length))
   }
 
-  /** Stream `length` bytes from `offset` in pieces, each in a new buffer (send keeps it). */
-  private async sendRange (out: Out, fh: FileHandle, file: ServedFile, offset: number, length: number): Promise<void> {
+  /** Stream `length` bytes from `offset` in pieces, each in a new buffer (send keeps it), the
+   * first one after `head`. */
+  private async sendRange (out: Out, fh: FileHandle, file: ServedFile, offset: number, length: number, head: Uint8Array): Promise<void> {
+    if (length === 0) await this.send(out, head)
     for (let done = 0; done < length;) {
       const want = Math.min(out.limiter?.pieceBytes(this.init.readSize) ?? this.init.readSize, length - done)
       await out.limiter?.take(want, this.shutdown.signal)
-      const buf = Buffer.allocUnsafe(want)
-      const { bytesRead } = await fh.read(buf, 0, want, offset + done)
+      const skip = done === 0 ? head.byteLength : 0
+      const buf = Buffer.allocUnsafe(skip + want)
+      if (skip > 0) buf.set(head)
+      const { bytesRead } = await fh.read(buf, skip, want, offset + done)
       if (bytesRead < want) {
         // the file shrank after fstat: we promised `length` bytes, so only a reset is honest
         this.changed(file)
@@ -295,6 +300,11 @@ export class ChunkServer implements Startable {
       this.log.error('revalidate %s failed: %s', file.path, err.message)
     }
   }
+}
+
+/** The length-prefixed header of an OK answer of `length` bytes. */
+function okHeader (length: number, name = ''): Uint8Array {
+  return lpEncode(ChunkResponse.encode({ status: ChunkResponse.Status.OK, error: '', length, name }))
 }
 
 /** The file name (last segment) a file is shared under, sent with its manifest. */

@@ -78,6 +78,20 @@ describe('transfer/server', function () {
     await expectClosed(reader)
   })
 
+  it('sends each answer of a small file with its header in one message (a folder get pays per message)', async () => {
+    const small = provider.source.add(await shareFile(await randomFile(join(dir, 'small.bin'), 16 * 1024), 'small.bin'))
+    const { stream, reader } = await open()
+    let messages = 0
+    stream.addEventListener('message', () => { messages++ })
+    stream.send(Buffer.concat([req(ChunkRequest.Type.MANIFEST, small.fileId.bytes), req(ChunkRequest.Type.CHUNK, small.fileId.bytes, 0)]))
+    const m = await response(reader)
+    assert.ok(Manifest.decode(m.body, small.fileId).fileId.equals(small.fileId))
+    const c = await response(reader)
+    assert.deepEqual(createHash('sha256').update(c.body).digest(), Buffer.from(small.manifest.chunkHash(0)))
+    assert.equal(messages, 2, 'header and body of each answer in one message')
+    await stream.close()
+  })
+
   it('answers NOT_FOUND for an unknown id, then closes the stream (it gives its slot back)', async () => {
     const other = await shareFile(await randomFile(join(dir, 'other.bin'), 10), 'other.bin')
     const { stream, reader } = await open()
