@@ -8,6 +8,7 @@ import { Cluster, waitForListing, waitForShare } from '../lib/fsnode.js'
 import { writeFileSet } from '../lib/data.js'
 import { formatSize } from '../lib/units.js'
 import { SshServer, findSshd } from '../lib/ssh.js'
+import { cpuSeconds } from '../lib/cpu.js'
 import type { BenchCase, RunResult } from '../lib/types.js'
 
 const FOLDER = 'photos'
@@ -27,6 +28,9 @@ export const folderCase: BenchCase = {
   metrics: [
     { key: 'rate', label: 'folder get', unit: 'files/s', better: 'higher' },
     { key: 'wall', label: 'folder get, command wall time', unit: 's', better: 'lower' },
+    // CPU depends less on the machine's load than wall time does
+    { key: 'downloaderCpu', label: 'downloader CPU during the get', unit: 's', better: 'lower' },
+    { key: 'providerCpu', label: 'provider CPU during the get', unit: 's', better: 'lower' },
     { key: 'scpRate', label: 'scp -r (baseline; n/a: no sshd)', unit: 'files/s', better: 'higher' },
     {
       key: 'vsScp',
@@ -53,9 +57,11 @@ export const folderCase: BenchCase = {
       }
     }
     const cluster = new Cluster(ctx.tmp)
+    let providerPid: number
     try {
       await cluster.startCoordinator()
       const provider = await cluster.startNode('provider', share)
+      providerPid = provider.pid
       await waitForShare(provider, count, READY_TIMEOUT_MS)
     } catch (err) {
       await cluster.close()
@@ -75,7 +81,10 @@ export const folderCase: BenchCase = {
             if (mine.length < count) return undefined
             return mine[0].name.slice(0, mine[0].name.indexOf(`${FOLDER}/`) + FOLDER.length + 1)
           }, `${count} files of ${FOLDER}/ listed`, LISTING_TIMEOUT_MS)
+          const cpu0 = [cpuSeconds(downloader.pid), cpuSeconds(providerPid)]
           const r = await cluster.get(downloader, name, out)
+          const downloaderCpu = cpuSeconds(downloader.pid) - cpu0[0]
+          const providerCpu = cpuSeconds(providerPid) - cpu0[1]
           const got = await countFiles(out)
           if (got !== count || r.size !== count * size) throw new Error(`folder get placed ${got} files, ${r.size} bytes; expected ${count}, ${count * size}`)
           const rate = count / r.seconds
@@ -88,7 +97,7 @@ export const folderCase: BenchCase = {
             scpRate = count / scpSeconds
           }
           return {
-            values: { rate, wall: r.wallSeconds, scpRate, vsScp: rate / scpRate },
+            values: { rate, wall: r.wallSeconds, downloaderCpu, providerCpu, scpRate, vsScp: rate / scpRate },
             info: { seconds: r.seconds, wallSeconds: r.wallSeconds, scpSeconds, files: count }
           }
         } finally {

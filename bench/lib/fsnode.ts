@@ -38,8 +38,12 @@ export function fsnodeEnv (home: string): NodeJS.ProcessEnv {
   })
 }
 
+/** Node options for every fsnode process the bench starts, e.g. `BENCH_NODE_ARGS='--cpu-prof
+ * --cpu-prof-dir=/tmp/prof'` (Node refuses --cpu-prof in NODE_OPTIONS). */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(a => a !== '')
+
 function spawnFsnode (args: string[], options: FsnodeOptions): Child {
-  return new Child(`fsnode ${args[0] ?? ''}`.trim(), [FSNODE_BIN, ...args], {
+  return new Child(`fsnode ${args[0] ?? ''}`.trim(), [...NODE_ARGS, FSNODE_BIN, ...args], {
     cwd: options.home,
     env: fsnodeEnv(options.home),
     timeoutMs: options.timeoutMs ?? COMMAND_TIMEOUT_MS

@@ -102,6 +102,13 @@ export class FsNode implements DaemonApi {
     this.registry = new DownloadRegistry({ run: async (target, options) => await this.get(target, options), defaultOut: config.downloadsDir, events: this.events })
   }
 
+  /** True while the node downloads or serves chunks: its DHT provides then wait (at most
+   * PROVIDE_DEFER_MAX per file id), so they do not take the CPU a transfer needs. A provider
+   * just started with a 2,000-file folder provided them all while serving a folder get. */
+  busy (): boolean {
+    return this.transfers.busy() || (this.host.services.chunkServer?.activeStreams ?? 0) > 0
+  }
+
   static async daemon (config: NodeConfig, options: DaemonOptions = {}): Promise<FsNode> {
     const say = options.log ?? (() => {})
     const t0 = performance.now()
@@ -140,7 +147,7 @@ export class FsNode implements DaemonApi {
         dataDir: config.dataDir,
         relayClient: true,
         upnp: config.upnp,
-        services: daemonServices({ config, share, coordinators, bandwidth, metrics, busy: () => live.node?.transfers.busy() ?? false })
+        services: daemonServices({ config, share, coordinators, bandwidth, metrics, busy: () => live.node?.busy() ?? false })
       })
       cleanup.push(async () => { await host.stop() })
       log('host started at %d ms', ms())

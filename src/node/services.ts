@@ -30,7 +30,7 @@ export interface DaemonServicesInit {
   coordinators: string[]
   bandwidth: Bandwidth
   metrics: NodeMetrics
-  /** True while the node downloads: DHT provides wait (see ProvideUpkeepInit.busy). */
+  /** True while the node downloads or serves: DHT provides wait (see ProvideUpkeepInit.busy). */
   busy?: () => boolean
 }
 

@@ -11,7 +11,7 @@ import {
 } from './constants.js'
 import { ChunkHashMismatchError, ProtocolViolationError } from './errors.js'
 import { connect, readHeader, requestFrame } from './fetcher.js'
-import { placeVerified } from './downloader.js'
+import { BatchPlacer } from './batch-placer.js'
 import { Watchdog } from './signals.js'
 import { terminalText } from '../util/terminal-text.js'
 import type { Dialer, Provider } from './fetcher.js'
@@ -82,7 +82,7 @@ class BatchAbandoned extends Error {}
  * which answers pipelined requests in order whatever their file ids.
  *
  * Every file is verified as a get verifies it: the manifest must hash to the file's id and the
- * chunk to the manifest's hash, then it is placed by `placeVerified` (partial file, fsync,
+ * chunk to the manifest's hash, then it is placed by a `BatchPlacer` (partial file, fdatasync,
  * no-clobber rename, the --out rules of out-folder.ts). Whatever does not fit (more than one
  * chunk after all, NOT_FOUND, CHANGED, a stream that keeps failing) is handed back in `rest`;
  * a provider that sends a wrong manifest or chunk is dropped for the whole batch at once.
@@ -105,6 +105,7 @@ class Batch {
   private readonly signal: AbortSignal
   private readonly stop = new AbortController()
   private readonly placing = new Set<Promise<void>>()
+  private readonly placer: BatchPlacer
   private connection?: Promise<Connection>
   private limiter?: RateLimiter
   private abandoned?: string
@@ -120,12 +121,17 @@ class Batch {
     this.pipeline = Math.max(1, init.pipeline ?? BATCH_PIPELINE)
     this.timeout = init.timeout ?? CHUNK_TIMEOUT
     this.peer = init.provider.peerId.toString()
+    this.placer = new BatchPlacer(init.outDir)
   }
 
   async run (): Promise<BatchResult> {
     const workers = Math.min(this.streams, Math.ceil(this.queue.length / this.pipeline))
-    await Promise.all(Array.from({ length: workers }, async () => { await this.worker() }))
-    while (this.placing.size > 0) await Promise.all(this.placing)
+    try {
+      await Promise.all(Array.from({ length: workers }, async () => { await this.worker() }))
+      while (this.placing.size > 0) await Promise.all(this.placing)
+    } finally {
+      await this.placer.close() // the folders' fsync: placed files are durable when the batch returns
+    }
     this.init.signal?.throwIfAborted()
     for (const file of this.queue.splice(0)) this.rest.push({ file, reason: this.abandoned ?? 'not fetched' })
     return { placed: this.placed, rest: this.rest }
@@ -281,7 +287,7 @@ class Batch {
   /** Write a verified file and move it to its name, in the background (bounded by the
    * pipeline: a stream asks for more only while few placements are under way). */
   private place (file: BatchFile, manifest: Manifest, chunks: Uint8Array[], started: number): void {
-    const job: Promise<void> = placeVerified(this.init.outDir, file.name, manifest, chunks).then(r => {
+    const job: Promise<void> = this.placer.place(file.name, manifest, chunks).then(r => {
       const placed = { file, manifest, ...r, seconds: (Date.now() - started) / 1000 }
       this.placed.push(placed)
       this.init.onPlaced?.(placed)

@@ -27,6 +27,9 @@ export const SERVER_SEND_TIMEOUT = 30_000
 /** Bytes read from disk per send: big enough to amortise the syscall and the noise frame,
  * small enough that a stream holds little memory while it waits for the window. */
 export const SERVER_READ_SIZE = 512 * 1024
+/** Small answers held back to go out together, at most this many bytes: one noise frame
+ * (65,535 bytes with its 16-byte tag) with a yamux header. */
+export const SERVER_COALESCE_BYTES = 65_000
 /** Unread request bytes buffered before the stream is paused: a few pipelined requests. */
 export const SERVER_REQUEST_HIGH_WATER = 4 * 1024
 /** File handles kept open per stream (a small LRU) instead of reopening per chunk. */

@@ -295,11 +295,11 @@ export class PartialFile {
  */
 const dirUsers = new Map<string, number>()
 
-function acquireDir (dir: string): void {
+export function acquireDir (dir: string): void {
   dirUsers.set(dir, (dirUsers.get(dir) ?? 0) + 1)
 }
 
-async function releaseDir (dir: string): Promise<void> {
+export async function releaseDir (dir: string): Promise<void> {
   const n = (dirUsers.get(dir) ?? 1) - 1
   if (n > 0) {
     dirUsers.set(dir, n)

@@ -10,7 +10,7 @@ import { Watchdog } from './signals.js'
 import { ServingSlots, addressKey } from './slots.js'
 import {
   CHUNK_PROTOCOL, MAX_ACTIVE_STREAMS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_STREAMS_PER_ADDRESS,
-  MAX_STREAMS_PER_PEER, SERVER_IDLE_TIMEOUT, SERVER_OPEN_FILES, SERVER_READ_SIZE, SERVER_REQUEST_HIGH_WATER, SERVER_SEND_TIMEOUT
+  MAX_STREAMS_PER_PEER, SERVER_COALESCE_BYTES, SERVER_IDLE_TIMEOUT, SERVER_OPEN_FILES, SERVER_READ_SIZE, SERVER_REQUEST_HIGH_WATER, SERVER_SEND_TIMEOUT
 } from './constants.js'
 import type { ComponentLogger, Connection, Logger, Startable, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 import type { FileHandle } from 'node:fs/promises'
@@ -63,6 +63,9 @@ interface Out {
   slot: SlotHolder
   /** Upload limit of this stream's connection, if any. */
   limiter?: RateLimiter
+  /** Answers not sent yet (see send) and their size. */
+  held: Uint8Array[]
+  heldBytes: number
 }
 
 /** Ends a stream's request loop: the answer was sent, now close. */
@@ -149,7 +152,7 @@ export class ChunkServer implements Startable {
     const files = new HandleCache(this.init.openFiles)
     // one timer per stream, refreshed, rather than a new timeout signal per request
     const idle = new Watchdog(this.init.idleTimeout, this.shutdown.signal)
-    const out: Out = { stream, stall: new Watchdog(this.init.sendTimeout, this.shutdown.signal), slot, limiter: this.limiter?.(connection) }
+    const out: Out = { stream, stall: new Watchdog(this.init.sendTimeout, this.shutdown.signal), slot, limiter: this.limiter?.(connection), held: [], heldBytes: 0 }
     // idle, stopping, or its slot given to another address: close between requests
     const wait = AbortSignal.any([idle.signal, evicted.signal])
     try {
@@ -158,6 +161,8 @@ export class ChunkServer implements Startable {
         try {
           idle.kick()
           slot.idle = true
+          // answers wait while more requests are already here: they go out together
+          if (!reader.hasFrame()) await this.flush(out)
           frame = await reader.readLp(MAX_CHUNK_REQUEST_FRAME, wait)
           slot.idle = false
           idle.disarm()
@@ -182,6 +187,7 @@ export class ChunkServer implements Startable {
           break
         }
       }
+      await this.flush(out)
       await stream.close({ signal: AbortSignal.timeout(this.init.sendTimeout) })
     } catch (err: any) {
       // a peer that vanishes mid-response lands here: reset the stream, never crash
@@ -245,23 +251,28 @@ export class ChunkServer implements Startable {
       return
     }
 
+    // the header goes out with the first bytes of the answer, in one send: a small file's
+    // answers are then two yamux frames, not four (each its own noise frame and socket write)
+    out.slot.served = true
     if (req.type === ChunkRequest.Type.MANIFEST) {
-      await this.reply(out, ChunkResponse.Status.OK, '', manifest.bytes.byteLength, sharedName(file))
-      await this.send(out, manifest.bytes)
+      await this.send(out, Buffer.concat([okHeader(manifest.bytes.byteLength, sharedName(file)), manifest.bytes]))
       return
     }
     const length = manifest.chunkLength(req.index)
-    await this.reply(out, ChunkResponse.Status.OK, '', length)
-    await this.sendRange(out, fh, file, req.index * manifest.chunkSize, length)
+    await this.sendRange(out, fh, file, req.index * manifest.chunkSize, length, okHeader(length))
   }
 
-  /** Stream `length` bytes from `offset` in pieces, each in a new buffer (send keeps it). */
-  private async sendRange (out: Out, fh: FileHandle, file: ServedFile, offset: number, length: number): Promise<void> {
+  /** Stream `length` bytes from `offset` in pieces, each in a new buffer (send keeps it), the
+   * first one after `head`. */
+  private async sendRange (out: Out, fh: FileHandle, file: ServedFile, offset: number, length: number, head: Uint8Array): Promise<void> {
+    if (length === 0) await this.send(out, head)
     for (let done = 0; done < length;) {
       const want = Math.min(out.limiter?.pieceBytes(this.init.readSize) ?? this.init.readSize, length - done)
       await out.limiter?.take(want, this.shutdown.signal)
-      const buf = Buffer.allocUnsafe(want)
-      const { bytesRead } = await fh.read(buf, 0, want, offset + done)
+      const skip = done === 0 ? head.byteLength : 0
+      const buf = Buffer.allocUnsafe(skip + want)
+      if (skip > 0) buf.set(head)
+      const { bytesRead } = await fh.read(buf, skip, want, offset + done)
       if (bytesRead < want) {
         // the file shrank after fstat: we promised `length` bytes, so only a reset is honest
         this.changed(file)
@@ -277,8 +288,26 @@ export class ChunkServer implements Startable {
     await this.send(out, lpEncode(ChunkResponse.encode({ status, error, length, name })))
   }
 
-  /** Send, waiting for the peer to read when the stream is full, SERVER_SEND_TIMEOUT at most. */
+  /**
+   * Send `data` after the answers held so far. Small answers are held while the next request is
+   * already here (see serve), up to SERVER_COALESCE_BYTES: pipelined requests for small files
+   * are then answered in one yamux frame, one noise frame and one socket write, instead of one
+   * of each per answer (each also costs the peer a window update).
+   */
   private async send (out: Out, data: Uint8Array): Promise<void> {
+    if (out.heldBytes > 0 && out.heldBytes + data.byteLength > SERVER_COALESCE_BYTES) await this.flush(out)
+    out.held.push(data)
+    out.heldBytes += data.byteLength
+    if (out.heldBytes >= SERVER_COALESCE_BYTES) await this.flush(out)
+  }
+
+  /** Send what is held, waiting for the peer to read when the stream is full,
+   * SERVER_SEND_TIMEOUT at most. */
+  private async flush (out: Out): Promise<void> {
+    if (out.held.length === 0) return
+    const data = out.held.length === 1 ? out.held[0] : Buffer.concat(out.held, out.heldBytes)
+    out.held = []
+    out.heldBytes = 0
     if (out.stream.send(data)) return
     out.stall.kick()
     await waitForDrain(out.stream, out.stall.signal)
@@ -295,6 +324,11 @@ export class ChunkServer implements Startable {
       this.log.error('revalidate %s failed: %s', file.path, err.message)
     }
   }
+}
+
+/** The length-prefixed header of an OK answer of `length` bytes. */
+function okHeader (length: number, name = ''): Uint8Array {
+  return lpEncode(ChunkResponse.encode({ status: ChunkResponse.Status.OK, error: '', length, name }))
 }
 
 /** The file name (last segment) a file is shared under, sent with its manifest. */

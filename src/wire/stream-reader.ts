@@ -43,6 +43,19 @@ export class StreamReader {
     return this.buffer.byteLength
   }
 
+  /** True when readLp would not wait: a whole length-prefixed frame is buffered (or a length
+   * prefix it would refuse at once). */
+  hasFrame (): boolean {
+    let length = 0
+    for (let i = 0; i < this.buffer.byteLength; i++) {
+      if (i === 5) return true
+      const byte = this.buffer.get(i)
+      length += (byte & 0x7f) * 2 ** (7 * i)
+      if ((byte & 0x80) === 0) return this.buffer.byteLength >= i + 1 + length
+    }
+    return false
+  }
+
   /** True once the remote closed its side and every byte was read. */
   get done (): boolean {
     return this.ended && this.buffer.byteLength === 0

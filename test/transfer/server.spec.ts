@@ -78,6 +78,26 @@ describe('transfer/server', function () {
     await expectClosed(reader)
   })
 
+  it('answers pipelined requests for small files in one message (a folder get pays per message), and a lone request at once', async () => {
+    const small = await Promise.all([0, 1, 2].map(async i => provider.source.add(await shareFile(await randomFile(join(dir, `small-${i}.bin`), 16 * 1024), `small-${i}.bin`))))
+    const { stream, reader } = await open()
+    let messages = 0
+    stream.addEventListener('message', () => { messages++ })
+    stream.send(Buffer.concat(small.flatMap(f => [req(ChunkRequest.Type.MANIFEST, f.fileId.bytes), req(ChunkRequest.Type.CHUNK, f.fileId.bytes, 0)])))
+    for (const f of small) {
+      const m = await response(reader)
+      assert.ok(Manifest.decode(m.body, f.fileId).fileId.equals(f.fileId))
+      const c = await response(reader)
+      assert.deepEqual(createHash('sha256').update(c.body).digest(), Buffer.from(f.manifest.chunkHash(0)))
+    }
+    // six answers, 50 KiB: one message (two when the requests arrive split)
+    assert.ok(messages <= 2, `${messages} messages for six answers`)
+    // nothing is held back waiting for a request that does not come
+    stream.send(req(ChunkRequest.Type.MANIFEST, small[0].fileId.bytes))
+    assert.equal((await response(reader)).res.status, ChunkResponse.Status.OK)
+    await stream.close()
+  })
+
   it('answers NOT_FOUND for an unknown id, then closes the stream (it gives its slot back)', async () => {
     const other = await shareFile(await randomFile(join(dir, 'other.bin'), 10), 'other.bin')
     const { stream, reader } = await open()
