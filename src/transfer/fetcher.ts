@@ -170,6 +170,8 @@ export class ProviderFetcher {
   private readonly pipeline: number
   private readonly chunkTimeout: number
   private readonly open = new Set<Stream>()
+  /** The connection streams are opened on now. */
+  private current?: Connection
 
   constructor (private readonly init: FetcherInit) {
     this.peer = init.provider.peerId.toString()
@@ -189,6 +191,7 @@ export class ProviderFetcher {
   private async worker (): Promise<void> {
     const { scheduler, signal } = this.init
     let openFailures = 0
+    let redials = 0
     while (!signal.aborted && scheduler.isActive(this.peer)) {
       let stream: Stream
       try {
@@ -205,6 +208,14 @@ export class ProviderFetcher {
       this.open.add(stream)
       const end = await this.runStream(stream).finally(() => this.open.delete(stream))
       if (end === 'stop') return
+      if (end === 'redial') {
+        this.connection = undefined
+        // a provider whose connections keep closing under us is of no use
+        if (++redials > MAX_STREAM_REOPENS) {
+          this.lastError ??= 'its connections kept closing'
+          return
+        }
+      }
     }
   }
 
@@ -217,6 +228,7 @@ export class ProviderFetcher {
       conn = await this.connection
     }
     this.limiter = this.init.limiter?.(conn)
+    this.current = conn
     return await conn.newStream(CHUNK_PROTOCOL, {
       signal: AbortSignal.any([signal, AbortSignal.timeout(STREAM_OPEN_TIMEOUT)]),
       maxOutboundStreams: MAX_OUTBOUND_STREAMS
@@ -285,7 +297,13 @@ export class ProviderFetcher {
         this.accept(stream, index, buf, digest, res.length, Date.now() - started)
       }
     } catch (err: any) {
-      const retirement = retirementFor(err, { downloadEnded: signal.aborted, timedOut: watchdog.fired, answered, pending: queue.length })
+      const retirement = retirementFor(err, {
+        downloadEnded: signal.aborted,
+        timedOut: watchdog.fired,
+        answered,
+        pending: queue.length,
+        connectionClosed: this.current != null && this.current.status !== 'open'
+      })
       if (retirement.strike) {
         this.lastError = `${retirement.reason}: ${err.message}`
         log('%s: stream failed (%s)', this.peer, this.lastError)

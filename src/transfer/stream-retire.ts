@@ -6,8 +6,9 @@ import { ChunkHashMismatchError, ChunkSupersededError, ProtocolViolationError } 
 import type { FailureReason } from './scheduler.js'
 import type { Stream } from '@libp2p/interface'
 
-/** 'reopen': the provider is still of use on a fresh stream; 'stop': this stream slot is done. */
-export type StreamEnd = 'stop' | 'reopen'
+/** 'reopen': the provider is still of use on a fresh stream; 'redial': the same, on a fresh
+ * connection (the one the stream was on closed); 'stop': this stream slot is done. */
+export type StreamEnd = 'stop' | 'reopen' | 'redial'
 
 export interface Retirement {
   end: StreamEnd
@@ -30,6 +31,8 @@ export interface StreamState {
   answered: number
   /** Requests sent and not yet answered. */
   pending: number
+  /** The connection the stream was on is no longer open. */
+  connectionClosed?: boolean
 }
 
 /** What a stream's failure `err` means, given where the stream was. */
@@ -41,6 +44,11 @@ export function retirementFor (err: unknown, state: StreamState): Retirement {
   if (err instanceof ChunkSupersededError) {
     // the rest of a chunk another provider delivered first: drop it with the stream, no strike
     return { end: 'reopen', reason: 'cancelled', reset: true, strike: false, note: 'dropping the stream' }
+  }
+  if (state.connectionClosed === true && !state.timedOut) {
+    // the connection went, not the provider: a relayed one closed once DCUtR made a direct
+    // one, or a relay's limits ended it. Its streams were reset with it; try a fresh one
+    return { end: 'redial', reason: 'cancelled', reset: true, strike: false, note: 'the connection closed; redialling' }
   }
   const reason: FailureReason = state.timedOut
     ? 'timeout'

@@ -38,6 +38,16 @@ describe('transfer/stream-retire', () => {
     assert.equal(retirementFor(new StreamClosedError('reset'), midway).strike, true)
   })
 
+  it('redials, with no strike, when the stream went with its connection (a relayed one closed after DCUtR)', () => {
+    // before any answer: not the provider's stream limit, so the slot is not given up
+    const early = retirementFor(new StreamClosedError('reset'), { ...midway, answered: 0, connectionClosed: true })
+    assert.equal(early.end, 'redial')
+    assert.equal(early.strike, false)
+    assert.equal(retirementFor(new StreamClosedError('reset'), { ...midway, connectionClosed: true }).end, 'redial')
+    // a stall is still the provider's, closed connection or not
+    assert.equal(retirementFor(new Error('aborted'), { ...midway, timedOut: true, connectionClosed: true }).reason, 'timeout')
+  })
+
   it('stops on BUSY, reopens on BAD_REQUEST, goes on after NOT_FOUND', () => {
     assert.equal(retirementForStatus(ChunkResponse.Status.BUSY), 'stop')
     assert.equal(retirementForStatus(ChunkResponse.Status.BAD_REQUEST), 'reopen')
