@@ -6,15 +6,16 @@ import { ShareFolderError } from './errors.js'
 import { DeltaBuffer, FileTable } from './file-table.js'
 import { HashCache } from './hash-cache.js'
 import { HashQueue } from './hash-queue.js'
-import { sameKey } from './file-key.js'
 import { IndexWatch } from './index-watch.js'
 import { batchTargets } from './batch.js'
-import { RootSet, isUnderName, nameFor, resolveRoot } from './roots.js'
-import { addSeed, notTheSeed, resolveSeeds, restoredSeed } from './seeds.js'
-import { hasInternalSegment, isInside, scan } from './scanner.js'
+import { RootSet, nameFor, resolveRoot } from './roots.js'
+import { reconcile } from './reconcile.js'
+import { addSeed, resolveSeeds, restoredSeed } from './seeds.js'
+import { hasInternalSegment, isInside } from './scanner.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
 import type { SeedTarget } from './seeds.js'
+import type { ReconcileTarget } from './reconcile.js'
 import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
 import type { RootInfo, Seed, ShareIndexEvents, ShareIndexOptions, SharedFile, ShareSource, ShareStats } from './types.js'
@@ -87,6 +88,18 @@ export class ShareIndex extends EventTarget implements ShareSource {
         log.error(message)
       }
     })
+    this.sync = {
+      table: this.table,
+      hashes: this.hashes,
+      aliases: this.aliases,
+      signal: this.abort.signal,
+      cache: () => this.cache,
+      exclude: () => this.exclude,
+      initialScan: () => this.initialScan,
+      cachedOne: () => { this.cached++ },
+      set: (root, name, f, manifest) => { this.set(root, name, f, manifest) },
+      drop: name => { this.drop(name) }
+    }
   }
 
   /**
@@ -424,6 +437,9 @@ export class ShareIndex extends EventTarget implements ShareSource {
     if (!this.running) throw new ShareFolderError('the share index is not running')
   }
 
+  /** What reconcile() reads and changes of the index (see reconcile.ts). */
+  private readonly sync: ReconcileTarget
+
   /** What addSeed() changes in the index (see seeds.ts). */
   private readonly seedTarget: SeedTarget = {
     find: (path, real) => this.rootSet.find(path, real),
@@ -475,65 +491,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
     }
   }
 
-  /** Bring the index in line with the disk at `path` (a file, a folder or nothing) under `root`. */
   private async reconcile (root: Root, path: string, force = false): Promise<void> {
-    const name = nameFor(root, path)
-    if (name === undefined || hasInternalSegment(name)) return
-    for (const alias of this.aliases.keys()) if (isInside(path, alias)) this.aliases.delete(alias)
-    const seen = new Set<string>()
-    const files = scan({
-      base: root.real,
-      start: path,
-      exclude: this.exclude,
-      signal: this.abort.signal,
-      onSymlink: (link, target) => { this.aliases.set(link, target) }
-    })
-    for await (const f of files) {
-      const n = nameFor(root, f.path)
-      if (n === undefined) continue
-      if (notTheSeed(root, f)) {
-        log('not sharing %s: it is no longer the file this node wrote there', f.path)
-        continue
-      }
-      // the index's own string when it has the name: a scan of the whole share otherwise kept a
-      // second copy of every name (each holding its path) until it ended, ~25 MB at 200,000 files
-      seen.add(this.table.get(n)?.name ?? n)
-      await this.upsert(root, n, f, force)
-    }
-    // whatever was at or under this name and is gone now
-    if (this.table.get(name)?.root === root && !seen.has(name)) this.drop(name)
-    if (this.table.hasUnder(name)) {
-      for (const [n, e] of [...this.table.entries()]) {
-        if (e.root === root && isUnderName(n, name) && !seen.has(n)) this.drop(n)
-      }
-    }
-    this.hashes.cancelWhere((n, r) => r === root && isUnderName(n, name) && !seen.has(n))
-  }
-
-  private async upsert (root: Root, name: string, f: ScannedFile, force: boolean): Promise<void> {
-    const existing = this.table.get(name)
-    if (existing != null && existing.root !== root) {
-      log('not sharing %s: the name %s is taken by %s', f.path, name, existing.path)
-      return
-    }
-    if (!force) {
-      if (existing?.path === f.path && sameKey(existing, f)) {
-        if (this.initialScan) this.cached++ // shared from the cache before the scan (start())
-        return
-      }
-      if (this.hashes.has(name, f)) return
-      const manifest = this.cache?.get(f.path, f)
-      if (manifest != null) {
-        this.cached++
-        this.set(root, name, f, manifest)
-        return
-      }
-    } else {
-      this.cache?.delete(f.path)
-    }
-    // old content must not be served or announced while the new one is hashed
-    if (existing != null) this.drop(name)
-    await this.hashes.submit(root, name, f)
+    await reconcile(this.sync, root, path, force)
   }
 
   private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest | string): void {
