@@ -56,7 +56,7 @@ export const libp2pCase: BenchCase = {
     return {
       describe: `${formatSize(bytes)} server -> client over 1 and ${MANY_STREAMS} streams of one connection; ` +
         `${formatSize(SEND_BLOCK)} sends, at most ${formatSize(WRITE_HIGH_WATER)} queued; yamux window ${formatSize(YAMUX_MAX_STREAM_WINDOW)}, ` +
-        `read buffer ${formatSize(YAMUX_MAX_READ_BUFFER)}; reader: 'message' listener until 'end'; V8 defaults, and once more with ${HEAP_FLAGS} ` +
+        `read buffer ${formatSize(YAMUX_MAX_READ_BUFFER)}; reader: 'message' listener until 'end'; V8 defaults, and once more with ${HEAP_FLAGS.join(' ')} ` +
         'on both sides (what fsnode start/get run with), and with that and fsnode\'s noise cipher (src/host/noise-crypto.ts); ' +
         'the ratios use the V8-default 1-stream figure (stock noise)',
       async run (): Promise<RunResult> {

@@ -7,6 +7,7 @@ import { Cluster, waitForListing, waitForShare } from '../lib/fsnode.js'
 import type { FsnodeDaemon } from '../lib/fsnode.js'
 import { linkInto, sha256File } from '../lib/data.js'
 import { PeakRss } from '../lib/rss.js'
+import { cpuSeconds } from '../lib/cpu.js'
 import { formatSize, mbps } from '../lib/units.js'
 import type { BenchCase, MetricSpec, RunResult } from '../lib/types.js'
 
@@ -41,6 +42,10 @@ function metrics (providers: number): MetricSpec[] {
   return [
     get,
     { key: 'wall', label: 'get, command wall time', unit: 's', better: 'lower' },
+    // CPU depends less on the machine's load than wall time does; on two cores the providers'
+    // CPU is taken from the downloader
+    { key: 'downloaderCpu', label: 'downloader CPU during the get', unit: 's', better: 'lower' },
+    { key: 'providerCpu', label: providers === 1 ? 'provider CPU during the get' : 'providers\' CPU during the get (sum)', unit: 's', better: 'lower' },
     { key: 'rssProvider', label: providers === 1 ? 'provider peak RSS' : 'provider peak RSS (largest)', unit: 'MB', better: 'lower', target: rss },
     { key: 'rssDownloader', label: 'downloader peak RSS', unit: 'MB', better: 'lower', target: rss }
   ]
@@ -87,7 +92,9 @@ function providersCase (name: string, providers: number, aliases: string[]): Ben
               `${fileName} listed with ${providers} providers`, LISTING_TIMEOUT_MS)
             const pids = [...sources.map(s => s.pid), downloader.pid]
             const rss = new PeakRss(pids).start()
+            const cpu0 = pids.map(cpuSeconds)
             const result = await cluster.get(downloader, entry.name, out)
+            const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpu0[i])
             const peaks = rss.stop()
             if (result.size !== file.size) throw new Error(`got ${result.size} bytes, expected ${file.size}`)
             const digest = await sha256File(result.path)
@@ -96,6 +103,8 @@ function providersCase (name: string, providers: number, aliases: string[]): Ben
               values: {
                 mbps: mbps(result.size, result.seconds),
                 wall: result.wallSeconds,
+                downloaderCpu: cpu[cpu.length - 1],
+                providerCpu: cpu.slice(0, -1).reduce((a, b) => a + b, 0),
                 rssProvider: Math.max(...sources.map(s => peaks.get(s.pid) ?? 0)),
                 rssDownloader: peaks.get(downloader.pid) ?? Number.NaN
               },

@@ -15,7 +15,19 @@ import { setFlagsFromString } from 'node:v8'
  * objects, so a 2 MB young generation means a scavenge per query, each copying the answer being
  * built (100,000 entries, 100 peers connected: 500-hit search p50 14 ms tuned, 9 ms untuned).
  */
-export const HEAP_FLAGS = '--semi-space-growth-factor=1'
+export const HEAP_FLAGS = ['--semi-space-growth-factor=1', '--no-incremental-marking']
+
+/*
+ * Why --no-incremental-marking: a transfer allocates network buffers at hundreds of MB/s, and
+ * their memory outside the heap starts a full collection every few tens of MB. Incremental
+ * marking spreads each over many steps plus V8's concurrent marking threads, and every buffer
+ * allocated meanwhile is kept alive until the next one: on two shared cores the marking threads
+ * fight the transfer for CPU and the cycles run back to back. Marking the small heap (~40 MB)
+ * in one pause instead, 1 GiB gets, back to back pairs (`npm run bench -- --only one,three`,
+ * load 3.5-7): three providers' CPU 9.5-10.4 -> 5.2 s, the downloader's 9.8-10.3 -> 7.5 s, its
+ * peak RSS 185-193 -> 174 MB (one provider) and 220-227 -> 202-204 MB (three).
+ * --no-parallel-scavenge and --no-concurrent-sweeping made no difference.
+ */
 
 /**
  * V8's --optimize-for-size, for a process holding a large share: the heap grows less before a
@@ -32,5 +44,5 @@ export function favourMemory (): void {
 
 /** Apply HEAP_FLAGS; call first thing in a process (bin/fsnode.js, bench scripts). */
 export function tuneHeap (): void {
-  setFlagsFromString(HEAP_FLAGS)
+  for (const flag of HEAP_FLAGS) setFlagsFromString(flag)
 }
