@@ -49,4 +49,21 @@ describe('index/decode', () => {
         (err: any) => err instanceof InvalidResponseError && /bad file id/.test(err.message))
     }
   })
+
+  it('keeps a provider parsed once across pages, frozen, and a new one when its addresses or state change', async () => {
+    const a = await peer()
+    const id = await fileIdOf('x')
+    const addr = multiaddr('/ip4/127.0.0.1/tcp/2').bytes as Uint8Array<ArrayBuffer>
+    const page = (provider: IndexResponse['providers'][number]): ReturnType<typeof parsePage> =>
+      parsePage(response([{ name: 'f', fileId: id.bytes as Uint8Array<ArrayBuffer>, size: 1, mtime: 1, peerId: a.bytes }], [provider]))
+    const first = page({ peerId: a.bytes, addrs: [addr], online: true }).providers.get(a.id)
+    const again = page({ peerId: a.bytes, addrs: [addr], online: true }).providers.get(a.id)
+    assert.equal(again, first, 'the same object, not parsed again')
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first?.addrs), 'shared between callers, so read-only')
+    const offline = page({ peerId: a.bytes, addrs: [addr], online: false }).providers.get(a.id)
+    assert.equal(offline?.online, false)
+    const moved = page({ peerId: a.bytes, addrs: [multiaddr('/ip4/127.0.0.1/tcp/3').bytes as Uint8Array<ArrayBuffer>], online: true }).providers.get(a.id)
+    assert.equal(moved?.addrs[0].toString(), '/ip4/127.0.0.1/tcp/3')
+    assert.equal(moved?.peerId, a.id)
+  })
 })
