@@ -72,10 +72,17 @@ export function parseResults (res: IndexResponse): IndexLookupResult[] {
 const parsedProviders = new Map<string, IndexProvider>()
 
 function parseProvider (p: Provider, ids: PeerIdCache): IndexProvider {
-  let key = `${p.online ? 1 : 0}${latin1(p.peerId)}`
+  // 'm': keyed by the message's fields (read-page.ts keys by the raw bytes, under 'w')
+  let key = `m${p.online ? 1 : 0}${latin1(p.peerId)}`
   for (const bytes of p.addrs) key += `\u0000${latin1(bytes)}`
+  return memoProvider(key, () => p, ids)
+}
+
+/** The provider parsed under `key` (its wire form), parsed now from `message()` if it is new. */
+export function memoProvider (key: string, message: () => Provider, ids: PeerIdCache): IndexProvider {
   let provider = parsedProviders.get(key)
   if (provider == null) {
+    const p = message()
     const addrs: Multiaddr[] = []
     for (const bytes of p.addrs) {
       try { addrs.push(multiaddr(bytes)) } catch {} // an address we cannot read is one we cannot dial
@@ -88,7 +95,7 @@ function parseProvider (p: Provider, ids: PeerIdCache): IndexProvider {
 }
 
 /** Bytes as a string key: a view, not a copy (this runs for every entry of a page). */
-function latin1 (bytes: Uint8Array): string {
+export function latin1 (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
 
@@ -96,7 +103,7 @@ function latin1 (bytes: Uint8Array): string {
 const FILE_ID_PREFIX = [1, raw.code, sha256.code, 32]
 const FILE_ID_BYTES = FILE_ID_PREFIX.length + 32
 
-function fileIdOf (bytes: Uint8Array): CID {
+export function fileIdOf (bytes: Uint8Array): CID {
   // the usual form built directly: CID.decode's varint and codec checks were a third of
   // decoding a 500-entry page; anything else takes the full parse (and its errors)
   if (bytes.byteLength === FILE_ID_BYTES && FILE_ID_PREFIX.every((b, i) => bytes[i] === b)) {
@@ -114,7 +121,7 @@ function fileIdOf (bytes: Uint8Array): CID {
 const peerIdStrings = new Map<string, string>()
 
 /** Peer ids repeat on every entry of a page: each is looked up once per run of equal ones. */
-class PeerIdCache {
+export class PeerIdCache {
   private last?: Uint8Array
   private lastId = ''
 

@@ -4,6 +4,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import { parsePage } from '../../src/index/decode.js'
+import { readPage } from '../../src/index/read-page.js'
 import { InvalidResponseError } from '../../src/index/errors.js'
 import { IndexResponse } from '../../src/wire/index.js'
 import { fileIdOf } from './helpers.js'
@@ -65,5 +66,37 @@ describe('index/decode', () => {
     const moved = page({ peerId: a.bytes, addrs: [multiaddr('/ip4/127.0.0.1/tcp/3').bytes as Uint8Array<ArrayBuffer>], online: true }).providers.get(a.id)
     assert.equal(moved?.addrs[0].toString(), '/ip4/127.0.0.1/tcp/3')
     assert.equal(moved?.peerId, a.id)
+  })
+
+  it('reads a page straight from its bytes as the generated decoder does; hands anything else back; refuses cut bytes', async () => {
+    const [a, b] = [await peer(), await peer()]
+    const ids = await Promise.all(['x', 'y', 'z'].map(async s => await fileIdOf(s)))
+    const names = ['été/crème brûlée.jpg', '日本/東京.png', 'plain.txt']
+    const bytes = IndexResponse.encode({
+      status: IndexResponse.Status.OK,
+      entries: ids.map((id, i) => ({ name: names[i], fileId: id.bytes as Uint8Array<ArrayBuffer>, size: [0, 2 ** 40, 127][i], mtime: [0, 1_700_000_000_123, 128][i], peerId: i === 1 ? b.bytes : a.bytes })),
+      providers: [{ peerId: a.bytes, addrs: [multiaddr('/ip4/127.0.0.1/tcp/1').bytes as Uint8Array<ArrayBuffer>], online: true }, { peerId: b.bytes, addrs: [], online: false }],
+      nextCursor: 'next'
+    })
+    const fast = readPage(bytes)
+    const slow = parsePage(IndexResponse.decode(bytes))
+    assert.ok(fast != null)
+    const plain = (p: typeof slow): unknown => ({
+      entries: p.entries.map(e => [e.name, e.fileId.toString(), e.size, e.mtime, e.peerId]),
+      providers: [...p.providers.values()].map(v => [v.peerId, v.addrs.map(x => x.toString()), v.online]),
+      nextCursor: p.nextCursor
+    })
+    assert.deepEqual(plain(fast), plain(slow))
+    assert.deepEqual(fast.entries.map(e => e.size), [0, 2 ** 40, 127])
+    assert.equal(readPage(IndexResponse.encode({ status: IndexResponse.Status.ERROR, code: 'BAD_REQUEST', error: 'no' })), undefined, 'an ERROR goes to the generated decoder')
+    assert.equal(readPage(IndexResponse.encode({ status: IndexResponse.Status.OK, accepted: 3 })), undefined, 'so does any other answer')
+    assert.deepEqual(readPage(new Uint8Array(0))?.entries, [], 'an empty page is all defaults')
+    for (let cut = 1; cut < bytes.byteLength; cut++) {
+      try {
+        readPage(bytes.subarray(0, cut))
+      } catch (err) {
+        assert.ok(err instanceof InvalidResponseError, `cut at ${cut}: ${String(err)}`)
+      }
+    }
   })
 })
