@@ -209,8 +209,7 @@ export class IndexClient {
         await sendLp(this.stream, body, signal)
         const frame = await this.reader.readLp(MAX_INDEX_FRAME, signal)
         if (frame == null) throw new UnexpectedEOFError('the coordinator closed the stream')
-        const out = read(frame.subarray())
-        return out
+        return read(frame.subarray())
       } catch (err: any) {
         if (err instanceof IndexError) {
           // after some errors (a frame it could not read) the coordinator closes the stream
