@@ -5,7 +5,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { Digest, decode as decodeDigest } from 'multiformats/hashes/digest'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { parseFileId } from '../wire/file-id.js'
-import { MAX_MEMO_PROVIDERS } from './constants.js'
+import { MAX_MEMO_PROVIDER_BYTES, MAX_MEMO_PROVIDERS } from './constants.js'
 import { InvalidResponseError } from './errors.js'
 import type { IndexResponse, Provider } from '../wire/index.js'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -67,7 +67,8 @@ export function parseResults (res: IndexResponse): IndexLookupResult[] {
  * come back in page after page: a node's client asks one coordinator again and again, and
  * decoding each provider's peer id (base58) and multiaddrs for every page was most of the work
  * of reading a 500-entry page with 100 providers (~0.9 of ~1.3 ms). Frozen, since callers
- * share them; the oldest goes when the map is full.
+ * share them; the oldest goes when the map is full; a big one (MAX_MEMO_PROVIDER_BYTES) is
+ * never kept.
  */
 const parsedProviders = new Map<string, IndexProvider>()
 
@@ -88,6 +89,7 @@ export function memoProvider (key: string, message: () => Provider, ids: PeerIdC
       try { addrs.push(multiaddr(bytes)) } catch {} // an address we cannot read is one we cannot dial
     }
     provider = Object.freeze({ peerId: ids.get(p.peerId), addrs: Object.freeze(addrs) as Multiaddr[], online: p.online })
+    if (key.length > MAX_MEMO_PROVIDER_BYTES) return provider
     if (parsedProviders.size >= MAX_MEMO_PROVIDERS) parsedProviders.delete(parsedProviders.keys().next().value as string)
     parsedProviders.set(key, provider)
   }

@@ -66,6 +66,11 @@ describe('index/decode', () => {
     const moved = page({ peerId: a.bytes, addrs: [multiaddr('/ip4/127.0.0.1/tcp/3').bytes as Uint8Array<ArrayBuffer>], online: true }).providers.get(a.id)
     assert.equal(moved?.addrs[0].toString(), '/ip4/127.0.0.1/tcp/3')
     assert.equal(moved?.peerId, a.id)
+    // whatever a coordinator sends, the memo keeps only small providers
+    const many = Array.from({ length: 600 }, (_, i) => multiaddr(`/ip4/127.0.0.1/tcp/${1000 + i}`).bytes as Uint8Array<ArrayBuffer>)
+    const big = page({ peerId: a.bytes, addrs: many, online: true }).providers.get(a.id)
+    assert.equal(big?.addrs.length, 600)
+    assert.notEqual(page({ peerId: a.bytes, addrs: many, online: true }).providers.get(a.id), big, 'a big provider is parsed again, not kept')
   })
 
   it('reads a page straight from its bytes as the generated decoder does; hands anything else back; refuses cut bytes', async () => {
