@@ -8,10 +8,10 @@ import { parseFileId } from '../wire/file-id.js'
 import { CLIENT_TIMEOUT, MAX_ERROR_CODE, RESPONSE_HEADROOM } from './constants.js'
 import { IndexError, IndexTimeoutError, InvalidResponseError } from './errors.js'
 import { parsePage, parseResults } from './decode.js'
+import { readPage } from './read-page.js'
 import { terminalText } from '../util/terminal-text.js'
 import type { IndexLookupResult, IndexPage } from './decode.js'
 import type { FileEntry } from '../wire/index.js'
-import type { Uint8ArrayList } from 'uint8arraylist'
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
@@ -92,7 +92,7 @@ export class IndexClient {
     const flush = async (): Promise<void> => {
       const res = await this.call({
         type: IndexRequest.Type.ANNOUNCE, replace: first && input.replace === true, files: batch, addrs: first ? addrs : []
-      }, signal)
+      }, okResponse, signal)
       accepted += res.accepted
       batches++
       first = false
@@ -117,7 +117,7 @@ export class IndexClient {
     let batch: string[] = []
     let used = 0
     const flush = async (): Promise<void> => {
-      removed += (await this.call({ type: IndexRequest.Type.WITHDRAW, names: batch }, signal)).accepted
+      removed += (await this.call({ type: IndexRequest.Type.WITHDRAW, names: batch }, okResponse, signal)).accepted
       batch = []
       used = 0
     }
@@ -133,10 +133,9 @@ export class IndexClient {
 
   /** One page of the index in name order; `prefix` keeps the names that start with it. */
   async list (options: PageOptions & { prefix?: string } = {}): Promise<IndexPage> {
-    const res = await this.call({
+    return await this.call({
       type: IndexRequest.Type.LIST, cursor: options.cursor, limit: options.limit, query: options.prefix
-    }, options.signal)
-    return parsePage(res)
+    }, readPageAnswer, options.signal)
   }
 
   /** Every page of the index, fetched as the caller iterates. */
@@ -151,10 +150,9 @@ export class IndexClient {
 
   /** One page of the entries whose name has every word of `text`. */
   async search (text: string, options: PageOptions = {}): Promise<IndexPage> {
-    const res = await this.call({
+    return await this.call({
       type: IndexRequest.Type.SEARCH, query: text, cursor: options.cursor, limit: options.limit
-    }, options.signal)
-    return parsePage(res)
+    }, readPageAnswer, options.signal)
   }
 
   async * searchAll (text: string, options: Omit<PageOptions, 'cursor'> = {}): AsyncGenerator<IndexPage> {
@@ -171,7 +169,7 @@ export class IndexClient {
     const req: Partial<IndexRequest> = { type: IndexRequest.Type.LOOKUP }
     if ('fileId' in query) req.fileId = parseFileId(typeof query.fileId === 'string' ? query.fileId : query.fileId.bytes).bytes as Uint8Array<ArrayBuffer>
     else req.query = query.name
-    return parseResults(await this.call(req, options.signal))
+    return await this.call(req, bytes => parseResults(okResponse(bytes)), options.signal)
   }
 
   /** Close the open stream, if any. */
@@ -185,19 +183,20 @@ export class IndexClient {
     }
   }
 
-  /** One request/response pair, after the calls before it. */
-  private async call (req: Partial<IndexRequest>, caller?: AbortSignal): Promise<IndexResponse> {
+  /** One request/response pair, after the calls before it; `read` turns the answer's bytes into
+   * what the caller gets (an ERROR answer into an IndexError). */
+  private async call<T> (req: Partial<IndexRequest>, read: (bytes: Uint8Array) => T, caller?: AbortSignal): Promise<T> {
     // the deadline starts when the call's turn comes, so a long snapshot ahead does not eat it
-    const run = async (): Promise<IndexResponse> => {
+    const run = async (): Promise<T> => {
       const timeout = AbortSignal.timeout(this.timeout)
-      return await this.exchange(req, caller == null ? timeout : AbortSignal.any([caller, timeout]))
+      return await this.exchange(req, read, caller == null ? timeout : AbortSignal.any([caller, timeout]))
     }
     const result = this.tail.then(run, run)
     this.tail = result.catch(() => {})
     return await result
   }
 
-  private async exchange (req: Partial<IndexRequest>, signal: AbortSignal): Promise<IndexResponse> {
+  private async exchange<T> (req: Partial<IndexRequest>, read: (bytes: Uint8Array) => T, signal: AbortSignal): Promise<T> {
     const body = IndexRequest.encode(req)
     for (let attempt = 0; ; attempt++) {
       const reused = this.stream != null
@@ -210,17 +209,13 @@ export class IndexClient {
         await sendLp(this.stream, body, signal)
         const frame = await this.reader.readLp(MAX_INDEX_FRAME, signal)
         if (frame == null) throw new UnexpectedEOFError('the coordinator closed the stream')
-        const res = decodeResponse(frame)
-        if (res.status === IndexResponse.Status.ERROR) {
+        return read(frame.subarray())
+      } catch (err: any) {
+        if (err instanceof IndexError) {
           // after some errors (a frame it could not read) the coordinator closes the stream
           this.drop()
-          // the coordinator's words are printed to the user: no escapes, bounded
-          const code = terminalText(res.code, MAX_ERROR_CODE)
-          throw new IndexError(code, res.error !== '' ? terminalText(res.error) : code)
+          throw err
         }
-        return res
-      } catch (err: any) {
-        if (err instanceof IndexError) throw err
         this.drop(err)
         if (err instanceof InvalidResponseError) throw err
         if (signal.aborted) {
@@ -245,10 +240,24 @@ export class IndexClient {
   }
 }
 
-function decodeResponse (frame: Uint8ArrayList): IndexResponse {
+/** A LIST/SEARCH answer: read straight into the page, or through the generated decoder when it
+ * is anything but a plain OK page (an ERROR among them). */
+function readPageAnswer (bytes: Uint8Array): IndexPage {
+  return readPage(bytes) ?? parsePage(okResponse(bytes))
+}
+
+/** Any answer, decoded; an ERROR becomes an IndexError with the coordinator's words. */
+function okResponse (bytes: Uint8Array): IndexResponse {
+  let res: IndexResponse
   try {
-    return IndexResponse.decode(frame)
+    res = IndexResponse.decode(bytes)
   } catch (err: any) {
     throw new InvalidResponseError(`malformed response from the coordinator: ${err.message}`)
   }
+  if (res.status === IndexResponse.Status.ERROR) {
+    // the coordinator's words are printed to the user: no escapes, bounded
+    const code = terminalText(res.code, MAX_ERROR_CODE)
+    throw new IndexError(code, res.error !== '' ? terminalText(res.error) : code)
+  }
+  return res
 }

@@ -31,8 +31,12 @@ export const DEFAULT_PAGE_SIZE = 500
 export const MAX_PAGE_SIZE = 2_000
 /** Rows a LOOKUP returns at most (file ids x providers). */
 export const MAX_LOOKUP_ROWS = 2_000
-/** Providers kept as ready wire messages for LIST/SEARCH/LOOKUP answers (handlers/page.ts). */
+/** Providers kept as ready wire messages for LIST/SEARCH/LOOKUP answers (handlers/page.ts), and
+ * as parsed by the client (decode.ts). */
 export const MAX_MEMO_PROVIDERS = 4_096
+/** The client keeps a parsed provider only when its wire form is at most this long (decode.ts):
+ * an answer may be 1 MiB, and the memo must stay small whatever a coordinator sends. */
+export const MAX_MEMO_PROVIDER_BYTES = 4_096
 /** A response is cut below the frame limit by this much, for the fields around the entries. */
 export const RESPONSE_HEADROOM = 4 * 1024
 

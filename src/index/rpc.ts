@@ -5,6 +5,7 @@ import { handleLookup } from './handlers/lookup.js'
 import { handleSearch } from './handlers/search.js'
 import { handleWithdraw } from './handlers/withdraw.js'
 import { ErrorCode, ForbiddenError, IndexError } from './errors.js'
+import { EncodedResponse } from './encoded.js'
 import type { IndexStore } from './store.js'
 import type { Logger } from '@libp2p/interface'
 
@@ -27,7 +28,10 @@ export type QueryObserver = (type: string, seconds: number, result: 'ok' | 'erro
 /** Requests that change the index, which an allow-list restricts. */
 const WRITES = new Set<IndexRequest.Type>([IndexRequest.Type.ANNOUNCE, IndexRequest.Type.WITHDRAW])
 
-export type Handler = (req: IndexRequest, ctx: HandlerContext) => Partial<IndexResponse>
+/** A response as a message, or already in wire form (LIST and SEARCH pages). */
+export type Answer = Partial<IndexResponse> | EncodedResponse
+
+export type Handler = (req: IndexRequest, ctx: HandlerContext) => Answer
 
 const handlers: Partial<Record<IndexRequest.Type, Handler>> = {
   [IndexRequest.Type.ANNOUNCE]: handleAnnounce,
@@ -38,14 +42,15 @@ const handlers: Partial<Record<IndexRequest.Type, Handler>> = {
 }
 
 /** Answer one request. Never throws: a failure becomes an ERROR response. */
-export function dispatch (req: IndexRequest, ctx: HandlerContext): Partial<IndexResponse> {
+export function dispatch (req: IndexRequest, ctx: HandlerContext): Answer {
   const handler = handlers[req.type]
   if (handler == null) return errorResponse(new IndexError(ErrorCode.UNSUPPORTED, `unsupported request type ${String(req.type)}`))
   if (ctx.allowPeers != null && WRITES.has(req.type) && !ctx.allowPeers.has(ctx.peerId)) {
     return errorResponse(new ForbiddenError(`${ctx.peerId} may not announce to this coordinator (not in coordinator.allowPeers)`))
   }
   try {
-    return { status: IndexResponse.Status.OK, ...handler(req, ctx) }
+    const res = handler(req, ctx)
+    return res instanceof EncodedResponse ? res : { status: IndexResponse.Status.OK, ...res }
   } catch (err: any) {
     if (!(err instanceof IndexError)) ctx.log.error('%s request from %s failed: %e', String(req.type), ctx.peerId, err)
     return errorResponse(err)

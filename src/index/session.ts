@@ -1,10 +1,11 @@
 import { StreamReader } from '../wire/stream-reader.js'
-import { sendLp } from '../wire/framing.js'
+import { lpEncode, sendAll, sendLp } from '../wire/framing.js'
 import { MAX_INDEX_FRAME } from '../wire/constants.js'
 import { FrameTooLargeError, InvalidMessageError } from '../wire/errors.js'
 import { IndexRequest, IndexResponse } from '../wire/index.js'
 import { ErrorCode, IdleTimeoutError, IndexError, NotStartedError, ResponseTimeoutError } from './errors.js'
 import { dispatch, errorResponse } from './rpc.js'
+import { EncodedResponse } from './encoded.js'
 import type { HandlerContext } from './rpc.js'
 import type { Stream } from '@libp2p/interface'
 
@@ -64,8 +65,10 @@ export async function serveStream (stream: Stream, ctx: HandlerContext, opts: Se
       }
       const t0 = performance.now()
       const res = dispatch(req, ctx)
-      ctx.observe?.(String(req.type), (performance.now() - t0) / 1000, res.error != null && res.error !== '' ? 'error' : 'ok')
-      await sendResponse(stream, IndexResponse.encode(res), opts.responseTimeout)
+      const failed = !(res instanceof EncodedResponse) && res.error != null && res.error !== ''
+      ctx.observe?.(String(req.type), (performance.now() - t0) / 1000, failed ? 'error' : 'ok')
+      const bytes = res instanceof EncodedResponse ? res.frame : lpEncode(IndexResponse.encode(res))
+      await sendResponse(stream, bytes, opts.responseTimeout)
     }
   } catch (err: any) {
     ctx.log('%s: index stream failed: %s', ctx.peerId, err.message)
@@ -76,12 +79,13 @@ export async function serveStream (stream: Stream, ctx: HandlerContext, opts: Se
   }
 }
 
-/** Send one response within `timeoutMs` (a timer cleared once it is sent, see serveStream). */
-async function sendResponse (stream: Stream, bytes: Uint8Array, timeoutMs: number): Promise<void> {
+/** Send one length-prefixed response within `timeoutMs` (a timer cleared once it is sent, see
+ * serveStream). */
+async function sendResponse (stream: Stream, frame: Uint8Array, timeoutMs: number): Promise<void> {
   const sending = new AbortController()
   const timer = setTimeout(() => { sending.abort(new ResponseTimeoutError(`response not sent within ${timeoutMs} ms`)) }, timeoutMs)
   try {
-    await sendLp(stream, bytes, sending.signal)
+    await sendAll(stream, frame, sending.signal)
   } finally {
     clearTimeout(timer)
   }

@@ -6,7 +6,7 @@ import {
 } from './constants.js'
 import { IndexStoreError, QuotaExceededError } from './errors.js'
 import { decodeListCursor, decodeSearchCursor, encodeCursor, toFtsQuery } from './query.js'
-import { SCHEMA, SCHEMA_VERSION } from './schema.js'
+import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.js'
 import { SQL } from './sql.js'
 import type { StatementSync } from 'node:sqlite'
 import type { AnnounceInput, LookupGroup, Page, ProviderInfo, StoreEntry } from './types.js'
@@ -62,8 +62,15 @@ export class IndexStore {
       PRAGMA cache_size = -${SQLITE_CACHE_KIB}; PRAGMA temp_store = MEMORY`)
     const version = this.schemaVersion()
     if (version != null && version !== SCHEMA_VERSION) {
-      this.db.close()
-      throw new IndexStoreError(`${path} has index schema ${version}, this version uses ${SCHEMA_VERSION}; remove it (nodes announce again)`)
+      const migration = MIGRATIONS[version]
+      if (migration == null) {
+        this.db.close()
+        throw new IndexStoreError(`${path} has index schema ${version}, this version uses ${SCHEMA_VERSION}; remove it (nodes announce again)`)
+      }
+      this.tx(() => {
+        this.db.exec(migration)
+        this.db.prepare('UPDATE meta SET value = ? WHERE key = \'schema\'').run(String(SCHEMA_VERSION))
+      })
     }
     this.db.exec(SCHEMA)
     this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (\'schema\', ?)').run(String(SCHEMA_VERSION))

@@ -3,7 +3,9 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
-import { dispatch } from '../../src/index/rpc.js'
+import { decode as decodeVarint, encodingLength } from 'uint8-varint'
+import { EncodedResponse } from '../../src/index/encoded.js'
+import { dispatch as answer } from '../../src/index/rpc.js'
 import { IndexStore } from '../../src/index/store.js'
 import { MAX_INDEX_FRAME } from '../../src/wire/constants.js'
 import { IndexRequest, IndexResponse } from '../../src/wire/index.js'
@@ -16,6 +18,21 @@ async function peer (): Promise<string> {
 
 function request (r: Partial<IndexRequest>): IndexRequest {
   return IndexRequest.decode(IndexRequest.encode(r))
+}
+
+/** A page answer's message body, checked: its length prefix, and the bytes protons writes for the same message. */
+function pageBody (res: EncodedResponse): Uint8Array {
+  const length = decodeVarint(res.frame)
+  const body = res.frame.subarray(encodingLength(length))
+  assert.equal(body.byteLength, length, 'the length prefix is the body\'s length')
+  assert.ok(Buffer.from(IndexResponse.encode(IndexResponse.decode(body))).equals(body), 'the bytes protons writes for this response')
+  return body
+}
+
+/** dispatch(), with an answer written straight into its frame (LIST, SEARCH) read back as a client reads it. */
+function dispatch (req: IndexRequest, ctx: HandlerContext): Partial<IndexResponse> {
+  const res = answer(req, ctx)
+  return res instanceof EncodedResponse ? IndexResponse.decode(pageBody(res)) : res
 }
 
 describe('index/rpc dispatch and handlers', () => {
@@ -43,6 +60,37 @@ describe('index/rpc dispatch and handlers', () => {
     assert.deepEqual(rest.entries?.map(e => e.name), ['f', 'g'])
     assert.equal(rest.nextCursor, '')
     assert.equal(rest.providers?.length, 1, 'each provider once per page')
+  })
+
+  it('writes LIST and SEARCH pages as protons would: unicode names, zero and 2^40 sizes, cursors, providers', async () => {
+    const other = await peer()
+    const files = [
+      { name: 'photos/été 2024/crème brûlée.jpg', size: 0, mtime: 0 },
+      { name: 'photos/日本/東京 photo.png', size: 2 ** 40, mtime: 1_700_000_000_123 },
+      { name: 'photos/plain photo.txt', size: 127, mtime: 128 }
+    ]
+    const withIds = await Promise.all(files.map(async f => ({ ...f, fileId: (await fileIdOf(f.name)).bytes })))
+    const addr = multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${ctx.peerId}`).bytes as Uint8Array<ArrayBuffer>
+    answer(request({ type: IndexRequest.Type.ANNOUNCE, replace: true, files: withIds, addrs: [addr] }), ctx)
+    answer(request({ type: IndexRequest.Type.ANNOUNCE, replace: true, files: withIds.slice(1) }), { ...ctx, peerId: other })
+    const page = answer(request({ type: IndexRequest.Type.SEARCH, query: 'photo', limit: 4 }), ctx)
+    assert.ok(page instanceof EncodedResponse)
+    const res = IndexResponse.decode(pageBody(page))
+    assert.equal(res.status, IndexResponse.Status.OK)
+    assert.equal(res.entries.length, 4)
+    assert.notEqual(res.nextCursor, '')
+    assert.equal(res.providers.length, 2)
+    const first = res.entries.find(e => e.name === files[1].name)
+    assert.equal(first?.size, 2 ** 40)
+    assert.equal(first?.mtime, 1_700_000_000_123)
+    const last = dispatch(request({ type: IndexRequest.Type.SEARCH, query: 'photo', limit: 4, cursor: res.nextCursor }), ctx)
+    assert.equal(last.entries?.length, 1)
+    assert.equal(last.nextCursor, '')
+    const listed = dispatch(request({ type: IndexRequest.Type.LIST, query: 'photos/été', limit: 5 }), ctx)
+    assert.deepEqual(listed.entries?.map(e => [e.name, e.size, e.mtime]), [[files[0].name, 0, 0]])
+    const empty = answer(request({ type: IndexRequest.Type.SEARCH, query: 'nothing' }), ctx)
+    assert.ok(empty instanceof EncodedResponse)
+    assert.deepEqual(IndexResponse.decode(pageBody(empty)).entries, [])
   })
 
   it('keeps every response under the frame limit and continues where it cut', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { DatabaseSync } from 'node:sqlite'
 import { IndexStore } from '../../src/index/store.js'
+import { FTS_TOKENIZE, SCHEMA_VERSION } from '../../src/index/schema.js'
 import { toFtsQuery } from '../../src/index/query.js'
 import { Scene, fileIdOf } from './helpers.js'
 import type { StoreEntry } from '../../src/index/store.js'
@@ -216,6 +217,27 @@ describe('index/store', () => {
     db.exec('UPDATE meta SET value = \'999\' WHERE key = \'schema\'')
     db.close()
     assert.throws(() => IndexStore.open(dir), { name: 'IndexStoreError', message: /schema 999.*remove it/ })
+  })
+
+  it('brings a schema 2 database up to date: the word index rebuilt with more prefix lengths, every entry still found', async () => {
+    const dir = await scene.tmpDir()
+    const first = IndexStore.open(dir, { now })
+    first.announce(A, { replace: true, entries: await entries('holiday photos/beach.jpg', 'notes/budget 2024.txt') })
+    first.close()
+    // schema 2 as it was: the word index with prefixes of 2 and 3 characters only
+    const db = new DatabaseSync(`${dir}/index.db`)
+    db.exec(`DROP TABLE names; CREATE VIRTUAL TABLE names USING fts5 (name, content = 'files', content_rowid = 'id',
+      tokenize = "${FTS_TOKENIZE}", prefix = '2 3'); INSERT INTO names (names) VALUES ('rebuild');
+      UPDATE meta SET value = '2' WHERE key = 'schema'`)
+    db.close()
+    const store = IndexStore.open(dir, { now })
+    assert.deepEqual(store.search('holid beac', { limit: 10 }).entries.map(e => e.name), ['holiday photos/beach.jpg'])
+    assert.deepEqual(store.search('budget', { limit: 10 }).entries.map(e => e.name), ['notes/budget 2024.txt'])
+    store.close()
+    const after = new DatabaseSync(`${dir}/index.db`)
+    assert.equal((after.prepare('SELECT value FROM meta WHERE key = \'schema\'').get() as any).value, String(SCHEMA_VERSION))
+    assert.match((after.prepare('SELECT sql FROM sqlite_master WHERE name = \'names\'').get() as any).sql, /prefix = '2 3 4 5 6 7 8'/)
+    after.close()
   })
 
   it('survives a restart: the index is on disk, everyone restarts offline with a fresh grace', async () => {

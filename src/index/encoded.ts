@@ -1,0 +1,87 @@
+import { encode as encodeVarint, encodingLength } from 'uint8-varint'
+import type { ListedEntry } from './types.js'
+
+// IndexResponse's fields as protons writes them (tag = field number << 3 | wire type)
+const TAG_ENTRIES = 4 << 3 | 2
+const TAG_NEXT_CURSOR = 5 << 3 | 2
+const TAG_PROVIDERS = 8 << 3 | 2
+// ListEntry's
+const TAG_NAME = 1 << 3 | 2
+const TAG_FILE_ID = 2 << 3 | 2
+const TAG_SIZE = 3 << 3
+const TAG_MTIME = 4 << 3
+const TAG_PEER_ID = 5 << 3 | 2
+
+/** An entry to write, with its ListEntry's encoded length and its name's UTF-8 length. */
+export interface SizedEntry { entry: ListedEntry, peerId: Uint8Array, nameBytes: number, length: number }
+
+/** An entry's ListEntry size as written: from sizedEntry(), for encodePage(). */
+export function sizedEntry (entry: ListedEntry, nameBytes: number, peerId: Uint8Array): SizedEntry {
+  const length = bytesField(nameBytes) + bytesField(entry.fileId.byteLength) + numberField(entry.size) +
+    numberField(entry.mtime) + bytesField(peerId.byteLength)
+  return { entry, peerId, nameBytes, length }
+}
+
+/** A response already in wire form: its length-prefixed frame. */
+export class EncodedResponse {
+  constructor (readonly frame: Uint8Array) {}
+}
+
+/**
+ * A LIST/SEARCH response written straight into its length-prefixed frame, with the bytes
+ * protons writes for the same IndexResponse (status OK, entries, nextCursor, providers: the
+ * encoded Provider messages). Built as messages and then encoded, a 500-entry page cost a
+ * ListEntry object per entry, the encoder's own work and a copy of the whole answer for the
+ * length prefix; this is one pass into one buffer.
+ */
+export function encodePage (entries: SizedEntry[], cursor: string, providers: Uint8Array[]): EncodedResponse {
+  const cursorBytes = Buffer.byteLength(cursor)
+  let body = bytesField(cursorBytes)
+  for (const e of entries) body += 1 + encodingLength(e.length) + e.length
+  for (const p of providers) body += 1 + encodingLength(p.byteLength) + p.byteLength
+  const buf = Buffer.allocUnsafe(encodingLength(body) + body)
+  let pos = varint(buf, 0, body)
+  for (const { entry, peerId, nameBytes, length } of entries) {
+    buf[pos++] = TAG_ENTRIES
+    pos = varint(buf, pos, length)
+    if (nameBytes > 0) {
+      buf[pos++] = TAG_NAME
+      pos = varint(buf, pos, nameBytes)
+      pos += buf.write(entry.name, pos, nameBytes, 'utf8')
+    }
+    pos = bytes(buf, pos, TAG_FILE_ID, entry.fileId)
+    if (entry.size !== 0) { buf[pos++] = TAG_SIZE; pos = varint(buf, pos, entry.size) }
+    if (entry.mtime !== 0) { buf[pos++] = TAG_MTIME; pos = varint(buf, pos, entry.mtime) }
+    pos = bytes(buf, pos, TAG_PEER_ID, peerId)
+  }
+  if (cursorBytes > 0) {
+    buf[pos++] = TAG_NEXT_CURSOR
+    pos = varint(buf, pos, cursorBytes)
+    pos += buf.write(cursor, pos, cursorBytes, 'utf8')
+  }
+  for (const p of providers) pos = bytes(buf, pos, TAG_PROVIDERS, p, true)
+  return new EncodedResponse(buf.subarray(0, pos))
+}
+
+/** A length-delimited field's size: omitted when empty, as protons does (proto3 defaults). */
+function bytesField (length: number): number {
+  return length === 0 ? 0 : 1 + encodingLength(length) + length
+}
+
+function numberField (value: number): number {
+  return value === 0 ? 0 : 1 + encodingLength(value)
+}
+
+function varint (buf: Uint8Array, pos: number, value: number): number {
+  encodeVarint(value, buf, pos)
+  return pos + encodingLength(value)
+}
+
+/** A bytes field (skipped when empty, unless it is a repeated message that must appear). */
+function bytes (buf: Buffer, pos: number, tag: number, value: Uint8Array, always = false): number {
+  if (value.byteLength === 0 && !always) return pos
+  buf[pos++] = tag
+  pos = varint(buf, pos, value.byteLength)
+  buf.set(value, pos)
+  return pos + value.byteLength
+}
