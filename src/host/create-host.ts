@@ -5,6 +5,7 @@ import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { noiseCrypto } from './noise-crypto.js'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { bootstrap as bootstrapDiscovery } from '@libp2p/bootstrap'
@@ -123,7 +124,8 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
     transports,
-    connectionEncrypters: [noise()],
+    // the same bytes on the wire as noise's default, with the session key imported once
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // yamux 8 reads the window from streamOptions only (at the top level it is ignored and
     // the 16 MiB default would let a paused stream overflow its read buffer and be reset)
     streamMuxers: [yamux({

@@ -30,9 +30,10 @@ function keyObject (k: Uint8Array): KeyObject {
  *   of the socket reads the frame spanned;
  * The handshake (X25519, HKDF, SHA-256) and small frames use the default implementation.
  *
- * Not used by createHost: it cut the CPU of a bare stream by ~20% (both ends, one process) but
- * raised that process's peak RSS by 25-55 MB (the KeyObject path; see README, Performance).
- * The bench measures it (`--only libp2p`, the "noise cipher" row) for whoever takes it up.
+ * createHost uses it. With V8's incremental marking on it cut a bare stream's CPU by ~20% but
+ * raised peak RSS by 25-55 MB; with fsnode's heap flags (src/util/heap.ts: no incremental
+ * marking) the memory cost is gone: 1 GiB gets, pairs back to back, downloader CPU 8.3-9.2 ->
+ * 7.0-8.6 s, peak RSS 172-217 -> 172-199 MB.
  */
 export const noiseCrypto: ICryptoInterface = {
   ...defaultCrypto,
