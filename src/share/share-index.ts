@@ -438,7 +438,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     for (const root of this.rootSet.containing(path)) {
       const name = nameFor(root, path)
       const f = name === undefined ? undefined : this.table.get(name)
-      if (f?.path === path) return f
+      if (f?.isAt(path) === true) return f
     }
     return undefined
   }

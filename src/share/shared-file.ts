@@ -90,6 +90,11 @@ export class IndexedFile implements SharedFile {
     return this.ownPath ?? pathOf(this.root, this.name)
   }
 
+  /** path === `path`, without making the path (once per file in a scan of the whole share). */
+  isAt (path: string): boolean {
+    return this.ownPath != null ? this.ownPath === path : isPathOf(this.root, this.name, path)
+  }
+
   get within (): string {
     return this.root.real
   }
