@@ -238,9 +238,12 @@ export class ShareIndex extends EventTarget implements ShareSource {
     // excluded path lies inside the folder (the usual case): no look at its path at all
     const alone = folder != null && ![...this.rootSet].some(r => r !== folder && isInside(folder.real, r.real)) &&
       !this.exclude.some(e => isInside(folder.real, e) || isInside(e, folder.real))
+    // rows are unique by path, so the folder's names are too: a name can be taken only by
+    // another root's file, and none has been shared yet while `others` is 0
+    let others = 0
     for (const f of this.cache.entries(under)) {
       if (alone && f.rel != null) {
-        if (isPlainName(f.rel) && !hasInternalSegment(f.rel) && this.table.get(f.rel) == null) {
+        if (isPlainName(f.rel) && !hasInternalSegment(f.rel) && (others === 0 || this.table.get(f.rel) == null)) {
           // the path is the one made from root and name: not kept, not compared
           this.table.add(new IndexedFile(f.rel, folder, undefined, f, f.manifest))
         }
@@ -252,6 +255,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       if (root == null || name === undefined) continue
       if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
         this.table.add(new IndexedFile(name, root, f.path, f, f.manifest))
+        others++
       }
     }
     // once the rows are in: under V8's memory setting (see onManyFiles) the table's growth cost
