@@ -246,6 +246,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
         if (isPlainName(f.rel) && !hasInternalSegment(f.rel) && (others === 0 || this.table.get(f.rel) == null)) {
           // the path is the one made from root and name: not kept, not compared
           this.table.add(new IndexedFile(f.rel, folder, undefined, f, f.manifest))
+          if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
         }
         continue
       }
@@ -255,12 +256,10 @@ export class ShareIndex extends EventTarget implements ShareSource {
       if (root == null || name === undefined) continue
       if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
         this.table.add(new IndexedFile(name, root, f.path, f, f.manifest))
+        if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
         others++
       }
     }
-    // once the rows are in: under V8's memory setting (see onManyFiles) the table's growth cost
-    // more collections (0.3-0.4 s of CPU at 200,000 files)
-    if (this.table.size >= MANY_FILES) this.options.onManyFiles?.()
     return this.table.size
   }
 

@@ -1,5 +1,4 @@
 import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 
 /**
  * Keep V8's young generation at its initial size (semi-space growth factor 1). By default it
@@ -27,17 +26,8 @@ export const HEAP_FLAGS = '--semi-space-growth-factor=1'
  */
 export const LARGE_HEAP_FLAGS = '--optimize-for-size'
 
-/** Set LARGE_HEAP_FLAGS, then collect once: V8 sizes the heap's next limit at each full
- * collection, so without one the heap would keep growing to the limit set under the old
- * setting (a share index of 200,000 files filled before this: the scan after it peaked at
- * 305-360 MB of RSS instead of 220-250). */
 export function favourMemory (): void {
   setFlagsFromString(LARGE_HEAP_FLAGS)
-  // the only way to ask for a full collection from inside: `gc` exposed for a moment
-  setFlagsFromString('--expose-gc')
-  const gc = runInNewContext('gc') as () => void
-  setFlagsFromString('--no-expose-gc')
-  gc()
 }
 
 /** Apply HEAP_FLAGS; call first thing in a process (bin/fsnode.js, bench scripts). */
