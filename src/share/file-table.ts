@@ -4,12 +4,32 @@ import type { Root } from './roots.js'
 import type { ShareDelta, SharedFile } from './types.js'
 import type { CID } from 'multiformats/cid'
 
-/** A compact map key for a file id. CID.toString() caches its string in a Map per CID, about
- * 1.7 KB per file kept for as long as the file is shared. */
-function idKey (fileId: CID | Uint8Array): string {
-  const b = fileId instanceof Uint8Array ? fileId : fileId.bytes
+/** A compact map key for a file id (the same string as IndexedFile.idKey). CID.toString()
+ * caches its string in a Map per CID, about 1.7 KB per file kept for as long as the file is shared. */
+function idKey (fileId: CID): string {
+  const b = fileId.bytes
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
 }
+
+/** The ancestor directory names of a name (see parentNames), the last answer kept: files come
+ * folder by folder (a scan, a restart's rows in path order), so most names reuse the strings
+ * of the one before instead of slicing them again (twice per file: a slice and its hash). */
+class ParentNames {
+  private dir = ''
+  private names: string[] = ['']
+
+  of (name: string): string[] {
+    const i = name.lastIndexOf('/')
+    if (i <= 0) return ROOT_ONLY
+    if (i !== this.dir.length || !name.startsWith(this.dir)) {
+      this.dir = name.slice(0, i)
+      this.names = [...parentNames(name)]
+    }
+    return this.names
+  }
+}
+
+const ROOT_ONLY = ['']
 
 /** The shared files by name and by file id, with the counts the index needs without a scan. */
 export class FileTable {
@@ -22,6 +42,7 @@ export class FileTable {
   /** Files and bytes per root: roots() without a pass over every file (one root per seeded download). */
   private readonly perRoot = new Map<Root, { files: number, bytes: number }>()
   private totalBytes = 0
+  private readonly parents = new ParentNames()
 
   get size (): number {
     return this.byName.size
@@ -74,15 +95,21 @@ export class FileTable {
   }
 
   set (file: IndexedFile): void {
+    this.delete(file.name)
+    this.add(file)
+  }
+
+  /** set() of a name known to be absent (a restart's rows, checked by the caller): one map
+   * lookup less per file. */
+  add (file: IndexedFile): void {
     const { name } = file
-    this.delete(name)
     this.byName.set(name, file)
-    const id = idKey(file.fileIdBytes)
+    const id = file.idKey
     const names = this.byFileId.get(id)
     if (names == null) this.byFileId.set(id, name)
     else if (typeof names === 'string') this.byFileId.set(id, new Set([names, name]))
     else names.add(name)
-    for (const dir of parentNames(name)) this.dirCount.set(dir, (this.dirCount.get(dir) ?? 0) + 1)
+    for (const dir of this.parents.of(name)) this.dirCount.set(dir, (this.dirCount.get(dir) ?? 0) + 1)
     const t = this.perRoot.get(file.root)
     if (t == null) this.perRoot.set(file.root, { files: 1, bytes: file.size })
     else { t.files++; t.bytes += file.size }
@@ -93,14 +120,14 @@ export class FileTable {
     const entry = this.byName.get(name)
     if (entry == null) return undefined
     this.byName.delete(name)
-    const id = idKey(entry.fileIdBytes)
+    const id = entry.idKey
     const names = this.byFileId.get(id)
     if (names === name) this.byFileId.delete(id)
     else if (typeof names === 'object') {
       names.delete(name)
       if (names.size === 1) this.byFileId.set(id, names.values().next().value as string)
     }
-    for (const dir of parentNames(name)) {
+    for (const dir of this.parents.of(name)) {
       const n = (this.dirCount.get(dir) ?? 1) - 1
       if (n === 0) this.dirCount.delete(dir)
       else this.dirCount.set(dir, n)

@@ -67,13 +67,15 @@ const PUT_COLUMNS = 'path, size, ctime_ms, ino, dev, manifest, mtime_ms, file_id
  * young-generation collections its rows take (200,000 rows shared: 2.3 s of CPU in pages of
  * 1000, 1.75 s in pages of 100, 2.3 s with iterate()).
  */
-const ENTRIES_SELECT = `SELECT path, size, ctime_ms, ino, dev, mtime_ms,
+const UNDER = "?2 != '' AND substr(path, 1, length(?2)) = ?2"
+const ENTRIES_SELECT = `SELECT CASE WHEN ${UNDER} THEN NULL ELSE path END, size, ctime_ms, ino, dev, mtime_ms,
   CASE WHEN length(file_id) = ${FILE_ID_LENGTH} THEN hex(file_id) || hex(manifest) END,
   CASE WHEN file_id IS NULL OR length(file_id) != ${FILE_ID_LENGTH} THEN manifest END,
-  CASE WHEN ?2 != '' AND substr(path, 1, length(?2)) = ?2 THEN substr(path, length(?2) + 1) END
+  CASE WHEN ${UNDER} THEN substr(path, length(?2) + 1) END
   FROM hashes_v2 WHERE path > ?1 AND dev IS NOT NULL AND mtime_ms IS NOT NULL ORDER BY path LIMIT ${ENTRIES_PAGE}`
 
-type EntryRow = [path: string, size: number, ctimeMs: number, ino: number, dev: number, mtimeMs: number, packedHex: string | null, manifest: Uint8Array | null, rel: string | null]
+/** A path under entries()' `under` comes as its rest alone (`rel`): one string per row, not two. */
+type EntryRow = [path: string | null, size: number, ctimeMs: number, ino: number, dev: number, mtimeMs: number, packedHex: string | null, manifest: Uint8Array | null, rel: string | null]
 
 /** A row as the file it describes (see entries()). */
 export interface CachedFile extends FileKey {
@@ -82,7 +84,8 @@ export interface CachedFile extends FileKey {
   /** Its manifest, or the hex of its file id's bytes then the manifest's (as recorded: not
    * decoded, see IndexedFile). */
   manifest: Manifest | string
-  /** The path after entries()' `under`, when it starts with it. */
+  /** The path after entries()' `under`, when it starts with it (then `path` is `under + rel`,
+   * made when read: a caller with a root for `under` needs only this). */
   rel?: string
 }
 
@@ -195,9 +198,12 @@ export class HashCache {
     for (let after = ''; ;) {
       const rows = select.all(after, under) as unknown as EntryRow[]
       if (rows.length === 0) return
-      after = rows[rows.length - 1][0]
+      const last = rows[rows.length - 1]
+      after = last[0] ?? under + (last[8] as string)
       const ids: Array<[path: string, id: Uint8Array]> = []
-      for (const [path, size, ctimeMs, ino, dev, mtimeMs, hex, bytes, rel] of rows) {
+      for (const [full, size, ctimeMs, ino, dev, mtimeMs, hex, bytes, rel] of rows) {
+        // a concatenation, not copied unless the caller reads it (see CachedFile.path)
+        const path = full ?? under + (rel as string)
         // recorded by put() from a checked manifest; the downloader checks what it is sent anyway
         if (hex != null) {
           yield { path, size, ctimeMs, ino, dev, mtimeMs, manifest: hex, rel: rel ?? undefined }

@@ -75,7 +75,7 @@ async function upsert (t: ReconcileTarget, root: Root, name: string, f: ScannedF
   }
   const cache = t.cache()
   if (!force) {
-    if (existing?.path === f.path && sameKey(existing, f)) {
+    if (existing?.isAt(f.path) === true && sameKey(existing, f)) {
       if (t.initialScan()) t.cachedOne() // shared from the cache before the scan (ShareIndex.start())
       return
     }

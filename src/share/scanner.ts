@@ -205,25 +205,32 @@ export async function * scan (options: ScanOptions): AsyncGenerator<ScannedFile>
         return []
       }
     }))
-    const entries: Array<{ path: string, job: DirJob, dirent?: Dirent }> = []
-    const found: Found[] = []
+    // folders and links first (checked before any file of theirs is handed on), then the plain
+    // files, each handed on as it is stat'ed: a list of the folders' files lived through
+    // young-generation collections and went to the old generation (8,000 files at a time),
+    // garbage for a full collection to find
+    const others: Array<{ path: string, job: DirJob, dirent?: Dirent }> = []
     for (const [i, dirents] of listed.entries()) {
       for (const dirent of dirents) {
-        if (isInternalName(dirent.name)) continue
-        const path = join(jobs[i].path, dirent.name)
-        if (!dirent.isFile()) {
-          entries.push({ path, job: jobs[i], dirent })
-          continue
-        }
-        const file = plainFile(path, jobs[i].chain, dirent)
-        // no longer a file: classified again from a fresh lstat
-        if (file === 'recheck') entries.push({ path, job: jobs[i] })
-        else found.push(file)
-        // a huge folder does not hold the event loop for long
-        if (found.length % SCAN_SYNC_STATS === 0) await new Promise(resolve => setImmediate(resolve))
+        if (!dirent.isFile() && !isInternalName(dirent.name)) others.push({ path: join(jobs[i].path, dirent.name), job: jobs[i], dirent })
       }
     }
-    for (const f of await mapLimit(entries, SCAN_STAT_CONCURRENCY, async e => await classify(e.path, e.job.chain, e.dirent))) found.push(f)
+    const found = await mapLimit(others, SCAN_STAT_CONCURRENCY, async e => await classify(e.path, e.job.chain, e.dirent))
+    const rechecks: typeof others = []
+    let stated = 0
+    for (const [i, dirents] of listed.entries()) {
+      for (const dirent of dirents) {
+        if (!dirent.isFile() || isInternalName(dirent.name)) continue
+        const path = join(jobs[i].path, dirent.name)
+        const file = plainFile(path, jobs[i].chain, dirent)
+        // no longer a file: classified again from a fresh lstat
+        if (file === 'recheck') rechecks.push({ path, job: jobs[i] })
+        else if (file?.kind === 'file') yield file.file
+        // a huge folder does not hold the event loop for long
+        if (++stated % SCAN_SYNC_STATS === 0) await new Promise(resolve => setImmediate(resolve))
+      }
+    }
+    for (const f of await mapLimit(rechecks, SCAN_STAT_CONCURRENCY, async e => await classify(e.path, e.job.chain))) found.push(f)
     for (const f of found) {
       if (f == null) continue
       if (f.kind === 'dir') stack.push(f.job)

@@ -234,13 +234,30 @@ export class ShareIndex extends EventTarget implements ShareSource {
     // names under the share folder come from SQLite (see HashCache.entries())
     const folder = sep === '/' ? [...this.rootSet.folders()].find(r => r.name === '') : undefined
     const under = folder == null ? '' : folder.real.endsWith(sep) ? folder.real : folder.real + sep
+    // a row under the folder is the folder's file, named by its rest, when no other root or
+    // excluded path lies inside the folder (the usual case): no look at its path at all
+    const alone = folder != null && ![...this.rootSet].some(r => r !== folder && isInside(folder.real, r.real)) &&
+      !this.exclude.some(e => isInside(folder.real, e) || isInside(e, folder.real))
+    // rows are unique by path, so the folder's names are too: a name can be taken only by
+    // another root's file, and none has been shared yet while `others` is 0
+    let others = 0
     for (const f of this.cache.entries(under)) {
+      if (alone && f.rel != null) {
+        if (isPlainName(f.rel) && !hasInternalSegment(f.rel) && (others === 0 || this.table.get(f.rel) == null)) {
+          // the path is the one made from root and name: not kept, not compared
+          this.table.add(new IndexedFile(f.rel, folder, undefined, f, f.manifest))
+          if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
+        }
+        continue
+      }
       // roots found by path, not a pass over every root (a node holds one per seeded download)
       const root = this.rootSet.first(f.path)
       const name = root === folder && f.rel != null ? f.rel : root == null ? undefined : nameFor(root, f.path)
       if (root == null || name === undefined) continue
       if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
-        this.set(root, name, f, f.manifest)
+        this.table.add(new IndexedFile(name, root, f.path, f, f.manifest))
+        if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
+        others++
       }
     }
     return this.table.size
@@ -424,7 +441,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     for (const root of this.rootSet.containing(path)) {
       const name = nameFor(root, path)
       const f = name === undefined ? undefined : this.table.get(name)
-      if (f?.path === path) return f
+      if (f?.isAt(path) === true) return f
     }
     return undefined
   }

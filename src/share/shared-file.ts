@@ -46,8 +46,8 @@ export class IndexedFile implements SharedFile {
   private readonly ownPath: string | undefined
 
   /** `manifest`: a Manifest, or (a restart, see HashCache.entries()) the hex of its file id's
-   * bytes then its own. */
-  constructor (readonly name: string, readonly root: Root, path: string, key: FileKey & { mtimeMs: number }, manifest: Manifest | string) {
+   * bytes then its own. `path` undefined: the one made from root and name (a restart knows it is). */
+  constructor (readonly name: string, readonly root: Root, path: string | undefined, key: FileKey & { mtimeMs: number }, manifest: Manifest | string) {
     const length = typeof manifest === 'string' ? manifest.length >>> 1 : FILE_ID_LENGTH + manifest.bytes.byteLength
     const at = reserve(PACKED + length)
     const s = this.slab = slab
@@ -63,7 +63,7 @@ export class IndexedFile implements SharedFile {
       s.set(manifest.fileId.bytes, at + PACKED)
       s.set(manifest.bytes, at + PACKED + FILE_ID_LENGTH)
     }
-    this.ownPath = isPathOf(root, name, path) ? undefined : path
+    this.ownPath = path === undefined || isPathOf(root, name, path) ? undefined : path
   }
 
   get size (): number {
@@ -90,6 +90,11 @@ export class IndexedFile implements SharedFile {
     return this.ownPath ?? pathOf(this.root, this.name)
   }
 
+  /** path === `path`, without making the path (once per file in a scan of the whole share). */
+  isAt (path: string): boolean {
+    return this.ownPath != null ? this.ownPath === path : isPathOf(this.root, this.name, path)
+  }
+
   get within (): string {
     return this.root.real
   }
@@ -100,6 +105,12 @@ export class IndexedFile implements SharedFile {
 
   get fileIdBytes (): Uint8Array {
     return this.slab.subarray(this.at + PACKED, this.at + PACKED + FILE_ID_LENGTH)
+  }
+
+  /** The file id's bytes as a one-byte string (the index's map key), read straight from the
+   * record: no Uint8Array or Buffer view made per file. */
+  get idKey (): string {
+    return this.slab.toString('latin1', this.at + PACKED, this.at + PACKED + FILE_ID_LENGTH)
   }
 
   get manifest (): Manifest {

@@ -116,6 +116,52 @@ describe('share/share-index', () => {
     assert.equal(index.stats().watching, 'native')
   })
 
+  it('cachedFirst: a name held by two roots is shared once, with consistent totals, whichever row comes first', async () => {
+    await put(share, 'a.txt', 'a')
+    await put(share, 'b.txt', 'share b')
+    await put(share, 'photos/x.jpg', 'share x')
+    // an extra folder whose rows come before the share folder's, a single file's after them
+    const early = await tempDir('aaa')
+    const late = await tempDir('zzz')
+    dirs.push(early, late)
+    await put(early, 'x.jpg', 'extra x, longer')
+    const single = await put(late, 'b.txt', 'extra b, longer')
+    // first shared under names of their own, so that every file has its row
+    const first = await startIndex({ roots: [{ path: share }, { path: early, name: 'pics' }, { path: single, name: 'c.txt' }], watch: false })
+    assert.equal(first.stats().hashed, 5)
+    await first.stop()
+    const roots = [{ path: share }, { path: early, name: 'photos' }, { path: single, name: 'b.txt' }]
+
+    const index = new ShareIndex({ dataDir: data, roots, watch: false })
+    indexes.push(index)
+    await index.start({ cachedFirst: true, deferWatch: true })
+    const files = index.files()
+    assert.deepEqual(files.map(f => f.name).sort(), ['a.txt', 'b.txt', 'photos/x.jpg'])
+    const s = index.stats()
+    assert.equal(s.files, 3)
+    assert.equal(s.bytes, files.reduce((n, f) => n + f.size, 0))
+    assert.equal(index.roots().reduce((n, r) => n + r.files, 0), 3)
+    for (const f of files) {
+      assert.equal(index.getByFileId(f.fileId)?.name, f.name)
+      assert.equal((await stat(f.path)).size, f.size, `${f.name} is the file at its path`)
+    }
+  })
+
+  it('cachedFirst with the data dir inside the share folder shares the cached files, never the data dir', async () => {
+    await put(share, 'a.txt', 'a')
+    await put(share, 'sub/b.txt', 'b')
+    data = join(share, 'state')
+    await put(data, 'key', 'private key')
+    const first = await startIndex({ watch: false })
+    await first.stop()
+    const index = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: false })
+    indexes.push(index)
+    await index.start({ cachedFirst: true, deferWatch: true })
+    assert.deepEqual(index.files().map(f => f.name).sort(), ['a.txt', 'sub/b.txt'])
+    assert.equal(index.getByName('sub/b.txt')?.path, join(share, 'sub/b.txt'))
+    assert.equal(index.stats().scanMs, 0, 'shared from the cache, not scanned')
+  })
+
   it('cachedFirst with nothing cached (a first start) waits for the scan', async () => {
     await put(share, 'a.txt', 'a')
     const index = new ShareIndex({ dataDir: data, roots: [{ path: share }], watch: false })
