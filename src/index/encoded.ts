@@ -1,16 +1,6 @@
 import { encode as encodeVarint, encodingLength } from 'uint8-varint'
 import type { ListedEntry } from './types.js'
-
-// IndexResponse's fields as protons writes them (tag = field number << 3 | wire type)
-const TAG_ENTRIES = 4 << 3 | 2
-const TAG_NEXT_CURSOR = 5 << 3 | 2
-const TAG_PROVIDERS = 8 << 3 | 2
-// ListEntry's
-const TAG_NAME = 1 << 3 | 2
-const TAG_FILE_ID = 2 << 3 | 2
-const TAG_SIZE = 3 << 3
-const TAG_MTIME = 4 << 3
-const TAG_PEER_ID = 5 << 3 | 2
+import { ENTRIES as TAG_ENTRIES, FILE_ID as TAG_FILE_ID, MTIME as TAG_MTIME, NAME as TAG_NAME, NEXT_CURSOR as TAG_NEXT_CURSOR, PEER_ID as TAG_PEER_ID, PROVIDERS as TAG_PROVIDERS, SIZE as TAG_SIZE } from './page-tags.js'
 
 /** An entry to write, with its ListEntry's encoded length and its name's UTF-8 length. */
 export interface SizedEntry { entry: ListedEntry, peerId: Uint8Array, nameBytes: number, length: number }

@@ -2,17 +2,7 @@ import { Provider } from '../wire/index.js'
 import { InvalidResponseError } from './errors.js'
 import { PeerIdCache, fileIdOf, latin1, memoProvider } from './decode.js'
 import type { IndexEntry, IndexPage, IndexProvider } from './decode.js'
-
-// IndexResponse's fields and ListEntry's, as tag bytes (field number << 3 | wire type)
-const STATUS = 1 << 3
-const ENTRIES = 4 << 3 | 2
-const NEXT_CURSOR = 5 << 3 | 2
-const PROVIDERS = 8 << 3 | 2
-const NAME = 1 << 3 | 2
-const FILE_ID = 2 << 3 | 2
-const SIZE = 3 << 3
-const MTIME = 4 << 3
-const PEER_ID = 5 << 3 | 2
+import { ENTRIES, FILE_ID, MTIME, NAME, NEXT_CURSOR, PEER_ID, PROVIDERS, SIZE, STATUS } from './page-tags.js'
 
 /**
  * A LIST/SEARCH answer read straight into the IndexPage the caller gets: no IndexResponse and
