@@ -31,7 +31,7 @@ export const folderCase: BenchCase = {
     // CPU depends less on the machine's load than wall time does
     { key: 'downloaderCpu', label: 'downloader CPU during the get', unit: 's', better: 'lower' },
     { key: 'providerCpu', label: 'provider CPU during the get', unit: 's', better: 'lower' },
-    { key: 'scpRate', label: 'scp -r (baseline; n/a: no sshd)', unit: 'files/s', better: 'higher' },
+    { key: 'scpRate', label: 'scp -r (baseline; n/a when there is no sshd)', unit: 'files/s', better: 'higher' },
     {
       key: 'vsScp',
       label: 'folder get / scp -r',
