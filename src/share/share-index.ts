@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises'
-import { resolve, sep } from 'node:path'
+import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { DELTA_FLUSH_MS, MANY_FILES, WRITE_STABILITY_MS } from './constants.js'
 import { ShareFolderError } from './errors.js'
@@ -10,8 +10,9 @@ import { IndexWatch } from './index-watch.js'
 import { batchTargets } from './batch.js'
 import { RootSet, nameFor, resolveRoot } from './roots.js'
 import { reconcile } from './reconcile.js'
+import { restoreCached } from './restore.js'
 import { addSeed, resolveSeeds, restoredSeed } from './seeds.js'
-import { hasInternalSegment, isInside } from './scanner.js'
+import { isInside } from './scanner.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
 import type { SeedTarget } from './seeds.js'
@@ -225,42 +226,15 @@ export class ShareIndex extends EventTarget implements ShareSource {
     if (this.watchWanted) this.startWatching()
   }
 
-  /**
-   * Share every file the hash cache holds under a root, as the last scan found it (see start());
-   * how many. A name is taken by the first root that holds it, as in a scan.
-   */
+  /** Share what the hash cache holds under the roots, as the last scan found it (see start()). */
   private shareCached (): number {
     if (this.cache == null) return 0
-    // names under the share folder come from SQLite (see HashCache.entries())
-    const folder = sep === '/' ? [...this.rootSet.folders()].find(r => r.name === '') : undefined
-    const under = folder == null ? '' : folder.real.endsWith(sep) ? folder.real : folder.real + sep
-    // a row under the folder is the folder's file, named by its rest, when no other root or
-    // excluded path lies inside the folder (the usual case): no look at its path at all
-    const alone = folder != null && ![...this.rootSet].some(r => r !== folder && isInside(folder.real, r.real)) &&
-      !this.exclude.some(e => isInside(folder.real, e) || isInside(e, folder.real))
-    // rows are unique by path, so the folder's names are too: a name can be taken only by
-    // another root's file, and none has been shared yet while `others` is 0
-    let others = 0
-    for (const f of this.cache.entries(under)) {
-      if (alone && f.rel != null) {
-        if (isPlainName(f.rel) && !hasInternalSegment(f.rel) && (others === 0 || this.table.get(f.rel) == null)) {
-          // the path is the one made from root and name: not kept, not compared
-          this.table.add(new IndexedFile(f.rel, folder, undefined, f, f.manifest))
-          if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
-        }
-        continue
-      }
-      // roots found by path, not a pass over every root (a node holds one per seeded download)
-      const root = this.rootSet.first(f.path)
-      const name = root === folder && f.rel != null ? f.rel : root == null ? undefined : nameFor(root, f.path)
-      if (root == null || name === undefined) continue
-      if (isPlainName(name) && !hasInternalSegment(name) && !this.exclude.some(e => isInside(e, f.path)) && this.table.get(name) == null) {
-        this.table.add(new IndexedFile(name, root, f.path, f, f.manifest))
-        if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
-        others++
-      }
-    }
-    return this.table.size
+    return restoreCached({ cache: this.cache, roots: this.rootSet, exclude: this.exclude, table: this.table, added: () => { this.counted() } })
+  }
+
+  /** A file went into the table: a large share makes V8 favour memory (once, at MANY_FILES). */
+  private counted (): void {
+    if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
   }
 
   /** Resolves once the watcher is in place and what changed before it was caught up. */
@@ -515,7 +489,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest | string): void {
     const file = new IndexedFile(name, root, f.path, f, manifest)
     this.table.set(file)
-    if (this.table.size === MANY_FILES) this.options.onManyFiles?.()
+    this.counted()
     if (this.recording) this.delta.add(file)
   }
 
@@ -530,11 +504,3 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.dispatchEvent(new CustomEvent('warning', { detail: message }))
   }
 }
-
-/** A name as a scan makes it: no empty, '.' or '..' segment (a cache row is trusted this far). */
-function isPlainName (name: string): boolean {
-  return !NOT_PLAIN.test(name)
-}
-
-/** An empty, '.' or '..' segment. */
-const NOT_PLAIN = /(?:^|\/)\.{0,2}(?:\/|$)/
