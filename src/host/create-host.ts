@@ -10,6 +10,7 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { bootstrap as bootstrapDiscovery } from '@libp2p/bootstrap'
 import { multiaddr } from '@multiformats/multiaddr'
+import { isLoopback } from '@libp2p/utils'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { relayServer } from '../relay/server.js'
@@ -117,8 +118,11 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
     services.dcutr = dcutr()
   }
   // a mapping the router made is taken as reachable: AutoNAT, which would otherwise have to
-  // confirm it, needs more peers to dial back than a small network has; loaded after the start
-  if (init.upnp === true) services.upnp = lazyUPnPNAT({ autoConfirmAddress: true })
+  // confirm it, needs more peers to dial back than a small network has; loaded after the start.
+  // Not for a node listening on loopback only: no router can map a port to it.
+  if (init.upnp === true && !init.listen.every(a => isLoopback(multiaddr(a)))) {
+    services.upnp = lazyUPnPNAT({ autoConfirmAddress: true })
+  }
   Object.assign(services, init.services)
   const node = await createLibp2p({
     privateKey: init.privateKey,
