@@ -11,6 +11,7 @@ import { batchTargets } from './batch.js'
 import { RootSet, nameFor, resolveRoot } from './roots.js'
 import { reconcile } from './reconcile.js'
 import { restoreCached } from './restore.js'
+import { Startup } from './startup.js'
 import { addSeed, resolveSeeds, restoredSeed } from './seeds.js'
 import { isInside } from './scanner.js'
 import { IndexedFile } from './shared-file.js'
@@ -56,22 +57,14 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private recording = false
   private running = false
   private cached = 0
-  private scanMs = 0
   private lastError?: string
-  private watching?: Promise<void>
-  /** startWatching() was asked for: it runs once the scan is done. */
-  private watchWanted = false
-  /** The scan a cachedFirst start left for startWatching(). */
-  private scanLater?: () => void
-  /** Settled when the initial scan is done or failed (see scanned()). */
-  private readonly scanning = Promise.withResolvers<void>()
-  private scanDone = false
+  /** The initial scan, then the watcher (see startup.ts). */
+  private readonly startup: Startup
   /** The initial scan is running: a file already indexed and found unchanged came from the cache. */
   private initialScan = false
 
   constructor (options: ShareIndexOptions) {
     super()
-    this.scanning.promise.catch(() => {}) // a failed scan is the start's error, or lastError
     this.options = options
     this.delta = new DeltaBuffer(options.flushMs ?? DELTA_FLUSH_MS, delta => {
       if (this.recording) this.dispatchEvent(new CustomEvent('change', { detail: delta }))
@@ -101,6 +94,31 @@ export class ShareIndex extends EventTarget implements ShareSource {
       set: (root, name, f, manifest) => { this.set(root, name, f, manifest) },
       drop: name => { this.drop(name) }
     }
+    this.startup = new Startup({
+      signal: this.abort.signal,
+      running: () => this.running,
+      scanRoots: async () => { await this.enqueue(async () => { await this.scanRoots() }) },
+      scanFinished: ms => {
+        this.cache?.prune(path => this.indexedAt(path) != null)
+        this.recording = true
+        log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
+          ms, this.hashes.hashed, this.cached)
+      },
+      watch: async () => {
+        await this.watch?.start({
+          dirs: [...this.rootSet.folders()].map(r => r.real),
+          files: [...this.rootSet].filter(r => r.kind === 'file').map(r => r.real),
+          enqueue: async fn => { await this.enqueue(fn) },
+          indexed: () => this.table.each(),
+          lookup: path => this.indexedAt(path),
+          apply: async paths => { await this.onBatch(paths) }
+        }).catch((err: Error) => {
+          if (this.abort.signal.aborted) return
+          this.lastError = `cannot watch the share: ${err.message}`
+          log.error(this.lastError)
+        })
+      }
+    })
   }
 
   /**
@@ -152,11 +170,11 @@ export class ShareIndex extends EventTarget implements ShareSource {
         log('sharing %d files from the hash cache after %d ms', this.table.size, Math.round(performance.now() - t0))
         // what the scan corrects in the files already shared goes out as changes
         this.recording = true
-        this.scanLater = () => { this.scanAll(performance.now()).catch(() => {}) }
+        this.startup.scanOnWatch()
         if (options.deferWatch !== true) this.startWatching()
         return
       }
-      await this.scanAll(t0)
+      await this.startup.scan(t0)
       if (options.deferWatch !== true) this.startWatching()
     } catch (err) {
       await this.stop()
@@ -168,62 +186,27 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
   /** Resolves once the initial scan is done (see start()); rejects when it failed. */
   async scanned (): Promise<void> {
-    await this.scanning.promise
+    await this.startup.scanned()
   }
 
   /** Set up the watcher (see IndexWatch), after start({ deferWatch: true }); once. After a
    * cachedFirst start, the scan first (see start()), then the watcher. */
   startWatching (): void {
-    const scan = this.scanLater
-    this.scanLater = undefined
-    if (scan != null && this.running) {
-      this.watchWanted = true
-      scan()
-      return
-    }
-    if (!this.running || !this.scanDone || this.watching != null) return
-    this.watching = this.watch?.start({
-      dirs: [...this.rootSet.folders()].map(r => r.real),
-      files: [...this.rootSet].filter(r => r.kind === 'file').map(r => r.real),
-      enqueue: async fn => { await this.enqueue(fn) },
-      indexed: () => this.table.each(),
-      lookup: path => this.indexedAt(path),
-      apply: async paths => { await this.onBatch(paths) }
-    }).catch((err: Error) => {
-      if (this.abort.signal.aborted) return
-      this.lastError = `cannot watch the share: ${err.message}`
-      log.error(this.lastError)
-    }) ?? Promise.resolve()
+    this.startup.startWatching()
   }
 
   /** The initial scan: every root walked, what the cache does not know hashed (its rows read a
    * folder at a time: it is asked for most of them). */
-  private async scanAll (t0: number): Promise<void> {
+  private async scanRoots (): Promise<void> {
+    this.cache?.preload()
+    this.initialScan = true
     try {
-      await this.enqueue(async () => {
-        this.cache?.preload()
-        this.initialScan = true
-        try {
-          for (const root of this.rootSet) await this.reconcile(root, root.real)
-        } finally {
-          this.initialScan = false
-          this.cache?.release()
-        }
-        await this.hashes.idle()
-      })
-      this.abort.signal.throwIfAborted()
-    } catch (err) {
-      this.scanning.reject(err)
-      throw err
+      for (const root of this.rootSet) await this.reconcile(root, root.real)
+    } finally {
+      this.initialScan = false
+      this.cache?.release()
     }
-    this.cache?.prune(path => this.indexedAt(path) != null)
-    this.recording = true
-    this.scanMs = Math.max(1, Math.round(performance.now() - t0)) // 0 means not done
-    log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
-      this.scanMs, this.hashes.hashed, this.cached)
-    this.scanDone = true
-    this.scanning.resolve()
-    if (this.watchWanted) this.startWatching()
+    await this.hashes.idle()
   }
 
   /** Share what the hash cache holds under the roots, as the last scan found it (see start()). */
@@ -239,7 +222,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
   /** Resolves once the watcher is in place and what changed before it was caught up. */
   async watched (): Promise<void> {
-    await this.watching
+    await this.startup.watched()
   }
 
   async stop (): Promise<void> {
@@ -248,9 +231,9 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.recording = false
     this.delta.cancel()
     this.abort.abort(new Error('share index stopped'))
-    this.scanning.reject(new Error('share index stopped'))
+    this.startup.stopped()
     await this.watch?.watcher.close()
-    await this.watching
+    await this.startup.watched()
     await this.queue.catch(() => {})
     await this.hashes.idle()
     this.cache?.close()
@@ -303,7 +286,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       cached: this.cached,
       hashedBytes: this.hashes.hashedBytes,
       hashing: this.hashes.size,
-      scanMs: this.scanMs,
+      scanMs: this.startup.scanMs,
       watching: this.watch?.watcher.mode ?? 'off',
       lastError: this.lastError ?? this.watch?.watcher.lastError
     }
