@@ -60,9 +60,13 @@ export async function reconcile (t: ReconcileTarget, root: Root, path: string, f
   // whatever was at or under this name and is gone now
   if (t.table.get(name)?.root === root && !seen.has(name)) t.drop(name)
   if (t.table.hasUnder(name)) {
-    for (const [n, e] of [...t.table.entries()]) {
-      if (e.root === root && isUnderName(n, name) && !seen.has(n)) t.drop(n)
+    // the names to drop, not a copy of every entry (a pair per file: ~15 MB at 200,000 files,
+    // made at the end of the scan, when the heap is fullest)
+    const gone: string[] = []
+    for (const [n, e] of t.table.entries()) {
+      if (e.root === root && !seen.has(n) && isUnderName(n, name)) gone.push(n)
     }
+    for (const n of gone) t.drop(n)
   }
   t.hashes.cancelWhere((n, r) => r === root && isUnderName(n, name) && !seen.has(n))
 }

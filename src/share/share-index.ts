@@ -267,10 +267,20 @@ export class ShareIndex extends EventTarget implements ShareSource {
     return this.table.each()
   }
 
-  /** Every shared file id once, as a one-byte string of its 36 bytes: the provide upkeep keys
-   * by these, and shares the index's strings instead of making its own. */
+  /** Every shared file id once, as a one-byte string of its 36 bytes (the provide upkeep's
+   * key), made as it is read; the iteration follows changes made meanwhile. */
   fileIdKeys (): Iterable<string> {
     return this.table.idKeys()
+  }
+
+  /** True when a shared file has the id whose bytes are the one-byte string `key`. */
+  hasFileIdKey (key: string): boolean {
+    return this.table.hasIdKey(key)
+  }
+
+  /** Distinct file ids shared. */
+  get fileIdCount (): number {
+    return this.table.idCount
   }
 
   get size (): number {
