@@ -9,14 +9,16 @@ import type { SharedFile } from './types.js'
 import type { CID } from 'multiformats/cid'
 
 /** A file's numbers, its file id and manifest as a record in a slab: size, mtime, ctime, inode,
- * device (doubles), the length of what follows (u32), the file id's bytes, the manifest's. */
+ * device (doubles), the length of what follows (u32), the last scan that saw it (u32, see
+ * mark()), the file id's bytes, the manifest's. */
 const SIZE = 0
 const MTIME = 8
 const CTIME = 16
 const INO = 24
 const DEV = 32
 const PACKED_LENGTH = 40
-const PACKED = 44
+const SEEN = 44
+const PACKED = 48
 
 let slab = Buffer.allocUnsafeSlow(RECORD_SLAB_BYTES)
 let used = 0
@@ -58,6 +60,7 @@ export class IndexedFile implements SharedFile {
     s.writeDoubleLE(key.ino, at + INO)
     s.writeDoubleLE(key.dev, at + DEV)
     s.writeUInt32LE(length, at + PACKED_LENGTH)
+    s.writeUInt32LE(0, at + SEEN)
     if (typeof manifest === 'string') s.write(manifest, at + PACKED, 'hex')
     else {
       s.set(manifest.fileId.bytes, at + PACKED)
@@ -111,6 +114,16 @@ export class IndexedFile implements SharedFile {
    * record: no Uint8Array or Buffer view made per file. */
   get idKey (): string {
     return this.slab.toString('latin1', this.at + PACKED, this.at + PACKED + FILE_ID_LENGTH)
+  }
+
+  /** Record that scan number `scan` saw this file (scans are numbered from 1, in order). */
+  mark (scan: number): void {
+    this.slab.writeUInt32LE(scan, this.at + SEEN)
+  }
+
+  /** True when scan `scan`, or a later one, saw this file. */
+  seenSince (scan: number): boolean {
+    return this.slab.readUInt32LE(this.at + SEEN) >= scan
   }
 
   /** A number from the file id's digest bytes (see idHash()): the index's map key. */
