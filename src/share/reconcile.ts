@@ -4,6 +4,7 @@ import { logger } from '@libp2p/logger'
 import { sameKey } from './file-key.js'
 import { isUnderName, nameFor } from './roots.js'
 import { notTheSeed } from './seeds.js'
+import { nextMark } from './shared-file.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import type { FileTable } from './file-table.js'
 import type { HashCache } from './hash-cache.js'
@@ -31,9 +32,6 @@ export interface ReconcileTarget {
   drop: (name: string) => void
 }
 
-/** The number of the last reconcile() begun: each marks the files it finds (IndexedFile.mark()). */
-let scans = 0
-
 /** Bring the index in line with the disk at `path` (a file, a folder or nothing) under `root`;
  * `force` re-hashes what is there whatever the cache says. */
 export async function reconcile (t: ReconcileTarget, root: Root, path: string, force = false): Promise<void> {
@@ -45,7 +43,7 @@ export async function reconcile (t: ReconcileTarget, root: Root, path: string, f
   // name found was ~5 MB at 200,000 files, and as much again in garbage as it grew, at the
   // scan's peak. A later scan's mark counts too (scans run one at a time on the index's queue;
   // were two to overlap, a file the other found is still there).
-  const pass = ++scans
+  const pass = nextMark()
   const others = new Set<string>()
   const seen = (n: string, e = t.table.get(n)): boolean => (e?.root === root && e.seenSince(pass)) || others.has(n)
   const files = scan({

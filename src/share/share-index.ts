@@ -421,7 +421,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   /** The file shared from `path` (absolute), if any. */
-  private indexedAt (path: string): SharedFile | undefined {
+  private indexedAt (path: string): IndexedFile | undefined {
     for (const root of this.rootSet.containing(path)) {
       const name = nameFor(root, path)
       const f = name === undefined ? undefined : this.table.get(name)

@@ -116,14 +116,15 @@ export class IndexedFile implements SharedFile {
     return this.slab.toString('latin1', this.at + PACKED, this.at + PACKED + FILE_ID_LENGTH)
   }
 
-  /** Record that scan number `scan` saw this file (scans are numbered from 1, in order). */
-  mark (scan: number): void {
-    this.slab.writeUInt32LE(scan, this.at + SEEN)
+  /** Record that the walk numbered `walk` (see nextMark()) found this file as indexed. The
+   * highest number stays: a walk that overlaps a later one never hides the later one's mark. */
+  mark (walk: number): void {
+    if (walk > this.slab.readUInt32LE(this.at + SEEN)) this.slab.writeUInt32LE(walk, this.at + SEEN)
   }
 
-  /** True when scan `scan`, or a later one, saw this file. */
-  seenSince (scan: number): boolean {
-    return this.slab.readUInt32LE(this.at + SEEN) >= scan
+  /** True when walk `walk`, or a later one, found this file. */
+  seenSince (walk: number): boolean {
+    return this.slab.readUInt32LE(this.at + SEEN) >= walk
   }
 
   /** A number from the file id's digest bytes (see idHash()): the index's map key. */
@@ -156,6 +157,14 @@ export class IndexedFile implements SharedFile {
   private get packed (): Uint8Array {
     return this.slab.subarray(this.at + PACKED, this.at + PACKED + this.slab.readUInt32LE(this.at + PACKED_LENGTH))
   }
+}
+
+let marks = 0
+
+/** A new number for IndexedFile.mark(), above every one given before: a scan's, or the
+ * watcher's first walk's. */
+export function nextMark (): number {
+  return ++marks
 }
 
 /** A number from a file id (bytes at `at`; its bytes 4-7, the digest's first: already

@@ -49,6 +49,8 @@ describe('share/shared-file: IndexedFile', () => {
     assert.equal(f.seenSince(1), false, 'no scan saw a new file')
     f.mark(5)
     assert.deepEqual([4, 5, 6].map(n => f.seenSince(n)), [true, true, false])
+    f.mark(3) // an earlier walk, overlapping, finds it after: the later mark stays
+    assert.equal(f.seenSince(5), true)
     assert.ok(f.fileId.equals(m.fileId), 'the mark leaves the file id as it was')
     assert.deepEqual(new Uint8Array(f.manifest.bytes), m.bytes)
   })
