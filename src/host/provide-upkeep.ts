@@ -1,18 +1,22 @@
 import { logger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
-import { serviceCapabilities, serviceDependencies } from '@libp2p/interface'
-import type { ComponentLogger, Logger, PeerId, Startable } from '@libp2p/interface'
-import { PROVIDE_CONCURRENCY, PROVIDE_DEFER_MAX, PROVIDE_READY_POLL, PROVIDE_RETRY_MAX, PROVIDE_RETRY_MIN, PROVIDE_SYNC_DELAY, PROVIDE_TIMEOUT } from './constants.js'
-import { DhtDisabledError, ProvideError, ProviderRecords } from './provider-records.js'
-import type { ProviderDht } from './provider-records.js'
+import { PROVIDE_CONCURRENCY, PROVIDE_DEFER_MAX, PROVIDE_READY_POLL, PROVIDE_RETRY_MAX, PROVIDE_RETRY_MIN, PROVIDE_TIMEOUT } from './constants.js'
+import { ProvideError } from './provider-records.js'
+import type { ProviderRecords } from './provider-records.js'
 
 const log = logger('fsnode:host:dht:upkeep')
 
 export interface FileIdSource {
   /** The file ids to provide: CIDs, their bytes, or their bytes as a one-byte ('latin1')
-   * string, the upkeep's own key (a share of 200,000 files gives those: no CID and no new
-   * string per file is made to diff them). */
+   * string, the upkeep's own key (a share of 200,000 files gives those: no CID per file). Read
+   * as the provides go (an iterator kept between them), so it should see changes made meanwhile
+   * (a Map's iterator does). */
   fileIds: () => Iterable<CID | Uint8Array | string>
+  /** Whether the id of this key (see keyOf) is among fileIds(), and how many distinct ids that
+   * gives: with both, the upkeep keeps state only for ids it has begun to provide. Without them
+   * each sync makes a set of every id. */
+  has?: (key: string) => boolean
+  count?: () => number
 }
 
 export interface ProvideUpkeepInit {
@@ -59,6 +63,9 @@ function cidOf (key: string): CID {
   return CID.decode(Buffer.from(key, 'latin1'))
 }
 
+/** An id provided (and touched): a constant, not an object per id (~80 bytes each). */
+const PROVIDED = 1
+
 interface Entry {
   state: 'queued' | 'running' | 'provided' | 'retrying'
   attempts: number
@@ -83,11 +90,18 @@ interface Entry {
  * PROVIDE_VALIDITY.
  */
 export class ProvideUpkeep {
-  /** By file id key: an Entry, or only when it was queued (Date.now(), shared by a whole sync)
-   * while it has never run: an object per file id was 14 MB at 200,000 shared files, almost
-   * all waiting in the queue. */
-  private readonly entries = new Map<string, Entry | number>()
+  /** The ids begun on, by key: running, waiting to retry, or provided. An id not begun on has
+   * no state of its own: it is in the rest of `pass`. A map and a queue of every file id were
+   * 9 MB at 200,000 shared files, before the first provide ran. */
+  private readonly entries = new Map<string, Entry | typeof PROVIDED>()
+  /** Ids queued again to retry. */
   private readonly queue: string[] = []
+  /** The source's ids not looked at yet since the last sync, and the next of them not begun on. */
+  private pass?: Iterator<string>
+  private next?: string
+  /** When the oldest id `pass` may still hold was queued (a sync: see deferred()). */
+  private passSince = 0
+  private diffed = false
   private readonly withdrawing = new Map<string, Promise<void>>()
   private readonly jobs = new Set<Promise<void>>()
   private readonly idleWaiters: Array<() => void> = []
@@ -130,7 +144,7 @@ export class ProvideUpkeep {
 
   /** Resolves when nothing is queued or running (retries may still be pending). */
   async settled (signal: AbortSignal): Promise<void> {
-    if (this.queue.length === 0 && this.running === 0 && !this.syncScheduled) return
+    if (!this.pending() && this.running === 0 && !this.syncScheduled) return
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => { reject(new ProvideError('provide upkeep did not settle in time')) }
       signal.addEventListener('abort', onAbort, { once: true })
@@ -139,10 +153,12 @@ export class ProvideUpkeep {
   }
 
   stats (): ProvideUpkeepStats {
+    // ids not begun on (entries may hold ids gone since the last sync: not below zero)
+    const waiting = this.diffed ? Math.max(0, this.current().count - this.entries.size) : 0
     const stats: ProvideUpkeepStats = {
-      files: this.entries.size,
+      files: this.entries.size + waiting,
       provided: 0,
-      queued: 0,
+      queued: waiting,
       running: 0,
       retrying: 0,
       withdrawn: this.counts.withdrawn,
@@ -151,8 +167,7 @@ export class ProvideUpkeep {
       lastError: this.counts.lastError
     }
     for (const e of this.entries.values()) {
-      if (typeof e === 'number') stats.queued++
-      else if (e.state === 'provided') stats.provided++
+      if (e === PROVIDED || e.state === 'provided') stats.provided++
       else if (e.state === 'queued') stats.queued++
       else if (e.state === 'running') stats.running++
       else stats.retrying++
@@ -166,28 +181,26 @@ export class ProvideUpkeep {
     this.stopped = true
     this.shutdown.abort()
     clearTimeout(this.pumpLater)
-    for (const e of this.entries.values()) if (typeof e !== 'number') clearTimeout(e.timer)
+    for (const e of this.entries.values()) if (e !== PROVIDED) clearTimeout(e.timer)
     this.queue.length = 0
+    this.pass = this.next = undefined
     await Promise.allSettled([...this.jobs, ...this.withdrawing.values()])
     this.notifyIdle()
   }
 
+  /** Withdraw what left the source; what came is found by a new pass over it (the ids begun
+   * on are skipped). */
   private diff (): void {
-    const now = Date.now()
-    // nothing to withdraw (the first sync): no set of every file id beside the map being made
-    const current = this.entries.size === 0 ? undefined : new Set<string>()
-    const keys = current ?? this.keys()
-    if (current != null) {
-      for (const key of this.keys()) current.add(key)
-      for (const key of [...this.entries.keys()]) {
-        if (!current.has(key)) this.remove(key)
-      }
+    if (this.entries.size > 0) {
+      const current = this.current()
+      // a Map's iterator is safe while the entry it is at is deleted
+      for (const key of this.entries.keys()) if (!current.has(key)) this.remove(key)
     }
-    for (const key of keys) {
-      if (this.entries.has(key)) continue
-      this.entries.set(key, now)
-      this.queue.push(key)
-    }
+    // ids the last pass had not reached keep the time they were queued
+    if (this.pass == null) this.passSince = Date.now()
+    this.pass = this.keys()
+    this.next = undefined
+    this.diffed = true
     this.pump()
     this.notifyIdle()
   }
@@ -196,12 +209,54 @@ export class ProvideUpkeep {
     for (const cid of this.source.fileIds()) yield keyOf(cid)
   }
 
+  /** The source's has() and count(), or a set of its ids made now (a source without them). */
+  private current (): { has: (key: string) => boolean, count: number } {
+    const { has, count } = this.source
+    if (has != null && count != null) return { has, count: count() }
+    const set = new Set(this.keys())
+    return { has: key => set.has(key), count: set.size }
+  }
+
+  /** The next id of the pass not begun on (kept until taken), if any. */
+  private peek (): string | undefined {
+    while (this.next == null && this.pass != null) {
+      const r = this.pass.next()
+      if (r.done === true) this.pass = undefined
+      else if (!this.entries.has(r.value)) this.next = r.value
+    }
+    return this.next
+  }
+
+  /** Ids waiting for a provide: retries, or the rest of the pass. */
+  private pending (): boolean {
+    return this.queue.length > 0 || this.peek() != null
+  }
+
+  /** The next id to provide and its entry (made now for an id of the pass). */
+  private take (): [string, Entry] | undefined {
+    while (this.queue.length > 0) {
+      const key = this.queue.shift() as string
+      const entry = this.entries.get(key)
+      // a retry withdrawn meanwhile
+      if (entry != null && entry !== PROVIDED && entry.state === 'queued') return [key, entry]
+    }
+    const key = this.peek()
+    if (key == null) return undefined
+    this.next = undefined
+    const entry: Entry = { state: 'queued', attempts: 0, touched: false, since: this.passSince }
+    this.entries.set(key, entry)
+    return [key, entry]
+  }
+
   private remove (key: string): void {
     const entry = this.entries.get(key)
     if (entry == null) return
     this.entries.delete(key)
     this.counts.withdrawn++
-    if (typeof entry === 'number') return // never provided: nothing to withdraw
+    if (entry === PROVIDED) {
+      this.withdraw(key)
+      return
+    }
     clearTimeout(entry.timer)
     if (entry.state === 'running') {
       entry.controller?.abort() // run() withdraws once provide() has let go
@@ -221,11 +276,10 @@ export class ProvideUpkeep {
 
   private pump (): void {
     if (this.deferred()) return
-    while (!this.stopped && this.running < this.concurrency && this.queue.length > 0) {
-      const key = this.queue.shift() as string
-      let entry = this.entries.get(key)
-      if (typeof entry === 'number') this.entries.set(key, entry = { state: 'queued', attempts: 0, touched: false, since: entry })
-      if (entry?.state !== 'queued') continue
+    while (!this.stopped && this.running < this.concurrency) {
+      const next = this.take()
+      if (next == null) break
+      const [key, entry] = next
       const job = this.run(key, entry)
       this.jobs.add(job)
       void job.finally(() => { this.jobs.delete(job) })
@@ -256,7 +310,11 @@ export class ProvideUpkeep {
     } finally {
       entry.controller = undefined
       this.running--
-      if (this.entries.get(key) !== entry && entry.touched) this.withdraw(key)
+      if (this.entries.get(key) !== entry) {
+        if (entry.touched) this.withdraw(key)
+      } else if (entry.state === 'provided') {
+        this.entries.set(key, PROVIDED)
+      }
       this.pump()
       this.notifyIdle()
     }
@@ -266,9 +324,10 @@ export class ProvideUpkeep {
    * DHT's work does not take the CPU a download needs, and is not lost either. */
   private deferred (): boolean {
     const { busy } = this.init
-    if (busy == null || this.stopped || this.queue.length === 0 || !busy()) return false
-    const head = this.entries.get(this.queue[0])
-    if (head == null || Date.now() - (typeof head === 'number' ? head : head.since) >= this.deferMax) return false
+    if (busy == null || this.stopped || !this.pending() || !busy()) return false
+    const head = this.queue.length > 0 ? this.entries.get(this.queue[0]) : undefined
+    const since = head == null || head === PROVIDED ? this.passSince : head.since
+    if (Date.now() - since >= this.deferMax) return false
     this.pumpLater ??= setTimeout(() => {
       this.pumpLater = undefined
       this.pump()
@@ -309,86 +368,7 @@ export class ProvideUpkeep {
   }
 
   private notifyIdle (): void {
-    if (this.queue.length > 0 || this.running > 0) return
+    if (this.running > 0 || this.pending()) return
     for (const fn of this.idleWaiters.splice(0)) fn()
   }
-}
-
-/** What the provide upkeep service needs of libp2p: the DHT service (registered before it). */
-export interface ProvideUpkeepComponents {
-  /** Missing: the node runs no DHT, and the service does not start. */
-  dht?: ProviderDht
-  peerId: PeerId
-  logger: ComponentLogger
-}
-
-export interface ProvideUpkeepServiceInit extends ProvideUpkeepInit {
-  /** The file ids to keep provided. */
-  source: FileIdSource
-  /** Sends 'change' when the file ids may have changed (the share index does). */
-  changes?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>
-  /** Changes are collected this long before a diff; the first diff waits as long after
-   * start. @default PROVIDE_SYNC_DELAY */
-  syncDelay?: number
-}
-
-/**
- * ProvideUpkeep as a libp2p service: started with the node, it diffs the source
- * PROVIDE_SYNC_DELAY later and after each burst of changes; stopped with the node.
- */
-export class ProvideUpkeepService implements Startable {
-  readonly [Symbol.toStringTag] = 'fsnode:provide-upkeep'
-  readonly [serviceCapabilities] = ['@fsnode/provide-upkeep']
-  readonly [serviceDependencies] = ['@libp2p/kad-dht']
-  private readonly log: Logger
-  private readonly syncDelay: number
-  private upkeep?: ProvideUpkeep
-  private timer?: ReturnType<typeof setTimeout>
-
-  constructor (private readonly components: ProvideUpkeepComponents, private readonly init: ProvideUpkeepServiceInit) {
-    this.log = components.logger.forComponent('fsnode:host:dht:upkeep')
-    this.syncDelay = init.syncDelay ?? PROVIDE_SYNC_DELAY
-  }
-
-  isStarted (): boolean {
-    return this.upkeep != null
-  }
-
-  start (): void {
-    if (this.upkeep != null) return
-    const { dht, peerId } = this.components
-    if (dht == null) throw new DhtDisabledError('the provide upkeep needs the DHT service (createHost with dht)')
-    this.upkeep = new ProvideUpkeep(new ProviderRecords(dht, peerId), this.init.source, this.init)
-    this.init.changes?.addEventListener('change', this.onChange)
-    this.onChange()
-  }
-
-  async stop (): Promise<void> {
-    const upkeep = this.upkeep
-    if (upkeep == null) return
-    this.upkeep = undefined
-    this.init.changes?.removeEventListener('change', this.onChange)
-    clearTimeout(this.timer)
-    this.timer = undefined
-    await upkeep.stop()
-  }
-
-  stats (): ProvideUpkeepStats | undefined {
-    return this.upkeep?.stats()
-  }
-
-  private readonly onChange = (): void => {
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined
-      this.log.trace('file ids changed: diffing')
-      // the first call starts providing; later ones diff again
-      this.upkeep?.start()
-      this.upkeep?.sync()
-    }, this.syncDelay)
-    this.timer.unref?.()
-  }
-}
-
-export function provideUpkeep (init: ProvideUpkeepServiceInit): (components: ProvideUpkeepComponents) => ProvideUpkeepService {
-  return (components) => new ProvideUpkeepService(components, init)
 }

@@ -1,11 +1,11 @@
 import { chunkServer } from '../transfer/server.js'
 import { announcer } from '../index/announcer.js'
-import { provideUpkeep } from '../host/provide-upkeep.js'
+import { provideUpkeep } from '../host/provide-upkeep-service.js'
 import { metered } from '../metrics/metrics.js'
 import { isCircuit } from '../relay/reachability.js'
 import type { ChunkServer } from '../transfer/server.js'
 import type { Announcer } from '../index/announcer.js'
-import type { ProvideUpkeepService } from '../host/provide-upkeep.js'
+import type { ProvideUpkeepService } from '../host/provide-upkeep-service.js'
 import type { AnnounceFile } from '../index/client.js'
 import type { ShareIndex } from '../share/share-index.js'
 import type { SharedFile, ShareDelta } from '../share/types.js'
@@ -47,7 +47,11 @@ export function daemonServices (init: DaemonServicesInit): ServiceFactoryMap<Dae
       limiter: conn => metered(bandwidth.uploadFor(conn), bytes => metrics.sent('chunk', bytes, isCircuit(conn.remoteAddr)))
     }),
     // every shared file id is provided on the DHT, so nodes find it without a coordinator
-    provideUpkeep: provideUpkeep({ source: { fileIds: () => share.fileIdKeys() }, changes: share, busy: init.busy })
+    provideUpkeep: provideUpkeep({
+      source: { fileIds: () => share.fileIdKeys(), has: key => share.hasFileIdKey(key), count: () => share.fileIdCount },
+      changes: share,
+      busy: init.busy
+    })
   }
   if (init.coordinators.length > 0) {
     services.announcer = announcer({ coordinators: init.coordinators, files: () => snapshot(share) })

@@ -1,15 +1,9 @@
 import { parentNames } from './roots.js'
+import { idHash, idHashOfKey } from './shared-file.js'
 import type { IndexedFile } from './shared-file.js'
 import type { Root } from './roots.js'
 import type { ShareDelta, SharedFile } from './types.js'
 import type { CID } from 'multiformats/cid'
-
-/** A compact map key for a file id (the same string as IndexedFile.idKey). CID.toString()
- * caches its string in a Map per CID, about 1.7 KB per file kept for as long as the file is shared. */
-function idKey (fileId: CID): string {
-  const b = fileId.bytes
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
-}
 
 /** The ancestor directory names of a name (see parentNames), the last answer kept: files come
  * folder by folder (a scan, a restart's rows in path order), so most names reuse the strings
@@ -34,9 +28,11 @@ const ROOT_ONLY = ['']
 /** The shared files by name and by file id, with the counts the index needs without a scan. */
 export class FileTable {
   private readonly byName = new Map<string, IndexedFile>()
-  /** The name holding each file id; a Set only when several do (a Set per file cost ~250 bytes,
-   * a sixth of a shared file's memory). */
-  private readonly byFileId = new Map<string, string | Set<string>>()
+  /** The names holding each file id, by idHash(): a name, or a Set only when several do (the
+   * same content, or rarely ids whose hashes agree). A number key, not the id's bytes as a
+   * string (56 bytes per file: the provide upkeep makes those only for the ids it works on). */
+  private readonly byFileId = new Map<number, string | Set<string>>()
+  private ids = 0
   /** Files under each directory name ('' counts all): whether a name has anything below it. */
   private readonly dirCount = new Map<string, number>()
   /** Files and bytes per root: roots() without a pass over every file (one root per seeded download). */
@@ -69,18 +65,61 @@ export class FileTable {
     return this.byName.values()
   }
 
-  /** Every file id once, as a one-byte string of its bytes (the strings the table keeps). */
-  idKeys (): IterableIterator<string> {
-    return this.byFileId.keys()
+  /** How many distinct file ids the files have. */
+  get idCount (): number {
+    return this.ids
+  }
+
+  /** Every file id once, as a one-byte string of its bytes, made as it is read (see
+   * IndexedFile.idKey). Follows the table's changes while it is read (a Map's iterator does). */
+  * idKeys (): Generator<string> {
+    for (const names of this.byFileId.values()) {
+      if (typeof names === 'string') {
+        const file = this.byName.get(names)
+        if (file != null) yield file.idKey
+        continue
+      }
+      const keys = new Set<string>()
+      for (const name of names) {
+        const key = this.byName.get(name)?.idKey
+        if (key != null) keys.add(key)
+      }
+      yield * keys
+    }
+  }
+
+  /** True when a file has the id whose bytes are the one-byte string `key`. */
+  hasIdKey (key: string): boolean {
+    return this.find(idHashOfKey(key), f => f.hasIdKey(key)) != null
   }
 
   /** Any one of the files with this id. */
   byId (fileId: CID): SharedFile | undefined {
-    const names = this.byFileId.get(idKey(fileId))
+    const bytes = fileId.bytes
+    return this.find(idHash(bytes), f => f.hasId(bytes))
+  }
+
+  /** The first file of the names under `hash` that `match` takes. */
+  private find (hash: number, match: (f: IndexedFile) => boolean): IndexedFile | undefined {
+    const names = this.byFileId.get(hash)
     if (names == null) return undefined
-    if (typeof names === 'string') return this.byName.get(names)
-    for (const name of names) return this.byName.get(name)
+    if (typeof names === 'string') {
+      const f = this.byName.get(names)
+      return f != null && match(f) ? f : undefined
+    }
+    for (const name of names) {
+      const f = this.byName.get(name)
+      if (f != null && match(f)) return f
+    }
     return undefined
+  }
+
+  /** True when a file other than `file`, under the same hash, has its id. */
+  private idHeldByOther (file: IndexedFile, names: string | Set<string> | undefined): boolean {
+    if (names == null) return false
+    if (typeof names === 'string') return names !== file.name && this.byName.get(names)?.sameId(file) === true
+    for (const name of names) if (name !== file.name && this.byName.get(name)?.sameId(file) === true) return true
+    return false
   }
 
   /** The files and bytes shared from one root. */
@@ -104,8 +143,9 @@ export class FileTable {
   add (file: IndexedFile): void {
     const { name } = file
     this.byName.set(name, file)
-    const id = file.idKey
+    const id = file.idHash
     const names = this.byFileId.get(id)
+    if (!this.idHeldByOther(file, names)) this.ids++
     if (names == null) this.byFileId.set(id, name)
     else if (typeof names === 'string') this.byFileId.set(id, new Set([names, name]))
     else names.add(name)
@@ -120,8 +160,9 @@ export class FileTable {
     const entry = this.byName.get(name)
     if (entry == null) return undefined
     this.byName.delete(name)
-    const id = entry.idKey
+    const id = entry.idHash
     const names = this.byFileId.get(id)
+    if (!this.idHeldByOther(entry, names)) this.ids--
     if (names === name) this.byFileId.delete(id)
     else if (typeof names === 'object') {
       names.delete(name)

@@ -1,7 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { FirstWalk } from './first-walk.js'
 import { ShareWatcher } from './watcher.js'
-import type { FileKey } from './file-key.js'
+import type { WalkedFile } from './first-walk.js'
 import type { ShareWatcherOptions } from './watcher.js'
 
 const log = logger('fsnode:share')
@@ -18,9 +18,9 @@ export interface IndexWatchTarget {
   /** Runs `fn` in the index's update queue. */
   enqueue: (fn: () => Promise<void>) => Promise<void>
   /** What the index holds now. */
-  indexed: () => Iterable<FileKey & { path: string }>
+  indexed: () => Iterable<WalkedFile>
   /** What the index holds at an absolute path, if anything. */
-  lookup: (path: string) => (FileKey & { path: string }) | undefined
+  lookup: (path: string) => WalkedFile | undefined
   /** Bring the index in line with these paths. */
   apply: (paths: string[]) => Promise<void>
 }
@@ -32,7 +32,7 @@ export interface IndexWatchTarget {
  */
 export class IndexWatch {
   readonly watcher: ShareWatcher
-  private walked?: FirstWalk<FileKey & { path: string }>
+  private walked?: FirstWalk<WalkedFile>
   private readonly stabilityMs: number
 
   constructor (init: IndexWatchInit) {

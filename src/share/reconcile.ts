@@ -4,6 +4,7 @@ import { logger } from '@libp2p/logger'
 import { sameKey } from './file-key.js'
 import { isUnderName, nameFor } from './roots.js'
 import { notTheSeed } from './seeds.js'
+import { nextMark } from './shared-file.js'
 import { hasInternalSegment, isInside, scan } from './scanner.js'
 import type { FileTable } from './file-table.js'
 import type { HashCache } from './hash-cache.js'
@@ -37,7 +38,14 @@ export async function reconcile (t: ReconcileTarget, root: Root, path: string, f
   const name = nameFor(root, path)
   if (name === undefined || hasInternalSegment(name)) return
   for (const alias of t.aliases.keys()) if (isInside(path, alias)) t.aliases.delete(alias)
-  const seen = new Set<string>()
+  // what this scan found: a mark in each file's record when it is in the table for this root,
+  // else its name here (a file being hashed, a name taken by another root). A set of every
+  // name found was ~5 MB at 200,000 files, and as much again in garbage as it grew, at the
+  // scan's peak. A later scan's mark counts too (scans run one at a time on the index's queue;
+  // were two to overlap, a file the other found is still there).
+  const pass = nextMark()
+  const others = new Set<string>()
+  const seen = (n: string, e = t.table.get(n)): boolean => (e?.root === root && e.seenSince(pass)) || others.has(n)
   const files = scan({
     base: root.real,
     start: path,
@@ -52,19 +60,23 @@ export async function reconcile (t: ReconcileTarget, root: Root, path: string, f
       log('not sharing %s: it is no longer the file this node wrote there', f.path)
       continue
     }
-    // the index's own string when it has the name: a scan of the whole share otherwise kept a
-    // second copy of every name (each holding its path) until it ended, ~25 MB at 200,000 files
-    seen.add(t.table.get(n)?.name ?? n)
     await upsert(t, root, n, f, force)
+    const e = t.table.get(n)
+    if (e?.root === root) e.mark(pass)
+    else others.add(n)
   }
   // whatever was at or under this name and is gone now
-  if (t.table.get(name)?.root === root && !seen.has(name)) t.drop(name)
+  if (t.table.get(name)?.root === root && !seen(name)) t.drop(name)
   if (t.table.hasUnder(name)) {
-    for (const [n, e] of [...t.table.entries()]) {
-      if (e.root === root && isUnderName(n, name) && !seen.has(n)) t.drop(n)
+    // the names to drop, not a copy of every entry (a pair per file: ~15 MB at 200,000 files,
+    // made at the end of the scan, when the heap is fullest)
+    const gone: string[] = []
+    for (const [n, e] of t.table.entries()) {
+      if (e.root === root && !seen(n, e) && isUnderName(n, name)) gone.push(n)
     }
+    for (const n of gone) t.drop(n)
   }
-  t.hashes.cancelWhere((n, r) => r === root && isUnderName(n, name) && !seen.has(n))
+  t.hashes.cancelWhere((n, r) => r === root && isUnderName(n, name) && !seen(n))
 }
 
 async function upsert (t: ReconcileTarget, root: Root, name: string, f: ScannedFile, force: boolean): Promise<void> {

@@ -250,10 +250,20 @@ export class ShareIndex extends EventTarget implements ShareSource {
     return this.table.each()
   }
 
-  /** Every shared file id once, as a one-byte string of its 36 bytes: the provide upkeep keys
-   * by these, and shares the index's strings instead of making its own. */
+  /** Every shared file id once, as a one-byte string of its 36 bytes (the provide upkeep's
+   * key), made as it is read; the iteration follows changes made meanwhile. */
   fileIdKeys (): Iterable<string> {
     return this.table.idKeys()
+  }
+
+  /** True when a shared file has the id whose bytes are the one-byte string `key`. */
+  hasFileIdKey (key: string): boolean {
+    return this.table.hasIdKey(key)
+  }
+
+  /** Distinct file ids shared. */
+  get fileIdCount (): number {
+    return this.table.idCount
   }
 
   get size (): number {
@@ -394,7 +404,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   /** The file shared from `path` (absolute), if any. */
-  private indexedAt (path: string): SharedFile | undefined {
+  private indexedAt (path: string): IndexedFile | undefined {
     for (const root of this.rootSet.containing(path)) {
       const name = nameFor(root, path)
       const f = name === undefined ? undefined : this.table.get(name)

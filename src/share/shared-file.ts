@@ -9,14 +9,16 @@ import type { SharedFile } from './types.js'
 import type { CID } from 'multiformats/cid'
 
 /** A file's numbers, its file id and manifest as a record in a slab: size, mtime, ctime, inode,
- * device (doubles), the length of what follows (u32), the file id's bytes, the manifest's. */
+ * device (doubles), the length of what follows (u32), the last scan that saw it (u32, see
+ * mark()), the file id's bytes, the manifest's. */
 const SIZE = 0
 const MTIME = 8
 const CTIME = 16
 const INO = 24
 const DEV = 32
 const PACKED_LENGTH = 40
-const PACKED = 44
+const SEEN = 44
+const PACKED = 48
 
 let slab = Buffer.allocUnsafeSlow(RECORD_SLAB_BYTES)
 let used = 0
@@ -58,6 +60,7 @@ export class IndexedFile implements SharedFile {
     s.writeDoubleLE(key.ino, at + INO)
     s.writeDoubleLE(key.dev, at + DEV)
     s.writeUInt32LE(length, at + PACKED_LENGTH)
+    s.writeUInt32LE(0, at + SEEN)
     if (typeof manifest === 'string') s.write(manifest, at + PACKED, 'hex')
     else {
       s.set(manifest.fileId.bytes, at + PACKED)
@@ -113,6 +116,39 @@ export class IndexedFile implements SharedFile {
     return this.slab.toString('latin1', this.at + PACKED, this.at + PACKED + FILE_ID_LENGTH)
   }
 
+  /** Record that the walk numbered `walk` (see nextMark()) found this file as indexed. The
+   * highest number stays: a walk that overlaps a later one never hides the later one's mark. */
+  mark (walk: number): void {
+    if (walk > this.slab.readUInt32LE(this.at + SEEN)) this.slab.writeUInt32LE(walk, this.at + SEEN)
+  }
+
+  /** True when walk `walk`, or a later one, found this file. */
+  seenSince (walk: number): boolean {
+    return this.slab.readUInt32LE(this.at + SEEN) >= walk
+  }
+
+  /** A number from the file id's digest bytes (see idHash()): the index's map key. */
+  get idHash (): number {
+    return idHash(this.slab, this.at + PACKED)
+  }
+
+  /** True when `other` has the same file id (bytes compared in place). */
+  sameId (other: IndexedFile): boolean {
+    return this.slab.compare(other.slab, other.at + PACKED, other.at + PACKED + FILE_ID_LENGTH, this.at + PACKED, this.at + PACKED + FILE_ID_LENGTH) === 0
+  }
+
+  /** True when the file id's bytes are `bytes`. */
+  hasId (bytes: Uint8Array): boolean {
+    return bytes.byteLength === FILE_ID_LENGTH && this.slab.compare(bytes, 0, FILE_ID_LENGTH, this.at + PACKED, this.at + PACKED + FILE_ID_LENGTH) === 0
+  }
+
+  /** True when the file id's bytes are the one-byte string `key` (see idKey). */
+  hasIdKey (key: string): boolean {
+    if (key.length !== FILE_ID_LENGTH) return false
+    for (let i = 0; i < FILE_ID_LENGTH; i++) if (key.charCodeAt(i) !== this.slab[this.at + PACKED + i]) return false
+    return true
+  }
+
   get manifest (): Manifest {
     return packedManifest(this.packed)
   }
@@ -122,6 +158,32 @@ export class IndexedFile implements SharedFile {
     return this.slab.subarray(this.at + PACKED, this.at + PACKED + this.slab.readUInt32LE(this.at + PACKED_LENGTH))
   }
 }
+
+let marks = 0
+
+/** A new number for IndexedFile.mark(), above every one given before: a scan's, or the
+ * watcher's first walk's. */
+export function nextMark (): number {
+  return ++marks
+}
+
+/** A number from a file id (bytes at `at`; its bytes 4-7, the digest's first: already
+ * uniform): the index's map key. A malformed id from the wire (too short) gives 0. Ids differ
+ * where these agree, so a match is checked on the whole id. */
+export function idHash (bytes: Uint8Array, at = 0): number {
+  if (bytes.byteLength < at + ID_HASH_END) return 0
+  return (bytes[at + 4] | bytes[at + 5] << 8 | bytes[at + 6] << 16 | bytes[at + 7] << 24) & ID_HASH_MASK
+}
+
+/** idHash() of a file id given as a one-byte string (see IndexedFile.idKey). */
+export function idHashOfKey (key: string): number {
+  if (key.length < ID_HASH_END) return 0
+  return (key.charCodeAt(4) | key.charCodeAt(5) << 8 | key.charCodeAt(6) << 16 | key.charCodeAt(7) << 24) & ID_HASH_MASK
+}
+
+const ID_HASH_END = 8
+/** 30 bits: a small integer (no heap number) on every V8 build. */
+const ID_HASH_MASK = 0x3fffffff
 
 /** pathOf(root, name) === path, without making the string (once per file on a restart). */
 function isPathOf (root: Root, name: string, path: string): boolean {

@@ -147,6 +147,36 @@ describe('host/dht: provide upkeep', function () {
     await upkeep.stop()
   })
 
+  it('with a source that has has() and count(): ids are read as the provides go, changes met on the way', async () => {
+    const dht = new FakeDht(self)
+    // a Map, as the share index gives: its iterator sees ids added while it is read
+    const current = new Map(ids.slice(0, 6).map(id => [Buffer.from(id.bytes).toString('latin1'), id]))
+    let busy = true
+    const upkeep = new ProvideUpkeep(new ProviderRecords(dht, self), {
+      fileIds: () => current.keys(),
+      has: key => current.has(key),
+      count: () => current.size
+    }, { concurrency: 1, busy: () => busy, deferMax: 60_000 })
+    upkeep.start()
+    await new Promise(resolve => setTimeout(resolve, 50))
+    assert.deepEqual({ files: upkeep.stats().files, queued: upkeep.stats().queued }, { files: 6, queued: 6 })
+    // the pass over the ids has begun (held back while busy): one not reached yet goes, one
+    // comes, and the same pass finds the new one, with no sync
+    current.delete(Buffer.from(ids[5].bytes).toString('latin1'))
+    current.set(Buffer.from(ids[6].bytes).toString('latin1'), ids[6])
+    busy = false
+    await waitFor(() => dht.provided.length === 6 ? true : undefined, 'six provided')
+    assert.deepEqual([...dht.provided].sort(), [...ids.slice(0, 5), ids[6]].map(String).sort())
+    // a provided one goes: withdrawn on sync
+    current.delete(Buffer.from(ids[0].bytes).toString('latin1'))
+    upkeep.sync()
+    await waitFor(() => dht.cancelled.length === 1 ? true : undefined, 'the withdrawal')
+    assert.deepEqual(dht.cancelled, [ids[0].toString()])
+    await upkeep.settled(AbortSignal.timeout(5000))
+    assert.deepEqual({ files: upkeep.stats().files, provided: upkeep.stats().provided, queued: upkeep.stats().queued }, { files: 5, provided: 5, queued: 0 })
+    await upkeep.stop()
+  })
+
   it('stop() ends waits and runs; nothing is provided afterwards', async () => {
     const { dht, upkeep, source } = setup(ids.slice(0, 6))
     dht.delayMs = 100

@@ -9,7 +9,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createHost } from '../../src/host/create-host.js'
 import { chunkServer } from '../../src/transfer/server.js'
 import { announcer } from '../../src/index/announcer.js'
-import { provideUpkeep } from '../../src/host/provide-upkeep.js'
+import { provideUpkeep } from '../../src/host/provide-upkeep-service.js'
 import type { NetworkServices } from '../../src/host/create-host.js'
 import type { DaemonServices } from '../../src/node/services.js'
 

@@ -43,6 +43,18 @@ describe('share/shared-file: IndexedFile', () => {
     }
   })
 
+  it('remembers the last scan that saw it, in its record', () => {
+    const m = manifestOf(1)
+    const f = new IndexedFile('a', folder, undefined, { size: m.size, mtimeMs: 1, ctimeMs: 2, ino: 3, dev: 4 }, m)
+    assert.equal(f.seenSince(1), false, 'no scan saw a new file')
+    f.mark(5)
+    assert.deepEqual([4, 5, 6].map(n => f.seenSince(n)), [true, true, false])
+    f.mark(3) // an earlier walk, overlapping, finds it after: the later mark stays
+    assert.equal(f.seenSince(5), true)
+    assert.ok(f.fileId.equals(m.fileId), 'the mark leaves the file id as it was')
+    assert.deepEqual(new Uint8Array(f.manifest.bytes), m.bytes)
+  })
+
   it('makes its path from root and name, and keeps one only when it differs (a followed link)', () => {
     const m = manifestOf(1)
     const key = { size: m.size, mtimeMs: 1, ctimeMs: 2, ino: 3, dev: 4 }
