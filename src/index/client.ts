@@ -1,7 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { INDEX_PROTOCOL, MAX_INDEX_FRAME } from '../wire/constants.js'
 import { UnexpectedEOFError } from '../wire/errors.js'
-import { sendLp } from '../wire/framing.js'
+import { lpEncode, sendAll } from '../wire/framing.js'
 import { IndexRequest, IndexResponse } from '../wire/index.js'
 import { StreamReader } from '../wire/stream-reader.js'
 import { parseFileId } from '../wire/file-id.js'
@@ -9,9 +9,10 @@ import { CLIENT_TIMEOUT, MAX_ERROR_CODE, RESPONSE_HEADROOM } from './constants.j
 import { IndexError, IndexTimeoutError, InvalidResponseError } from './errors.js'
 import { parsePage, parseResults } from './decode.js'
 import { readPage } from './read-page.js'
+import { AnnounceFrameWriter } from './announce-frame.js'
 import { terminalText } from '../util/terminal-text.js'
 import type { IndexLookupResult, IndexPage } from './decode.js'
-import type { FileEntry } from '../wire/index.js'
+import type { AnnounceEntry } from './announce-frame.js'
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
@@ -78,35 +79,30 @@ export class IndexClient {
 
   /**
    * Announce files, in frames under MAX_INDEX_FRAME: the first carries `replace` and the
-   * addresses, the rest add to it. Returns how many entries the coordinator accepted.
+   * addresses, the rest add to it. Each file is written into the frame as it is read and never
+   * kept, so `files` may hand over one object again with new values. Returns how many entries
+   * the coordinator accepted.
    */
   async announce (input: AnnounceInput, options: AbortOptions = {}): Promise<{ accepted: number, batches: number }> {
     const signal = options.signal
-    const addrs = (input.addrs ?? []).map(a => a.bytes as Uint8Array<ArrayBuffer>)
-    const budget = MAX_INDEX_FRAME - RESPONSE_HEADROOM - addrs.reduce((n, a) => n + a.byteLength + 3, 0)
-    let batch: FileEntry[] = []
-    let used = 0
-    let first = true
+    const addrs = (input.addrs ?? []).map(a => a.bytes)
+    const frames = new AnnounceFrameWriter(MAX_INDEX_FRAME - RESPONSE_HEADROOM)
     let accepted = 0
     let batches = 0
     const flush = async (): Promise<void> => {
-      const res = await this.call({
-        type: IndexRequest.Type.ANNOUNCE, replace: first && input.replace === true, files: batch, addrs: first ? addrs : []
-      }, okResponse, signal)
-      accepted += res.accepted
+      accepted += (await this.call(frames.finish(), okResponse, signal)).accepted
       batches++
-      first = false
-      batch = []
-      used = 0
+      frames.start(false, [])
     }
+    frames.start(input.replace === true, addrs)
     for (const f of input.files) {
-      const fileId = (f.fileId instanceof Uint8Array ? f.fileId : f.fileId.bytes) as Uint8Array<ArrayBuffer>
-      const cost = Buffer.byteLength(f.name) + fileId.byteLength + 30
-      if (used + cost > budget && batch.length > 0) await flush()
-      batch.push({ name: f.name, fileId, size: f.size, mtime: f.mtime })
-      used += cost
+      const entry = f.fileId instanceof Uint8Array ? f as AnnounceEntry : { ...f, fileId: f.fileId.bytes }
+      if (!frames.add(entry)) {
+        await flush()
+        frames.add(entry)
+      }
     }
-    if (batch.length > 0 || first) await flush()
+    if (frames.entries > 0 || batches === 0) await flush()
     return { accepted, batches }
   }
 
@@ -117,7 +113,7 @@ export class IndexClient {
     let batch: string[] = []
     let used = 0
     const flush = async (): Promise<void> => {
-      removed += (await this.call({ type: IndexRequest.Type.WITHDRAW, names: batch }, okResponse, signal)).accepted
+      removed += (await this.call(requestFrame({ type: IndexRequest.Type.WITHDRAW, names: batch }), okResponse, signal)).accepted
       batch = []
       used = 0
     }
@@ -133,9 +129,9 @@ export class IndexClient {
 
   /** One page of the index in name order; `prefix` keeps the names that start with it. */
   async list (options: PageOptions & { prefix?: string } = {}): Promise<IndexPage> {
-    return await this.call({
+    return await this.call(requestFrame({
       type: IndexRequest.Type.LIST, cursor: options.cursor, limit: options.limit, query: options.prefix
-    }, readPageAnswer, options.signal)
+    }), readPageAnswer, options.signal)
   }
 
   /** Every page of the index, fetched as the caller iterates. */
@@ -150,9 +146,9 @@ export class IndexClient {
 
   /** One page of the entries whose name has every word of `text`. */
   async search (text: string, options: PageOptions = {}): Promise<IndexPage> {
-    return await this.call({
+    return await this.call(requestFrame({
       type: IndexRequest.Type.SEARCH, query: text, cursor: options.cursor, limit: options.limit
-    }, readPageAnswer, options.signal)
+    }), readPageAnswer, options.signal)
   }
 
   async * searchAll (text: string, options: Omit<PageOptions, 'cursor'> = {}): AsyncGenerator<IndexPage> {
@@ -169,7 +165,7 @@ export class IndexClient {
     const req: Partial<IndexRequest> = { type: IndexRequest.Type.LOOKUP }
     if ('fileId' in query) req.fileId = parseFileId(typeof query.fileId === 'string' ? query.fileId : query.fileId.bytes).bytes as Uint8Array<ArrayBuffer>
     else req.query = query.name
-    return await this.call(req, bytes => parseResults(okResponse(bytes)), options.signal)
+    return await this.call(requestFrame(req), bytes => parseResults(okResponse(bytes)), options.signal)
   }
 
   /** Close the open stream, if any. */
@@ -183,21 +179,21 @@ export class IndexClient {
     }
   }
 
-  /** One request/response pair, after the calls before it; `read` turns the answer's bytes into
-   * what the caller gets (an ERROR answer into an IndexError). */
-  private async call<T> (req: Partial<IndexRequest>, read: (bytes: Uint8Array) => T, caller?: AbortSignal): Promise<T> {
+  /** One request/response pair, after the calls before it: `frame` is the request's
+   * length-prefixed frame; `read` turns the answer's bytes into what the caller gets (an ERROR
+   * answer into an IndexError). */
+  private async call<T> (frame: Uint8Array, read: (bytes: Uint8Array) => T, caller?: AbortSignal): Promise<T> {
     // the deadline starts when the call's turn comes, so a long snapshot ahead does not eat it
     const run = async (): Promise<T> => {
       const timeout = AbortSignal.timeout(this.timeout)
-      return await this.exchange(req, read, caller == null ? timeout : AbortSignal.any([caller, timeout]))
+      return await this.exchange(frame, read, caller == null ? timeout : AbortSignal.any([caller, timeout]))
     }
     const result = this.tail.then(run, run)
     this.tail = result.catch(() => {})
     return await result
   }
 
-  private async exchange<T> (req: Partial<IndexRequest>, read: (bytes: Uint8Array) => T, signal: AbortSignal): Promise<T> {
-    const body = IndexRequest.encode(req)
+  private async exchange<T> (frame: Uint8Array, read: (bytes: Uint8Array) => T, signal: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const reused = this.stream != null
       try {
@@ -206,10 +202,10 @@ export class IndexClient {
           this.stream = await this.dial(signal)
           this.reader = new StreamReader(this.stream, { highWater: MAX_INDEX_FRAME })
         }
-        await sendLp(this.stream, body, signal)
-        const frame = await this.reader.readLp(MAX_INDEX_FRAME, signal)
-        if (frame == null) throw new UnexpectedEOFError('the coordinator closed the stream')
-        return read(frame.subarray())
+        await sendAll(this.stream, frame, signal)
+        const answer = await this.reader.readLp(MAX_INDEX_FRAME, signal)
+        if (answer == null) throw new UnexpectedEOFError('the coordinator closed the stream')
+        return read(answer.subarray())
       } catch (err: any) {
         if (err instanceof IndexError) {
           // after some errors (a frame it could not read) the coordinator closes the stream
@@ -238,6 +234,11 @@ export class IndexClient {
     if (err != null) { stream.abort(err); return }
     stream.close({ signal: AbortSignal.timeout(1000) }).catch((e: Error) => { stream.abort(e) })
   }
+}
+
+/** A request's length-prefixed frame, encoded by protons. */
+function requestFrame (req: Partial<IndexRequest>): Uint8Array {
+  return lpEncode(IndexRequest.encode(req))
 }
 
 /** A LIST/SEARCH answer: read straight into the page, or through the generated decoder when it

@@ -54,21 +54,21 @@ export function encodePage (entries: SizedEntry[], cursor: string, providers: Ui
 }
 
 /** A length-delimited field's size: omitted when empty, as protons does (proto3 defaults). */
-function bytesField (length: number): number {
+export function bytesField (length: number): number {
   return length === 0 ? 0 : 1 + encodingLength(length) + length
 }
 
-function numberField (value: number): number {
+export function numberField (value: number): number {
   return value === 0 ? 0 : 1 + encodingLength(value)
 }
 
-function varint (buf: Uint8Array, pos: number, value: number): number {
+export function varint (buf: Uint8Array, pos: number, value: number): number {
   encodeVarint(value, buf, pos)
   return pos + encodingLength(value)
 }
 
 /** A bytes field (skipped when empty, unless it is a repeated message that must appear). */
-function bytes (buf: Buffer, pos: number, tag: number, value: Uint8Array, always = false): number {
+export function bytes (buf: Buffer, pos: number, tag: number, value: Uint8Array, always = false): number {
   if (value.byteLength === 0 && !always) return pos
   buf[pos++] = tag
   pos = varint(buf, pos, value.byteLength)

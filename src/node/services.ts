@@ -72,10 +72,18 @@ export function announceChanges (share: ShareIndex, to: Announcer | undefined): 
   return () => { share.removeEventListener('change', onChange) }
 }
 
-/** The share as the snapshot sends it, one file at a time: the client sends it in frames as it
- * reads, so no list of every file (with a CID each) is built (200,000 files: +370 MB). */
+/** The share as the snapshot sends it, one file at a time: the client writes each into its frame
+ * as it reads, so no list of every file (with a CID each) is built (200,000 files: +370 MB), and
+ * one object carries every file in turn (see AnnounceSource: none is kept). */
 function * snapshot (share: ShareIndex): Generator<AnnounceFile> {
-  for (const f of share.each()) yield { name: f.name, fileId: f.fileIdBytes, size: f.size, mtime: Math.floor(f.mtimeMs) }
+  const entry: AnnounceFile = { name: '', fileId: new Uint8Array(0), size: 0, mtime: 0 }
+  for (const f of share.each()) {
+    entry.name = f.name
+    entry.fileId = f.fileIdBytes
+    entry.size = f.size
+    entry.mtime = Math.floor(f.mtimeMs)
+    yield entry
+  }
 }
 
 function toAnnounce (f: SharedFile): AnnounceFile {

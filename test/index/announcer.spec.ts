@@ -90,8 +90,8 @@ describe('index/announcer', function () {
     const coord = await scene.coordinator({ dataDir: await scene.tmpDir() })
     const node = await scene.host()
     const viewer = await scene.host()
-    // ~100 bytes an entry: 25,000 of them take three frames of MAX_INDEX_FRAME
-    const count = 25_000
+    // ~80 bytes an entry: 30,000 of them take three frames of MAX_INDEX_FRAME
+    const count = 30_000
     const base = (await file('x')).fileId.bytes
     let pulled = 0
     const source = {
