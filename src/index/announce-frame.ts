@@ -1,17 +1,13 @@
 import { encode as encodeVarint, encodingLength } from 'uint8-varint'
 import { FileEntry } from '../wire/index.js'
-import { bytes, bytesField, numberField, varint } from './encoded.js'
+import { bytes, fileFieldsLength, varint, writeFileFields } from './encoded.js'
 
-// IndexRequest's and FileEntry's fields as their tag bytes (field number << 3 | wire type);
-// src/wire/index.proto defines them
+// IndexRequest's fields as their tag bytes (field number << 3 | wire type); src/wire/index.proto
+// defines them (FileEntry's are written by writeFileFields, the same as ListEntry's)
 const TYPE = 1 << 3
 const REPLACE = 2 << 3
 const FILES = 3 << 3 | 2
 const ADDRS = 4 << 3 | 2
-const NAME = 1 << 3 | 2
-const FILE_ID = 2 << 3 | 2
-const SIZE = 3 << 3
-const MTIME = 4 << 3
 // IndexRequest.Type.ANNOUNCE's number (protons' enums are strings)
 const ANNOUNCE = 1
 // room before the body for its length prefix: a frame's length fits in 4 varint bytes
@@ -79,7 +75,7 @@ export class AnnounceFrameWriter {
     // (Buffer writes a lone surrogate as U+FFFD, protons as its own three bytes)
     const odd = isUint64(e.size) && isUint64(e.mtime) && e.name.isWellFormed() ? undefined : FileEntry.encode(e as FileEntry)
     const nameBytes = Buffer.byteLength(e.name)
-    const length = odd?.byteLength ?? bytesField(nameBytes) + bytesField(e.fileId.byteLength) + numberField(e.size) + numberField(e.mtime)
+    const length = odd?.byteLength ?? fileFieldsLength(e, nameBytes)
     if (this.pos + 1 + encodingLength(length) + length > this.end) {
       if (this.count === 0) throw new AnnounceEntryError(`an entry of ${length} bytes does not fit in a frame`)
       return false
@@ -92,14 +88,7 @@ export class AnnounceFrameWriter {
       buf.set(odd, pos)
       pos += odd.byteLength
     } else {
-      if (nameBytes > 0) {
-        buf[pos++] = NAME
-        pos = varint(buf, pos, nameBytes)
-        pos += buf.write(e.name, pos, nameBytes, 'utf8')
-      }
-      pos = bytes(buf, pos, FILE_ID, e.fileId)
-      if (e.size !== 0) { buf[pos++] = SIZE; pos = varint(buf, pos, e.size) }
-      if (e.mtime !== 0) { buf[pos++] = MTIME; pos = varint(buf, pos, e.mtime) }
+      pos = writeFileFields(buf, pos, e, nameBytes)
     }
     this.pos = pos
     this.count++

@@ -7,8 +7,7 @@ export interface SizedEntry { entry: ListedEntry, peerId: Uint8Array, nameBytes:
 
 /** An entry's ListEntry size as written: from sizedEntry(), for encodePage(). */
 export function sizedEntry (entry: ListedEntry, nameBytes: number, peerId: Uint8Array): SizedEntry {
-  const length = bytesField(nameBytes) + bytesField(entry.fileId.byteLength) + numberField(entry.size) +
-    numberField(entry.mtime) + bytesField(peerId.byteLength)
+  const length = fileFieldsLength(entry, nameBytes) + bytesField(peerId.byteLength)
   return { entry, peerId, nameBytes, length }
 }
 
@@ -34,14 +33,7 @@ export function encodePage (entries: SizedEntry[], cursor: string, providers: Ui
   for (const { entry, peerId, nameBytes, length } of entries) {
     buf[pos++] = TAG_ENTRIES
     pos = varint(buf, pos, length)
-    if (nameBytes > 0) {
-      buf[pos++] = TAG_NAME
-      pos = varint(buf, pos, nameBytes)
-      pos += buf.write(entry.name, pos, nameBytes, 'utf8')
-    }
-    pos = bytes(buf, pos, TAG_FILE_ID, entry.fileId)
-    if (entry.size !== 0) { buf[pos++] = TAG_SIZE; pos = varint(buf, pos, entry.size) }
-    if (entry.mtime !== 0) { buf[pos++] = TAG_MTIME; pos = varint(buf, pos, entry.mtime) }
+    pos = writeFileFields(buf, pos, entry, nameBytes)
     pos = bytes(buf, pos, TAG_PEER_ID, peerId)
   }
   if (cursorBytes > 0) {
@@ -52,6 +44,27 @@ export function encodePage (entries: SizedEntry[], cursor: string, providers: Ui
   for (const p of providers) pos = bytes(buf, pos, TAG_PROVIDERS, p, true)
   return new EncodedResponse(buf.subarray(0, pos))
 }
+
+/** The fields a FileEntry and a ListEntry share, in the same numbers (name, fileId, size,
+ * mtime): their encoded size. */
+export function fileFieldsLength (e: FileFields, nameBytes: number): number {
+  return bytesField(nameBytes) + bytesField(e.fileId.byteLength) + numberField(e.size) + numberField(e.mtime)
+}
+
+/** Those fields written at `pos` (the name's UTF-8 length given); the position after them. */
+export function writeFileFields (buf: Buffer, pos: number, e: FileFields, nameBytes: number): number {
+  if (nameBytes > 0) {
+    buf[pos++] = TAG_NAME
+    pos = varint(buf, pos, nameBytes)
+    pos += buf.write(e.name, pos, nameBytes, 'utf8')
+  }
+  pos = bytes(buf, pos, TAG_FILE_ID, e.fileId)
+  if (e.size !== 0) { buf[pos++] = TAG_SIZE; pos = varint(buf, pos, e.size) }
+  if (e.mtime !== 0) { buf[pos++] = TAG_MTIME; pos = varint(buf, pos, e.mtime) }
+  return pos
+}
+
+interface FileFields { name: string, fileId: Uint8Array, size: number, mtime: number }
 
 /** A length-delimited field's size: omitted when empty, as protons does (proto3 defaults). */
 export function bytesField (length: number): number {
