@@ -10,6 +10,8 @@ export { sleep }
 
 /** The fsnode command as a user runs it, under the same Node as the tests. */
 export const BIN = resolve(import.meta.dirname, '../../bin/fsnode.js')
+/** How long run() reads a command's pipes after it exited (see run()). */
+const EXIT_DRAIN_MS = 3_000
 
 export interface RunResult {
   code: number | null
@@ -100,14 +102,39 @@ export class Sandbox {
       })
       let stdout = ''
       let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', d => { stdout += d })
-      child.stderr.setEncoding('utf8').on('data', d => { stderr += d })
+      const started = performance.now()
+      let lastOutput = 0
+      const seen = (): void => { lastOutput = performance.now() - started }
+      child.stdout.setEncoding('utf8').on('data', d => { stdout += d; seen() })
+      child.stderr.setEncoding('utf8').on('data', d => { stderr += d; seen() })
+      let exitedAt: number | undefined
+      let drain: NodeJS.Timeout | undefined
       const timer = setTimeout(() => {
+        clearTimeout(drain)
         child.kill('SIGKILL')
-        reject(new Error(`fsnode ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`))
+        // when it printed and whether it exited say where it stood: still working, or done
+        // and stuck on the way out
+        const when = `${exitedAt == null ? 'still running' : `exited at ${(exitedAt / 1000).toFixed(1)} s`}, last output at ${(lastOutput / 1000).toFixed(1)} s`
+        reject(new Error(`fsnode ${args.join(' ')} timed out (${when})\nstdout: ${stdout}\nstderr: ${stderr}`))
       }, options.timeoutMs ?? 60_000)
+      const done = (code: number | null): void => {
+        clearTimeout(timer)
+        clearTimeout(drain)
+        resolvePromise({ code, stdout, stderr })
+      }
       child.on('error', reject)
-      child.on('close', code => { clearTimeout(timer); resolvePromise({ code, stdout, stderr }) })
+      // 'close' waits for the pipes too: a process that exited is done once what it wrote has
+      // been read, even if its pipes stay open longer (twice in CI a get had printed its last
+      // line and still timed out; the timeout's message now says whether it had exited)
+      child.on('exit', code => {
+        exitedAt = performance.now() - started
+        drain = setTimeout(() => {
+          child.stdout.destroy()
+          child.stderr.destroy()
+          done(code)
+        }, EXIT_DRAIN_MS)
+      })
+      child.on('close', code => { done(code) })
       if (options.input != null) child.stdin.end(options.input)
       else child.stdin.end()
     })
