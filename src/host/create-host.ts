@@ -120,7 +120,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (init: HostI
   // a mapping the router made is taken as reachable: AutoNAT, which would otherwise have to
   // confirm it, needs more peers to dial back than a small network has; loaded after the start.
   // Not for a node listening on loopback only: no router can map a port to it.
-  if (init.upnp === true && !init.listen.every(a => isLoopback(multiaddr(a)))) {
+  if (init.upnp === true && init.listen.some(a => !isLoopback(multiaddr(a)))) {
     services.upnp = lazyUPnPNAT({ autoConfirmAddress: true })
   }
   Object.assign(services, init.services)

@@ -1,6 +1,7 @@
 import { encode as encodeVarint, encodingLength } from 'uint8-varint'
 import { FileEntry } from '../wire/index.js'
 import { bytes, fileFieldsLength, varint, writeFileFields } from './encoded.js'
+import type { FileFields } from './encoded.js'
 
 // IndexRequest's fields as their tag bytes (field number << 3 | wire type); src/wire/index.proto
 // defines them (FileEntry's are written by writeFileFields, the same as ListEntry's)
@@ -15,12 +16,7 @@ const PREFIX_ROOM = 4
 
 /** A file as it goes into an announce frame: read at once, never kept (so a reader may hand the
  * same object over with new values each time). */
-export interface AnnounceEntry {
-  name: string
-  fileId: Uint8Array
-  size: number
-  mtime: number
-}
+export type AnnounceEntry = FileFields
 
 /** An entry that does not fit in an empty frame. */
 export class AnnounceEntryError extends Error {

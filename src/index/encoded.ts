@@ -64,7 +64,8 @@ export function writeFileFields (buf: Buffer, pos: number, e: FileFields, nameBy
   return pos
 }
 
-interface FileFields { name: string, fileId: Uint8Array, size: number, mtime: number }
+/** A file as FileEntry and ListEntry carry it (the announce writer's entries too). */
+export interface FileFields { name: string, fileId: Uint8Array, size: number, mtime: number }
 
 /** A length-delimited field's size: omitted when empty, as protons does (proto3 defaults). */
 export function bytesField (length: number): number {
