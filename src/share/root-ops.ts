@@ -16,6 +16,7 @@ import type { Root, RootSet } from './roots.js'
 import type { ScannedFile } from './scanner.js'
 import type { IndexedFile } from './shared-file.js'
 import type { SeedTarget } from './seeds.js'
+import type { ShareWatcher } from './watcher.js'
 import type { RootInfo, Seed, ShareRootInit } from './types.js'
 import type { Manifest } from '../wire/file-manifest.js'
 
@@ -37,9 +38,8 @@ export interface RootOpsTarget {
   settled: () => Promise<void>
   /** Brings the index in line with the disk at `path` under `root` (see reconcile.ts). */
   reconcile: (root: Root, path: string) => Promise<void>
-  /** Watch a root's real path, or stop (nothing when the index does not watch). */
-  watch: (real: string, file: boolean) => void
-  unwatch: (real: string) => void
+  /** Where a root's real path is watched, or no longer (none when the index does not watch). */
+  watcher: () => Pick<ShareWatcher, 'add' | 'remove'> | undefined
   /** Stop sharing a name. */
   drop: (name: string) => void
   /** Stop hashing what a root has waiting. */
@@ -75,7 +75,7 @@ export class RootOps {
     this.t.roots.check(root) // a refusal is the caller's error, not the index's
     await this.t.enqueue(async () => {
       this.t.roots.add(root)
-      this.t.watch(root.real, root.kind === 'file')
+      this.t.watcher()?.add(root.real, root.kind === 'file')
       await this.t.reconcile(root, root.real)
     })
     await this.t.settled()
@@ -156,7 +156,7 @@ export class RootOps {
     takenBy: name => this.t.table.get(name)?.path,
     share: (root, found, manifest) => {
       this.t.cache()?.put(root.real, found, manifest)
-      this.t.watch(root.real, true)
+      this.t.watcher()?.add(root.real, true)
       this.t.set(root, root.name, found, manifest)
     }
   }
@@ -165,7 +165,7 @@ export class RootOps {
   private drop (root: Root): void {
     if (!this.t.roots.has(root)) return
     this.t.roots.delete(root)
-    this.t.unwatch(root.real)
+    this.t.watcher()?.remove(root.real)
     if (root.kind === 'file') {
       if (this.t.table.get(root.name)?.root === root) this.t.drop(root.name)
     } else {

@@ -189,7 +189,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.cache?.preload()
     this.initialScan = true
     try {
-      for (const root of this.rootSet) await this.reconcile(root, root.real)
+      for (const root of this.rootSet) await reconcile(this.sync, root, root.real)
     } finally {
       this.initialScan = false
       this.cache?.release()
@@ -318,7 +318,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.drop(file.name)
     this.enqueue(async () => {
       try {
-        await this.reconcile(entry.root, entry.path, true)
+        await reconcile(this.sync, entry.root, entry.path, true)
       } finally {
         this.revalidating.delete(file.name)
       }
@@ -350,9 +350,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
     enqueue: async fn => { await this.enqueue(fn) },
     inOneDelta: async fn => { await this.inOneDelta(fn) },
     settled: async () => { await this.settled() },
-    reconcile: async (root, path) => { await this.reconcile(root, path) },
-    watch: (real, file) => { this.watch?.watcher.add(real, file) },
-    unwatch: real => { this.watch?.watcher.remove(real) },
+    reconcile: async (root, path) => { await reconcile(this.sync, root, path) },
+    watcher: () => this.watch?.watcher,
     drop: name => { this.drop(name) },
     cancelHashing: root => { this.hashes.cancelWhere((_, r) => r === root) },
     set: (root, name, f, manifest) => { this.set(root, name, f, manifest) },
@@ -383,10 +382,6 @@ export class ShareIndex extends EventTarget implements ShareSource {
       }
     })
     this.delta.flush()
-  }
-
-  private async reconcile (root: Root, path: string, force = false): Promise<void> {
-    await reconcile(this.sync, root, path, force)
   }
 
   private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest | string): void {
