@@ -1,7 +1,8 @@
-// Adding, removing and listing the share's roots (folders, files, seeds), apart from the index.
-// The cut, as in startup.ts: these operations decide which roots and watches there are; the
-// index keeps its table, hashing, hash cache and delta buffer, and lends only reads of the table
-// and a few named changes (RootOpsTarget), so nothing here reaches its other state.
+// The share's roots and what is asked of them: which there are (configured, added, removed,
+// seeds), the file a path holds, and the roots a watcher batch concerns. The cut, as in
+// startup.ts: the index hands over its RootSet and alias map, reads of its table and a few named
+// changes (RootOpsTarget), and keeps its table, queue, hashing, hash cache and delta buffer (the
+// delta's hold and flush behind one inOneDelta callback), so nothing here reaches the rest of it.
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
