@@ -2,21 +2,17 @@ import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { DELTA_FLUSH_MS, MANY_FILES, WRITE_STABILITY_MS } from './constants.js'
-import { ShareFolderError } from './errors.js'
 import { DeltaBuffer, FileTable } from './file-table.js'
 import { HashCache } from './hash-cache.js'
 import { HashQueue } from './hash-queue.js'
 import { IndexWatch } from './index-watch.js'
-import { batchTargets } from './batch.js'
-import { RootSet, nameFor, resolveRoot } from './roots.js'
+import { RootSet } from './roots.js'
 import { reconcile } from './reconcile.js'
 import { restoreCached } from './restore.js'
+import { RootOps } from './root-ops.js'
 import { Startup } from './startup.js'
-import { addSeed, resolveSeeds, restoredSeed } from './seeds.js'
-import { isInside } from './scanner.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
-import type { SeedTarget } from './seeds.js'
 import type { ReconcileTarget } from './reconcile.js'
 import type { Root } from './roots.js'
 import type { ScannedFile } from './scanner.js'
@@ -99,7 +95,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
       running: () => this.running,
       scanRoots: async () => { await this.enqueue(async () => { await this.scanRoots() }) },
       scanFinished: ms => {
-        this.cache?.prune(path => this.indexedAt(path) != null)
+        this.cache?.prune(path => this.rootOps.indexedAt(path) != null)
         this.recording = true
         log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
           ms, this.hashes.hashed, this.cached)
@@ -110,8 +106,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
           files: [...this.rootSet].filter(r => r.kind === 'file').map(r => r.real),
           enqueue: async fn => { await this.enqueue(fn) },
           indexed: () => this.table.each(),
-          lookup: path => this.indexedAt(path),
-          apply: async paths => { await this.onBatch(paths) }
+          lookup: path => this.rootOps.indexedAt(path),
+          apply: async paths => { await this.rootOps.reconcileBatch(paths) }
         }).catch((err: Error) => {
           if (this.abort.signal.aborted) return
           this.lastError = `cannot watch the share: ${err.message}`
@@ -147,21 +143,13 @@ export class ShareIndex extends EventTarget implements ShareSource {
       // the data dir holds the node's private key: never share it, even inside a shared folder
       this.exclude = await Promise.all([this.options.dataDir, ...(this.options.exclude ?? [])]
         .map(async p => await realpath(resolve(p)).catch(() => resolve(p))))
-      for (const [i, init] of this.options.roots.entries()) {
-        const name = init.name ?? (i === 0 ? '' : undefined)
-        try {
-          this.addRootEntry(init.expect != null && name != null ? await restoredSeed(init.path, name, init.expect) : await resolveRoot(init.path, name))
-        } catch (err: any) {
-          if (name === '') throw err
-          this.warn(`${err.message}; not shared`)
-        }
-      }
+      await this.rootOps.addConfigured(this.options.roots, message => { this.warn(message) })
       if (this.options.watch !== false) {
         this.watch = new IndexWatch({
           ...this.options.watch,
           stabilityMs: this.options.watch?.stabilityMs ?? WRITE_STABILITY_MS,
           exclude: this.exclude,
-          onBatch: paths => { this.enqueue(async () => { await this.onBatch(paths) }).catch(() => {}) },
+          onBatch: paths => { this.enqueue(async () => { await this.rootOps.reconcileBatch(paths) }).catch(() => {}) },
           onFallback: message => { this.warn(message) }
         })
       }
@@ -201,7 +189,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.cache?.preload()
     this.initialScan = true
     try {
-      for (const root of this.rootSet) await this.reconcile(root, root.real)
+      for (const root of this.rootSet) await reconcile(this.sync, root, root.real)
     } finally {
       this.initialScan = false
       this.cache?.release()
@@ -280,7 +268,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   }
 
   roots (): RootInfo[] {
-    return [...this.rootSet].map(root => this.rootInfo(root))
+    return this.rootOps.list()
   }
 
   /** True when `path` (absolute) is inside a shared folder: the watcher shares it without a root of its own. */
@@ -302,63 +290,19 @@ export class ShareIndex extends EventTarget implements ShareSource {
     }
   }
 
-  /** Share a folder or a file outside the share folder. Resolves once it is indexed (and the
-   * delta sent); throws ShareFolderError when it is missing, already shared or its name is taken. */
+  /** Share a folder or a file outside the share folder (see RootOps.add()). */
   async addRoot (path: string, name?: string): Promise<RootInfo> {
-    this.assertRunning()
-    const root = await resolveRoot(path, name)
-    this.rootSet.check(root) // a refusal is the caller's error, not the index's
-    await this.enqueue(async () => {
-      this.addRootEntry(root)
-      this.watch?.watcher.add(root.real, root.kind === 'file')
-      await this.reconcile(root, root.real)
-    })
-    await this.settled()
-    return this.rootInfo(root)
+    return await this.rootOps.add(path, name)
   }
 
   /** Stop sharing an extra root (by the path it was added with, or its real path). */
   async removeRoot (path: string): Promise<RootInfo | undefined> {
-    this.assertRunning()
-    const abs = resolve(path)
-    const real = await realpath(abs).catch(() => abs)
-    const root = this.rootSet.find(abs, real)
-    if (root == null) return undefined
-    if (root.name === '' && root.kind === 'dir') throw new ShareFolderError(`${abs} is the share folder; it cannot be unshared`)
-    const info = this.rootInfo(root)
-    await this.enqueue(async () => { this.dropRoot(root) })
-    this.delta.flush()
-    return info
+    return await this.rootOps.remove(path)
   }
 
-  /**
-   * Share files this node wrote (finished downloads) under their network names, a root each, in
-   * one update and one delta, with the manifests they were downloaded with (nothing is hashed).
-   * Each is shared only while its path holds the very file written (`identity`: checked here, and
-   * by the scan at every later change, so a file swapped for another, or for a link to a private
-   * one, is never served). One under a shared folder is left to the watcher, its manifest
-   * remembered. Returns the paths shared as seeds of their own, their hash cache rows written.
-   */
+  /** Share files this node wrote (finished downloads), a root each (see RootOps.addSeeds()). */
   async addSeeds (seeds: Seed[]): Promise<string[]> {
-    this.assertRunning()
-    const { own, underFolder } = await resolveSeeds(seeds, path => this.rootSet.underFolder(path))
-    for (const { root, manifest } of underFolder) {
-      await this.remember(root.path, manifest).catch((err: Error) => { log('not seeding %s: %s', root.path, err.message) })
-    }
-    const shared: string[] = []
-    await this.enqueue(async () => {
-      this.delta.hold()
-      try {
-        for (const { root, manifest } of own) if (addSeed(root, manifest, this.seedTarget)) shared.push(root.path)
-      } finally {
-        this.delta.release()
-      }
-      // their hash cache rows on disk before the caller records the seeds (shares.json): a
-      // restart shares a seed from its row, and a seed whose row came later was scanned instead
-      if (shared.length > 0) this.flushCache()
-    })
-    this.delta.flush()
-    return shared
+    return await this.rootOps.addSeeds(seeds)
   }
 
   /** A file was found changed behind the index's back (a chunk did not match, or its path now
@@ -374,7 +318,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.drop(file.name)
     this.enqueue(async () => {
       try {
-        await this.reconcile(entry.root, entry.path, true)
+        await reconcile(this.sync, entry.root, entry.path, true)
       } finally {
         this.revalidating.delete(file.name)
       }
@@ -384,16 +328,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   /** Record the manifest of a file the node just wrote (a finished download), so that sharing
    * it needs no hashing. */
   async remember (path: string, manifest: Manifest): Promise<void> {
-    if (this.cache != null && this.running) await this.cache.remember(path, manifest)
-  }
-
-  /** Write the hash cache rows put so far (a failure is logged: the rows are only a cache). */
-  private flushCache (): void {
-    try {
-      this.cache?.flush()
-    } catch (err: any) {
-      log.error('cannot write the hash cache: %s', err.message)
-    }
+    await this.rootOps.remember(path, manifest)
   }
 
   /** Resolves once queued changes are applied, hashed, and sent. */
@@ -403,58 +338,25 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.delta.flush()
   }
 
-  /** The file shared from `path` (absolute), if any. */
-  private indexedAt (path: string): IndexedFile | undefined {
-    for (const root of this.rootSet.containing(path)) {
-      const name = nameFor(root, path)
-      const f = name === undefined ? undefined : this.table.get(name)
-      if (f?.isAt(path) === true) return f
-    }
-    return undefined
-  }
-
-  private rootInfo (root: Root): RootInfo {
-    return { path: root.path, name: root.name, kind: root.kind, ...this.table.rootTotals(root) }
-  }
-
-  private assertRunning (): void {
-    if (!this.running) throw new ShareFolderError('the share index is not running')
-  }
-
   /** What reconcile() reads and changes of the index (see reconcile.ts). */
   private readonly sync: ReconcileTarget
 
-  /** What addSeed() changes in the index (see seeds.ts). */
-  private readonly seedTarget: SeedTarget = {
-    find: (path, real) => this.rootSet.find(path, real),
-    dropRoot: root => { this.dropRoot(root) },
-    addRoot: root => { this.rootSet.add(root) },
-    removeRoot: root => { this.rootSet.delete(root) },
-    takenBy: name => this.table.get(name)?.path,
-    share: (root, found, manifest) => {
-      this.cache?.put(root.real, found, manifest)
-      this.watch?.watcher.add(root.real, true)
-      this.set(root, root.name, found, manifest)
-    }
-  }
-
-  private addRootEntry (root: Root): void {
-    this.rootSet.add(root)
-  }
-
-  /** Stop sharing a root's files and watching it (in the update queue). */
-  private dropRoot (root: Root): void {
-    if (!this.rootSet.has(root)) return
-    this.rootSet.delete(root)
-    this.watch?.watcher.remove(root.real)
-    if (root.kind === 'file') {
-      if (this.table.get(root.name)?.root === root) this.drop(root.name)
-    } else {
-      for (const [name, e] of [...this.table.entries()]) if (e.root === root) this.drop(name)
-    }
-    this.hashes.cancelWhere((_, r) => r === root)
-    for (const alias of this.aliases.keys()) if (isInside(root.real, alias)) this.aliases.delete(alias)
-  }
+  /** Adding and removing roots and seeds (see root-ops.ts). */
+  private readonly rootOps = new RootOps({
+    roots: this.rootSet,
+    aliases: this.aliases,
+    table: this.table,
+    running: () => this.running,
+    enqueue: async fn => { await this.enqueue(fn) },
+    inOneDelta: async fn => { await this.inOneDelta(fn) },
+    settled: async () => { await this.settled() },
+    reconcile: async (root, path) => { await reconcile(this.sync, root, path) },
+    watcher: () => this.watch?.watcher,
+    drop: name => { this.drop(name) },
+    cancelHashing: root => { this.hashes.cancelWhere((_, r) => r === root) },
+    set: (root, name, f, manifest) => { this.set(root, name, f, manifest) },
+    cache: () => this.cache
+  })
 
   /** Index changes run one at a time, in order. */
   private async enqueue (fn: () => Promise<void>): Promise<void> {
@@ -469,14 +371,17 @@ export class ShareIndex extends EventTarget implements ShareSource {
     await p
   }
 
-  private async onBatch (paths: string[]): Promise<void> {
-    for (const p of batchTargets(paths, this.aliases)) {
-      for (const root of [...this.rootSet.containing(p)]) await this.reconcile(root, p)
-    }
-  }
-
-  private async reconcile (root: Root, path: string, force = false): Promise<void> {
-    await reconcile(this.sync, root, path, force)
+  /** Runs `fn` in the update queue, its changes held for one delta sent when it is done. */
+  private async inOneDelta (fn: () => void): Promise<void> {
+    await this.enqueue(async () => {
+      this.delta.hold()
+      try {
+        fn()
+      } finally {
+        this.delta.release()
+      }
+    })
+    this.delta.flush()
   }
 
   private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest | string): void {
