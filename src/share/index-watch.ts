@@ -2,19 +2,21 @@ import { logger } from '@libp2p/logger'
 import { FirstWalk } from './first-walk.js'
 import { ShareWatcher } from './watcher.js'
 import type { WalkedFile } from './first-walk.js'
+import type { RootSet } from './roots.js'
 import type { ShareWatcherOptions } from './watcher.js'
 
 const log = logger('fsnode:share')
 
-export interface IndexWatchInit extends Omit<ShareWatcherOptions, 'onInitial'> {
+export interface IndexWatchInit extends Omit<ShareWatcherOptions, 'onInitial' | 'onBatch'> {
   /** How long a file must be left alone before it counts as written (the watcher's stabilityMs). */
   stabilityMs: number
+  target: IndexWatchTarget
 }
 
-/** What the watch needs from the index, once the scan is done. */
+/** What the watch needs from the index. */
 export interface IndexWatchTarget {
-  dirs: string[]
-  files: string[]
+  /** The roots whose real paths are watched (as they are when start() runs). */
+  roots: RootSet
   /** Runs `fn` in the index's update queue. */
   enqueue: (fn: () => Promise<void>) => Promise<void>
   /** What the index holds now. */
@@ -23,6 +25,8 @@ export interface IndexWatchTarget {
   lookup: (path: string) => WalkedFile | undefined
   /** Bring the index in line with these paths. */
   apply: (paths: string[]) => Promise<void>
+  /** The watches could not be set up: the share is served without them. */
+  failed: (message: string) => void
 }
 
 /**
@@ -34,16 +38,30 @@ export class IndexWatch {
   readonly watcher: ShareWatcher
   private walked?: FirstWalk<WalkedFile>
   private readonly stabilityMs: number
+  private readonly target: IndexWatchTarget
 
   constructor (init: IndexWatchInit) {
-    this.stabilityMs = init.stabilityMs
-    this.watcher = new ShareWatcher({ ...init, onInitial: (path, st) => { this.walked?.record(path, st) } })
+    const { target, stabilityMs, ...options } = init
+    this.stabilityMs = stabilityMs
+    this.target = target
+    this.watcher = new ShareWatcher({
+      ...options,
+      // each batch of changed paths is applied in the update queue, like everything else
+      onBatch: paths => { target.enqueue(async () => { await target.apply(paths) }).catch(() => {}) },
+      onInitial: (path, st) => { this.walked?.record(path, st) }
+    })
   }
 
-  /** Set up the watches, then catch up what changed since the scan. */
-  async start (target: IndexWatchTarget): Promise<void> {
+  /** Set up the watches, then catch up what changed since the scan. Never rejects: a failure
+   * goes to target.failed(). */
+  async start (): Promise<void> {
+    await this.watch().catch((err: Error) => { this.target.failed(`cannot watch the share: ${err.message}`) })
+  }
+
+  private async watch (): Promise<void> {
+    const { target } = this
     const walked = this.walked = new FirstWalk(target.lookup)
-    await this.watcher.start(target.dirs, target.files)
+    await this.watcher.start([...target.roots.folders()].map(r => r.real), [...target.roots].filter(r => r.kind === 'file').map(r => r.real))
     this.walked = undefined
     await target.enqueue(async () => {
       const { changed, settling } = walked.diff(target.indexed(), this.stabilityMs)

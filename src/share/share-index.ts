@@ -10,6 +10,7 @@ import { RootSet } from './roots.js'
 import { reconcile } from './reconcile.js'
 import { restoreCached } from './restore.js'
 import { RootOps } from './root-ops.js'
+import { UpdateQueue } from './update-queue.js'
 import { Startup } from './startup.js'
 import { IndexedFile } from './shared-file.js'
 import type { Manifest } from '../wire/file-manifest.js'
@@ -41,6 +42,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private readonly rootSet = new RootSet()
   private readonly table = new FileTable()
   private readonly delta: DeltaBuffer
+  private readonly updates: UpdateQueue
   /** Followed symlinks (path → real target): events at the target also concern the link. */
   private readonly aliases = new Map<string, string>()
   private readonly revalidating = new Set<string>()
@@ -49,7 +51,6 @@ export class ShareIndex extends EventTarget implements ShareSource {
   private readonly abort = new AbortController()
   private cache?: HashCache
   private watch?: IndexWatch
-  private queue: Promise<void> = Promise.resolve()
   private recording = false
   private running = false
   private cached = 0
@@ -64,6 +65,15 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.options = options
     this.delta = new DeltaBuffer(options.flushMs ?? DELTA_FLUSH_MS, delta => {
       if (this.recording) this.dispatchEvent(new CustomEvent('change', { detail: delta }))
+    })
+    this.updates = new UpdateQueue({
+      active: () => this.running,
+      delta: this.delta,
+      onError: err => {
+        if (this.abort.signal.aborted) return
+        this.lastError = err.message
+        log.error('share index update failed: %s', err.message)
+      }
     })
     this.hashes = new HashQueue({
       concurrency: options.hashConcurrency,
@@ -93,27 +103,14 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.startup = new Startup({
       signal: this.abort.signal,
       running: () => this.running,
-      scanRoots: async () => { await this.enqueue(async () => { await this.scanRoots() }) },
+      scanRoots: async () => { await this.updates.run(async () => { await this.scanRoots() }) },
       scanFinished: ms => {
         this.cache?.prune(path => this.rootOps.indexedAt(path) != null)
         this.recording = true
         log('sharing %d files (%d bytes) in %d ms: %d hashed, %d cached', this.table.size, this.table.bytes,
           ms, this.hashes.hashed, this.cached)
       },
-      watch: async () => {
-        await this.watch?.start({
-          dirs: [...this.rootSet.folders()].map(r => r.real),
-          files: [...this.rootSet].filter(r => r.kind === 'file').map(r => r.real),
-          enqueue: async fn => { await this.enqueue(fn) },
-          indexed: () => this.table.each(),
-          lookup: path => this.rootOps.indexedAt(path),
-          apply: async paths => { await this.rootOps.reconcileBatch(paths) }
-        }).catch((err: Error) => {
-          if (this.abort.signal.aborted) return
-          this.lastError = `cannot watch the share: ${err.message}`
-          log.error(this.lastError)
-        })
-      }
+      watch: async () => { await this.watch?.start() }
     })
   }
 
@@ -149,8 +146,19 @@ export class ShareIndex extends EventTarget implements ShareSource {
           ...this.options.watch,
           stabilityMs: this.options.watch?.stabilityMs ?? WRITE_STABILITY_MS,
           exclude: this.exclude,
-          onBatch: paths => { this.enqueue(async () => { await this.rootOps.reconcileBatch(paths) }).catch(() => {}) },
-          onFallback: message => { this.warn(message) }
+          onFallback: message => { this.warn(message) },
+          target: {
+            roots: this.rootSet,
+            enqueue: async fn => { await this.updates.run(fn) },
+            indexed: () => this.table.each(),
+            lookup: path => this.rootOps.indexedAt(path),
+            apply: async paths => { await this.rootOps.reconcileBatch(paths) },
+            failed: message => {
+              if (this.abort.signal.aborted) return
+              this.lastError = message
+              log.error(message)
+            }
+          }
         })
       }
       const early = options.cachedFirst === true && this.shareCached() > 0
@@ -222,7 +230,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     this.startup.stopped()
     await this.watch?.watcher.close()
     await this.startup.watched()
-    await this.queue.catch(() => {})
+    await this.updates.idle()
     await this.hashes.idle()
     this.cache?.close()
   }
@@ -316,7 +324,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
     // neither served nor announced until the scan says what the path holds now: a folder along
     // it may have been swapped for a symlink leading out of the share
     this.drop(file.name)
-    this.enqueue(async () => {
+    this.updates.run(async () => {
       try {
         await reconcile(this.sync, entry.root, entry.path, true)
       } finally {
@@ -333,7 +341,7 @@ export class ShareIndex extends EventTarget implements ShareSource {
 
   /** Resolves once queued changes are applied, hashed, and sent. */
   async settled (): Promise<void> {
-    await this.queue.catch(() => {})
+    await this.updates.idle()
     await this.hashes.idle()
     this.delta.flush()
   }
@@ -347,8 +355,8 @@ export class ShareIndex extends EventTarget implements ShareSource {
     aliases: this.aliases,
     table: this.table,
     running: () => this.running,
-    enqueue: async fn => { await this.enqueue(fn) },
-    inOneDelta: async fn => { await this.inOneDelta(fn) },
+    enqueue: async fn => { await this.updates.run(fn) },
+    inOneDelta: async fn => { await this.updates.inOneDelta(fn) },
     settled: async () => { await this.settled() },
     reconcile: async (root, path) => { await reconcile(this.sync, root, path) },
     watcher: () => this.watch?.watcher,
@@ -357,32 +365,6 @@ export class ShareIndex extends EventTarget implements ShareSource {
     set: (root, name, f, manifest) => { this.set(root, name, f, manifest) },
     cache: () => this.cache
   })
-
-  /** Index changes run one at a time, in order. */
-  private async enqueue (fn: () => Promise<void>): Promise<void> {
-    const p = this.queue.then(async () => {
-      if (this.running) await fn()
-    })
-    this.queue = p.catch((err: Error) => {
-      if (this.abort.signal.aborted) return
-      this.lastError = err.message
-      log.error('share index update failed: %s', err.message)
-    })
-    await p
-  }
-
-  /** Runs `fn` in the update queue, its changes held for one delta sent when it is done. */
-  private async inOneDelta (fn: () => void): Promise<void> {
-    await this.enqueue(async () => {
-      this.delta.hold()
-      try {
-        fn()
-      } finally {
-        this.delta.release()
-      }
-    })
-    this.delta.flush()
-  }
 
   private set (root: Root, name: string, f: Omit<ScannedFile, 'name'>, manifest: Manifest | string): void {
     const file = new IndexedFile(name, root, f.path, f, manifest)
