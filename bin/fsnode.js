@@ -13,11 +13,9 @@ if (major < 24) {
   // compiled code kept across runs (see src/util/compile-cache.ts): before the program is imported
   const { enableCompileCache } = await import('../dist/src/util/compile-cache.js')
   enableCompileCache()
-  // and where each import resolved (see src/util/resolve-cache.ts)
-  const { enableResolveCache } = await import('../dist/src/util/resolve-cache.js')
-  enableResolveCache()
   if (process.argv[2] !== 'coordinator') tuneHeap()
-  await import('../dist/src/cli/main.js')
+  // the CLI as one bundle (see scripts/bundle.js)
+  await import('../dist/bundle/main.js')
 }
 
 /** This command again, as a child running the `node` dependency's binary; its exit status. */

@@ -11,6 +11,6 @@ async function main (): Promise<void> {
 
 exitQuietlyOnClosedPipe()
 await main()
-// Everything a command opened is closed by now; exit so no stray timer keeps the CLI alive,
-// but only once all output has reached the pipe, file or terminal it goes to.
+// Everything a command opened is closed by now; the process ends once all output has reached
+// the pipe, file or terminal it goes to (and a stray timer cannot keep it alive: see there).
 await flushAndExit()

@@ -1,3 +1,7 @@
+import { logger } from '@libp2p/logger'
+
+const log = logger('fsnode:cli')
+
 /** Resolves on the first SIGINT or SIGTERM, so a daemon can stop cleanly. */
 export async function waitForShutdown (): Promise<string> {
   return await new Promise(resolve => {
@@ -13,15 +17,29 @@ export async function waitForShutdown (): Promise<string> {
   })
 }
 
+/** How long the CLI may linger after its command is done before it exits regardless. */
+export const EXIT_LINGER_MS = 1_000
+
 /**
- * Exit once everything written to stdout and stderr has reached the other end. Writes to a pipe
- * are asynchronous in Node: a plain process.exit() after a large write drops all but the first
- * 64 KiB (`fsnode ls --json | jq` got cut JSON). A reader that went away (EPIPE, `| head`) ends
- * the wait instead of crashing.
+ * End the CLI once everything written to stdout and stderr has reached the other end. Writes to
+ * a pipe are asynchronous in Node: a plain process.exit() after a large write drops all but the
+ * first 64 KiB (`fsnode ls --json | jq` got cut JSON). A reader that went away (EPIPE, `| head`)
+ * ends the wait instead of crashing.
+ *
+ * Then the process ends by itself, as the event loop empties, and process.exit() only runs if
+ * something still holds the loop after EXIT_LINGER_MS. Why not process.exit() at once: Node 24
+ * can deadlock in it (nodejs/node#54918). It joins V8's worker threads before the heap is torn
+ * down, and a background Maglev compile waiting for a garbage collection on the main thread then
+ * never returns. Measured here: 2-10 of 40 `fsnode status` runs hung for ever in some builds.
+ * A natural exit tears the heap down first, which releases such a job.
  */
-export async function flushAndExit (): Promise<never> {
+export async function flushAndExit (): Promise<void> {
   await Promise.all([flushed(process.stdout), flushed(process.stderr)])
-  exitNow()
+  process.exitCode ??= 0
+  setTimeout(() => {
+    log('still running %d ms after the command: %o', EXIT_LINGER_MS, process.getActiveResourcesInfo())
+    exitNow()
+  }, EXIT_LINGER_MS).unref()
 }
 
 /** process.exit with process.exitCode (Node 24 exits 0 on an explicit process.exit(undefined)). */

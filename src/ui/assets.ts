@@ -10,9 +10,10 @@ const log = logger('fsnode:ui')
 
 /**
  * The page's own files: src/ui/public in a checkout and in the installed package (package.json
- * `files` lists it), found from this module (dist/src/ui/assets.js) so the cwd does not matter.
+ * `files` lists it), found from the package's own root (a self-reference, so it holds for this
+ * module as compiled and inside the CLI's bundle) and never from the cwd.
  */
-export const PUBLIC_DIR = fileURLToPath(new URL('../../../src/ui/public/', import.meta.url))
+export const PUBLIC_DIR = fileURLToPath(new URL('src/ui/public/', import.meta.resolve('fsnode/package.json')))
 
 const PAGE_FILES = ['app.js', 'api.js', 'html.js', 'format.js', 'listing.js', 'files.js', 'downloads.js', 'shares.js', 'node.js', 'style.css']
 
