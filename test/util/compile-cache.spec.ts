@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { pruneCompileCache } from '../../src/util/compile-cache.js'
 
 const run = promisify(execFile)
 const BIN = resolve(import.meta.dirname, '../../../bin/fsnode.js')
@@ -41,3 +42,44 @@ describe('bin: the module compile cache', function () {
     assert.equal(stderr, '')
   })
 })
+
+describe('util: pruning the compile cache', () => {
+  let dir: string
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'fsnode-ccp-')) })
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  /** A cache folder as Node lays it out: version folders of files. */
+  async function fill (cache: string, perVersion: number[]): Promise<void> {
+    for (const [i, n] of perVersion.entries()) {
+      await mkdir(join(cache, `v24.0.0-x64-${i}`), { recursive: true })
+      for (let f = 0; f < n; f++) await writeFile(join(cache, `v24.0.0-x64-${i}`, `entry${f}`), 'x')
+    }
+  }
+
+  it('keeps a cache within the bound, drops one past it whole, and removes what an earlier prune left', async () => {
+    const cache = join(dir, 'compile-cache')
+    await fill(cache, [3, 2])
+    await writeFile(join(dir, 'resolve-cache.json'), '{}')
+    assert.equal(pruneCompileCache(cache, 5), false)
+    assert.deepEqual((await readdir(cache)).length, 2, 'within the bound: untouched')
+    assert.deepEqual(await readdir(dir), ['compile-cache'], 'the old resolve cache file is removed')
+
+    await fill(join(dir, 'compile-cache.old-1'), [4])
+    await fill(cache, [3, 3])
+    assert.equal(pruneCompileCache(cache, 5), true)
+    assert.equal(await stat(cache).catch(() => undefined), undefined, 'past the bound: the folder is gone at once')
+    await waitFor(async () => (await readdir(dir)).length === 0, 'the dropped folders are removed in the background')
+  })
+
+  it('a cache folder that does not exist yet is nothing to prune', () => {
+    assert.equal(pruneCompileCache(join(dir, 'none', 'compile-cache'), 5), false)
+  })
+})
+
+async function waitFor (ok: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await ok()) return
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  assert.fail(`timed out: ${what}`)
+}
