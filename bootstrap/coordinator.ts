@@ -1,12 +1,9 @@
 /**
  * The coordinator's entry point for deployments (see fsnode-coordinator.service): the same as
- * `fsnode coordinator`, with any extra arguments passed through. It runs the CLI's bundle, as
- * bin/fsnode.js does (see scripts/bundle.js), with Node's compile cache; the heap keeps V8's
- * defaults, as `fsnode coordinator` does (src/util/heap.ts).
+ * `fsnode coordinator`, with any extra arguments passed through, started the way bin/fsnode.js
+ * starts every command (Node's compile cache, the CLI's bundle, V8's default heap for a
+ * coordinator).
  */
-import { enableCompileCache } from '../src/util/compile-cache.js'
-
-enableCompileCache()
 process.argv.splice(2, 0, 'coordinator')
-// a URL, not a literal specifier: the bundle is built after TypeScript has compiled this file
-await import(new URL('../bundle/main.js', import.meta.url).href)
+// a URL, not a literal specifier: TypeScript does not type the plain JavaScript of bin/
+await import(new URL('../../bin/fsnode.js', import.meta.url).href)

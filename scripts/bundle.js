@@ -2,9 +2,10 @@
 // which bin/fsnode.js runs. Why: a node loads ~1,000 modules otherwise, and V8 keeps each one's
 // source, module record and scope alive; one bundle (whitespace and syntax minified, names kept
 // so stack traces and error classes still read) costs an idle node ~15 MB less RSS and skips
-// resolving every import at start. Imports made on demand (UPnP, the progress bar, the coordinator)
-// stay separate chunks, loaded only when used. The library entry (package.json `exports`) and the
-// tests use dist/src as compiled, module by module.
+// resolving every import at start. What the code imports on demand (each command's module, the
+// node, UPnP) stays a chunk of its own, loaded only when used; what it loads with require() at
+// run time (cli-progress, node:http) stays outside. The library entry (package.json `exports`)
+// and the tests use dist/src as compiled, module by module.
 import { build } from 'esbuild'
 import { rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'

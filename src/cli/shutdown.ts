@@ -21,7 +21,7 @@ export async function waitForShutdown (): Promise<string> {
  * stopped daemon lingers (libp2p's address manager arms a 1 s debounce timer as its listeners
  * close); by then V8's background compile jobs have long finished, or asked the idle main
  * thread for the collection they wait for, so process.exit() no longer meets one. */
-export const EXIT_LINGER_MS = 250
+const EXIT_LINGER_MS = 250
 
 /**
  * End the CLI once everything written to stdout and stderr has reached the other end. Writes to
@@ -38,7 +38,6 @@ export const EXIT_LINGER_MS = 250
  */
 export async function flushAndExit (): Promise<void> {
   await Promise.all([flushed(process.stdout), flushed(process.stderr)])
-  process.exitCode ??= 0
   setTimeout(() => {
     log('still running %d ms after the command: %o', EXIT_LINGER_MS, process.getActiveResourcesInfo())
     exitNow()

@@ -9,7 +9,8 @@ import envPaths from 'env-paths'
 export const COMPILE_CACHE_MAX_FILES = 4_096
 
 /**
- * V8's code cache for the CLI's bundle (and the few modules outside it), kept across runs (Node's module compile cache):
+ * V8's code cache for the CLI's bundle (and the few modules outside it), kept across runs
+ * (Node's module compile cache):
  * a start skips parsing and compiling what an earlier start compiled. Per user (the user's cache
  * folder, not a shared temp dir another user could fill), keyed by Node on each file's contents.
  * NODE_COMPILE_CACHE picks another folder and NODE_DISABLE_COMPILE_CACHE=1 turns it off (Node's
