@@ -18,6 +18,7 @@ import type { Fetched } from './seeder.js'
 import type { Bandwidth } from '../bandwidth/bandwidth.js'
 import { metered } from '../metrics/metrics.js'
 import { isCircuit } from '../relay/reachability.js'
+import { BufferCap } from '../util/buffer-cap.js'
 import type { NodeMetrics } from '../metrics/metrics.js'
 import type { GetFileResult, GetOptions, GetResult, ProgressEvent } from './api.js'
 import type { Connection } from '@libp2p/interface'
@@ -63,12 +64,17 @@ export class Downloads {
   private readonly running = new Map<string, { fileId: string, name: string, bytesDone: number, bytesTotal: number }>()
   /** get() calls under way (a folder get is one). */
   private getting = 0
+  /** Dead network buffers collected before they pile up (fed every byte a get receives). */
+  private readonly bufferCap = new BufferCap()
 
   constructor (readonly init: DownloadsInit) {}
 
   /** The download limit of a provider's connection, metered (a get's and a folder batch's). */
   readonly downloadLimiter = (conn: Connection): RateLimiter =>
-    metered(this.init.bandwidth?.downloadFor(conn), bytes => this.init.metrics?.received('chunk', bytes, isCircuit(conn.remoteAddr)))
+    metered(this.init.bandwidth?.downloadFor(conn), bytes => {
+      this.bufferCap.received(bytes)
+      this.init.metrics?.received('chunk', bytes, isCircuit(conn.remoteAddr))
+    })
 
   active (): Array<{ fileId: string, name: string, bytesDone: number, bytesTotal: number }> {
     return [...this.running.values()]
