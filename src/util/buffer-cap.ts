@@ -21,7 +21,8 @@ export interface BufferCapInit {
   minInterval?: number
   /** Bytes held outside the V8 heap. @default V8's external memory */
   measure?: () => number
-  /** A full, synchronous collection; undefined: the cap does nothing. @default fullCollection() */
+  /** A full, synchronous collection; undefined: the cap does nothing. @default V8's gc(), made
+   * on the first collection (fullCollection): a node that never downloads makes no context */
   collect?: () => void
   now?: () => number
 }
@@ -55,7 +56,7 @@ export class BufferCap {
     this.checkBytes = init.checkBytes ?? BUFFER_CAP_CHECK_BYTES
     this.minInterval = init.minInterval ?? BUFFER_CAP_MIN_INTERVAL
     this.measure = init.measure ?? (() => getHeapStatistics().external_memory)
-    this.collect = 'collect' in init ? init.collect : fullCollection()
+    this.collect = 'collect' in init ? init.collect : () => { fullCollection()?.() }
     this.now = init.now ?? (() => performance.now())
     this.base = this.measure()
   }
@@ -74,6 +75,8 @@ export class BufferCap {
     this.last = now
     this.collect()
     this.forced++
+    // V8 takes what this freed off its external memory at the next collection (a scavenge, a
+    // few hundred KB of traffic later): until then this reads high, and the next look lowers it
     this.base = this.measure()
     log.trace('forced a full collection: external memory %d -> %d bytes', held, this.base)
   }
