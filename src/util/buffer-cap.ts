@@ -34,9 +34,10 @@ export interface BufferCapInit {
  * full collection, which V8 starts only once external memory has grown by 64 MB. With three
  * providers a 1 GiB get's downloader held 58-76 MB of them (15-34 MB with one), its peak RSS
  * 178 MB. Counting the bytes received, the cap looks at external memory every MiB and forces a
- * full collection (a ~40 MB heap, no incremental marking: a few ms) once it has grown by
- * `headroom` above the lowest level seen since the last one, so what is live (chunk buffers,
- * windows) sets the base, never the trigger.
+ * full collection once it has grown by `headroom` above the lowest level seen since the last
+ * one, so what is live (chunk buffers, windows) sets the base, never the trigger. A collection
+ * takes ~25 ms on two loaded cores: three providers on this machine force ~26 per GiB (147 MB
+ * peak), one provider 5-6 (bench/HISTORY.md, ninth pass).
  */
 export class BufferCap {
   private readonly headroom: number
@@ -78,7 +79,7 @@ export class BufferCap {
     // V8 takes what this freed off its external memory at the next collection (a scavenge, a
     // few hundred KB of traffic later): until then this reads high, and the next look lowers it
     this.base = this.measure()
-    log.trace('forced a full collection: external memory %d -> %d bytes', held, this.base)
+    log.trace('forced full collection %d at %d bytes of external memory', this.forced, held)
   }
 }
 
