@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { BufferCap, fullCollection } from '../../src/util/buffer-cap.js'
+import { until } from '../../kit/wait.js'
 
 const MiB = 1024 * 1024
 
@@ -105,7 +106,6 @@ describe('util: BufferCap (dead network buffers collected before they pile up)',
     ;(() => { registry.register({ big: new Uint8Array(1024) }, 'x') })()
     gc?.()
     // finalizers run in a later task
-    for (let i = 0; i < 20 && !freed; i++) await new Promise(resolve => setTimeout(resolve, 10))
-    assert.equal(freed, true)
+    await until(() => freed, 'the finalizer of the collected object', 1_000, 10)
   })
 })

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { pruneCompileCache } from '../../src/util/compile-cache.js'
+import { until } from '../../kit/wait.js'
 
 const run = promisify(execFile)
 const BIN = resolve(import.meta.dirname, '../../../bin/fsnode.js')
@@ -68,18 +69,10 @@ describe('util: pruning the compile cache', () => {
     await fill(cache, [3, 3])
     assert.equal(pruneCompileCache(cache, 5), true)
     assert.equal(await stat(cache).catch(() => undefined), undefined, 'past the bound: the folder is gone at once')
-    await waitFor(async () => (await readdir(dir)).length === 0, 'the dropped folders are removed in the background')
+    await until(async () => (await readdir(dir)).length === 0, 'the dropped folders to be removed in the background', 5_000, 50)
   })
 
   it('a cache folder that does not exist yet is nothing to prune', () => {
     assert.equal(pruneCompileCache(join(dir, 'none', 'compile-cache'), 5), false)
   })
 })
-
-async function waitFor (ok: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await ok()) return
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-  assert.fail(`timed out: ${what}`)
-}
