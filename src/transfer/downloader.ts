@@ -176,7 +176,7 @@ function observe (scheduler: ChunkScheduler, o: ChunkObserver): void {
 /** The chunk phase: fetchers feed verified chunks to the partial file until the scheduler
  * says the file is complete or that it cannot be. */
 async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: Provider[], name: string, userSignal: AbortSignal): Promise<RunResult> {
-  const partial = await PartialFile.open({ outDir: opts.outDir, manifest })
+  const partial = await PartialFile.open({ outDir: opts.outDir, manifest, direct: true })
   const done = partial.doneIndexes()
   const pipeline = opts.requestsPerStream ?? REQUESTS_PER_STREAM
   const plan = streamPlan(providers.length, opts.streamsPerProvider ?? STREAMS_PER_PROVIDER, pipeline, manifest.chunks - done.length)
@@ -206,7 +206,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   const writes = new Set<Promise<void>>()
   // a buffer is out only for a chunk in flight or being written: keeping every one for reuse
   // holds no more than the budget, and none is allocated (and left to the GC) per chunk
-  const buffers = new BufferPool(manifest.chunkSize, maxInFlight)
+  const buffers = new BufferPool(manifest.chunkSize, maxInFlight, partial.writesDirect)
   let fatal: Error | undefined
 
   const onChunk = (index: number, data: Uint8Array): void => {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { PARTIAL_DIR, PARTIAL_DIR_RETRIES, STATE_FLUSH_CHUNKS, STATE_FLUSH_INTERVAL } from './constants.js'
 import { PartialFileError } from './errors.js'
+import { directEligible, directWritable, isAlignmentError, openDirect } from './direct-io.js'
 import { chunkMatches, contentIdentity, ensureSpace, exists, fsError, placeNoClobber, syncDir } from './disk.js'
 import { assertInside, assertIsFile, createOwnFile, identityOf, openForRead, openOwnFile, realOutDir, safeDir } from './out-folder.js'
 import { numberedName, sanitizeName } from './sanitize.js'
@@ -23,6 +24,9 @@ export interface PartialFileInit {
   flushChunks?: number
   /** ...or after this long. @default STATE_FLUSH_INTERVAL */
   flushInterval?: number
+  /** Write whole chunks with O_DIRECT where the file system allows it (direct-io.ts): for
+   * downloads, whose chunk buffers are aligned. @default false */
+  direct?: boolean
 }
 
 interface StateFile {
@@ -60,6 +64,8 @@ export class PartialFile {
   private released = false
   /** A .part never stays behind without a .state describing it. */
   private stateWritten = false
+  /** The data file again, opened with O_DIRECT; undefined when not wanted or not possible. */
+  private direct?: FileHandle
 
   private constructor (
     private readonly init: PartialFileInit,
@@ -113,6 +119,7 @@ export class PartialFile {
       throw fsError(err, `cannot prepare ${dataPath}`)
     }
     const p = new PartialFile(init, outReal, fh, bits, init.flushChunks ?? STATE_FLUSH_CHUNKS, init.flushInterval ?? STATE_FLUSH_INTERVAL)
+    if (init.direct === true && directEligible(manifest.size, manifest.chunkSize)) p.direct = await openDirect(fh)
     if (p.resumed > 0) log('resuming %s: %d of %d chunks on disk and verified', id, p.resumed, manifest.chunks)
     return p
   }
@@ -127,23 +134,43 @@ export class PartialFile {
     return out
   }
 
+  /** True while whole chunks are written with O_DIRECT. */
+  get writesDirect (): boolean {
+    return this.direct != null
+  }
+
   /** Write a verified chunk at its offset. It is recorded in the state by a later flush. */
   async write (index: number, data: Uint8Array): Promise<void> {
     if (this.failure != null) throw this.failure
-    const { manifest } = this.init
-    let pos = index * manifest.chunkSize
+    const pos = index * this.init.manifest.chunkSize
     try {
-      for (let off = 0; off < data.byteLength;) {
-        const { bytesWritten } = await this.fh.write(data, off, data.byteLength - off, pos)
-        off += bytesWritten
-        pos += bytesWritten
-      }
+      if (!await this.writeDirect(data, pos)) await writeAll(this.fh, data, pos)
     } catch (err) {
       throw fsError(err, `cannot write ${this.dataPath}`)
     }
     this.pending.push(index)
     if (this.pending.length >= this.flushChunks || Date.now() - this.lastFlush >= this.flushInterval) {
       void this.flush().catch(() => {}) // the failure is kept and thrown by the next write
+    }
+  }
+
+  /** False when `data` was not written because it cannot go direct; the caller writes it
+   * through the page cache. An fsync of either handle covers both: it syncs the file. */
+  private async writeDirect (data: Uint8Array, pos: number): Promise<boolean> {
+    const direct = this.direct
+    if (direct == null || !directWritable(data, pos)) return false
+    try {
+      await writeAll(direct, data, pos)
+      return true
+    } catch (err) {
+      if (!isAlignmentError(err)) throw err
+      if (this.direct === direct) {
+        // memory that is not aligned (not from the download's pool): no more direct writes
+        log('%s: a direct write was refused (%s); writing through the page cache', this.dataPath, (err as Error).message)
+        this.direct = undefined
+        await direct.close().catch(() => {}) // waits for the writes still on it
+      }
+      return false
     }
   }
 
@@ -279,12 +306,21 @@ export class PartialFile {
   private async end (): Promise<void> {
     if (!this.closed) {
       this.closed = true
+      await this.direct?.close().catch(() => {})
+      this.direct = undefined
       await this.fh.close().catch(() => {})
     }
     if (!this.released) {
       this.released = true
       await releaseDir(this.dir)
     }
+  }
+}
+
+async function writeAll (fh: FileHandle, data: Uint8Array, pos: number): Promise<void> {
+  for (let off = 0; off < data.byteLength;) {
+    const { bytesWritten } = await fh.write(data, off, data.byteLength - off, pos + off)
+    off += bytesWritten
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, open, rm, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { mkdtemp, open, rm, stat, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -128,4 +129,21 @@ export function countingDialer (host: Host): { node: Dialer, streams: () => numb
     }) as Host['dial']
   }
   return { node, streams: () => streams }
+}
+
+const { O_DIRECT } = constants as typeof constants & { O_DIRECT?: number }
+
+/** Whether files in `dir` can be opened with O_DIRECT (tmpfs before Linux 6.6 and some FUSE
+ * file systems refuse it; macOS and Windows have no O_DIRECT). */
+export async function directSupported (dir: string): Promise<boolean> {
+  if (O_DIRECT == null || process.platform !== 'linux') return false
+  try {
+    const probe = join(dir, '.direct-probe')
+    const fh = await open(probe, constants.O_WRONLY | constants.O_CREAT | O_DIRECT)
+    await fh.close()
+    await unlink(probe)
+    return true
+  } catch {
+    return false
+  }
 }

@@ -8,7 +8,9 @@ import { PARTIAL_DIR } from '../../src/transfer/constants.js'
 import { PartialFile } from '../../src/transfer/partial-file.js'
 import { fsError, sameContent } from '../../src/transfer/disk.js'
 import { assertInside, isStillFile } from '../../src/transfer/out-folder.js'
-import { Cleanup, tempDir } from './helpers.js'
+import { BufferPool } from '../../src/transfer/buffer-pool.js'
+import { DIRECT_IO_MIN_BYTES } from '../../src/transfer/direct-io.js'
+import { Cleanup, directSupported, tempDir } from './helpers.js'
 
 const CHUNK = 256 * 1024
 
@@ -43,6 +45,56 @@ describe('transfer/partial-file', () => {
     assert.deepEqual(again.doneIndexes(), [0, 1, 2])
     await again.close()
     await p.close()
+  })
+
+  it('a big file: whole chunks go direct from aligned buffers, the short last one through the page cache; a resume verifies them', async function () {
+    const out = await tempDir(cleanup)
+    if (!await directSupported(out)) this.skip() // this file system has no O_DIRECT
+    const { data, manifest, chunk } = content(DIRECT_IO_MIN_BYTES + 4097)
+    const pool = new BufferPool(CHUNK, 4, true)
+    const write = async (p: PartialFile, i: number): Promise<void> => {
+      const c = chunk(i)
+      const buf = pool.acquire()
+      buf.set(c)
+      await p.write(i, buf.subarray(0, c.byteLength))
+      pool.release(buf)
+    }
+    const half = Math.floor(manifest.chunks / 2)
+    const p = await PartialFile.open({ outDir: out, manifest, direct: true })
+    assert.equal(p.writesDirect, true)
+    for (let i = 0; i < half; i++) await write(p, i)
+    await p.close()
+    const again = await PartialFile.open({ outDir: out, manifest, direct: true })
+    assert.equal(again.resumed, half, 'chunks written direct are on disk and verified')
+    for (let i = manifest.chunks - 1; i >= half; i--) await write(again, i)
+    assert.equal(again.writesDirect, true, 'no direct write was refused')
+    const r = await again.complete('big.bin')
+    assert.deepEqual(await readFile(r.path), data)
+  })
+
+  it('a chunk in memory O_DIRECT refuses is written through the page cache, and later ones too', async function () {
+    const out = await tempDir(cleanup)
+    if (!await directSupported(out)) this.skip() // this file system has no O_DIRECT
+    const { data, manifest, chunk } = content(DIRECT_IO_MIN_BYTES)
+    const p = await PartialFile.open({ outDir: out, manifest, direct: true })
+    assert.equal(p.writesDirect, true)
+    const odd = Buffer.allocUnsafeSlow(CHUNK + 1)
+    for (let i = 0; i < manifest.chunks; i++) {
+      odd.set(chunk(i), 1) // at an odd address, which no device takes for direct I/O
+      await p.write(i, odd.subarray(1))
+    }
+    assert.equal(p.writesDirect, false)
+    const r = await p.complete('big.bin')
+    assert.deepEqual(await readFile(r.path), data)
+  })
+
+  it('without `direct`, or for a small file, nothing is written direct', async () => {
+    const out = await tempDir(cleanup)
+    const big = await PartialFile.open({ outDir: out, manifest: content(DIRECT_IO_MIN_BYTES).manifest })
+    const small = await PartialFile.open({ outDir: out, manifest: content(DIRECT_IO_MIN_BYTES - 1).manifest, direct: true })
+    assert.deepEqual([big.writesDirect, small.writesDirect], [false, false])
+    await big.close()
+    await small.close()
   })
 
   it('completes to the final name atomically and removes its traces', async () => {
