@@ -43,6 +43,8 @@ export interface NodeConfig {
   coordinatorListen: string[]
   coordinatorGraceSeconds: number
   seed: boolean
+  /** Write big downloads with O_DIRECT where possible (src/transfer/direct-io.ts). */
+  directWrites: boolean
   /** Find nodes on the LAN by mDNS. */
   mdns: boolean
   /** DHT bootstrap peers besides the coordinators. */
@@ -186,6 +188,7 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     downloadsDir: envText(env, 'FSNODE_DOWNLOADS'),
     embeddedCoordinator: envBool(env, 'FSNODE_EMBEDDED_COORDINATOR'),
     seed: envBool(env, 'FSNODE_SEED'),
+    directWrites: envBool(env, 'FSNODE_DIRECT_WRITES'),
     mdns: envBool(env, 'FSNODE_MDNS'),
     peers: envList(env, 'FSNODE_PEERS'),
     networkKey: envText(env, 'FSNODE_NETWORK_KEY'),
@@ -225,6 +228,7 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     coordinatorListen: whole.coordinator?.listen ?? DEFAULT_COORDINATOR_LISTEN,
     coordinatorGraceSeconds: whole.coordinator?.graceSeconds ?? DEFAULT_GRACE_SECONDS,
     seed: pick('seed')?.v ?? true,
+    directWrites: pick('directWrites')?.v ?? true,
     mdns: pick('mdns')?.v ?? true,
     peers: pick('peers')?.v ?? [],
     limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}), ...flagRates(flags) },

@@ -96,6 +96,8 @@ export const nodeSchema = z.object({
   peers: z.array(coordinatorAddr).optional(),
   /** Serve and announce files after downloading them. */
   seed: z.boolean().optional(),
+  /** Write big downloads with O_DIRECT, past the page cache, where the file system allows it. */
+  directWrites: z.boolean().optional(),
   limits: limitsSchema.optional(),
   /** The HTTP listener (GET /metrics): HOST:PORT, port 0 = any free port, false = none. */
   api: z.object({ listen: apiListen.optional() }).strict().optional(),

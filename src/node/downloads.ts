@@ -214,6 +214,7 @@ export class Downloads {
         limiter: this.downloadLimiter,
         observer: this.init.metrics == null ? undefined : { verified: () => this.init.metrics?.chunkVerified(), rejected: reason => this.init.metrics?.chunkRejected(reason) },
         maxInFlightChunks: this.init.config.limits.maxInflightChunks,
+        directWrites: this.init.config.directWrites,
         budget: this.budget,
         onProgress,
         onName

@@ -59,6 +59,8 @@ export interface DownloadOptions {
   maxInFlightChunks?: number
   /** Verified chunks waiting for the disk beyond those requested. @default WRITE_QUEUE_CHUNKS */
   writeQueueChunks?: number
+  /** Write whole chunks of a big file with O_DIRECT where possible (direct-io.ts). @default true */
+  directWrites?: boolean
   /** The node's budget, shared by its downloads; each also keeps to maxInFlightBytes. */
   budget?: ByteBudget
   /** @default PROGRESS_INTERVAL */
@@ -176,7 +178,7 @@ function observe (scheduler: ChunkScheduler, o: ChunkObserver): void {
 /** The chunk phase: fetchers feed verified chunks to the partial file until the scheduler
  * says the file is complete or that it cannot be. */
 async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: Provider[], name: string, userSignal: AbortSignal): Promise<RunResult> {
-  const partial = await PartialFile.open({ outDir: opts.outDir, manifest, direct: true })
+  const partial = await PartialFile.open({ outDir: opts.outDir, manifest, direct: opts.directWrites ?? true })
   const done = partial.doneIndexes()
   const pipeline = opts.requestsPerStream ?? REQUESTS_PER_STREAM
   const plan = streamPlan(providers.length, opts.streamsPerProvider ?? STREAMS_PER_PROVIDER, pipeline, manifest.chunks - done.length)
