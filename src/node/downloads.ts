@@ -242,7 +242,7 @@ export class Downloads {
 
   /** A copy of a file this node shares itself, verified chunk by chunk; not seeded again. */
   private async copyFromShare (local: ServedFile, t: Target, outDir: string, saveAs: string, signal: AbortSignal | undefined, onProgress: (e: ProgressEvent) => void): Promise<GetFileResult> {
-    const r = await copyLocal({ source: local, name: saveAs, outDir, signal, onProgress })
+    const r = await copyLocal({ source: local, name: saveAs, outDir, signal, onProgress, directWrites: this.init.config.directWrites })
     return {
       fileId: t.fileId,
       name: t.name,

@@ -54,6 +54,12 @@ export function alignedMemory (bytes: number): ArrayBuffer | undefined {
   }
 }
 
+/** A buffer of `size` bytes in page-aligned memory where there is any, else a Node buffer. */
+export function alignedBuffer (size: number): Buffer {
+  const mem = alignedMemory(size)
+  return mem == null ? Buffer.allocUnsafeSlow(size) : Buffer.from(mem, 0, size)
+}
+
 /**
  * A second handle on the file `fh` has open, for direct writes: reopened through
  * /proc/self/fd, which names the open file itself, not a path someone could swap. Undefined

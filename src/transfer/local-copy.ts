@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { DownloadAbortedError, LocalSourceChangedError } from './errors.js'
 import { fsError } from './disk.js'
+import { alignedBuffer } from './direct-io.js'
 import { PartialFile } from './partial-file.js'
 import { Progress } from './progress.js'
 import { sanitizeName } from './sanitize.js'
@@ -21,6 +22,8 @@ export interface LocalCopyOptions {
   outDir: string
   signal?: AbortSignal
   onProgress?: (e: DownloadProgress) => void
+  /** Write whole chunks of a big file with O_DIRECT where possible (direct-io.ts). @default true */
+  directWrites?: boolean
 }
 
 export interface LocalCopyResult {
@@ -58,7 +61,7 @@ export async function copyLocal (opts: LocalCopyOptions): Promise<LocalCopyResul
       if (err.code === 'ENOENT') throw new LocalSourceChangedError(`${source.path} is no longer on disk`)
       throw fsError(err, `cannot read ${source.path}`)
     }
-    const partial = await PartialFile.open({ outDir, manifest }).catch(async err => { await fh.close(); throw err })
+    const partial = await PartialFile.open({ outDir, manifest, direct: opts.directWrites ?? true }).catch(async err => { await fh.close(); throw err })
     const done = new Set(partial.doneIndexes())
     const progress = new Progress(manifest.size, [...done].reduce((n, i) => n + manifest.chunkLength(i), 0), opts.onProgress)
     progress.start(() => 0)
@@ -66,7 +69,9 @@ export async function copyLocal (opts: LocalCopyOptions): Promise<LocalCopyResul
     try {
       const st = await fh.stat()
       if (st.size !== manifest.size) throw new LocalSourceChangedError(`${source.path} changed on disk since it was indexed (${st.size} bytes, the index says ${manifest.size})`)
-      const buf = Buffer.allocUnsafe(Math.min(manifest.chunkSize, Math.max(manifest.size, 1)))
+      const size = Math.min(manifest.chunkSize, Math.max(manifest.size, 1))
+      // page-aligned when the chunks go direct (O_DIRECT refuses Node's own buffers)
+      const buf = partial.writesDirect ? alignedBuffer(size) : Buffer.allocUnsafe(size)
       for (let i = 0; i < manifest.chunks; i++) {
         if (done.has(i)) continue
         if (signal.aborted) throw new DownloadAbortedError(`copy of ${name} aborted; run get again to resume`)
