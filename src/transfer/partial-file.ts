@@ -163,13 +163,13 @@ export class PartialFile {
       await writeAll(direct, data, pos)
       return true
     } catch (err) {
+      // another write ended direct writes meanwhile (closing the handle under this one)
+      if (this.direct !== direct) return false
       if (!isAlignmentError(err)) throw err
-      if (this.direct === direct) {
-        // memory that is not aligned (not from the download's pool): no more direct writes
-        log('%s: a direct write was refused (%s); writing through the page cache', this.dataPath, (err as Error).message)
-        this.direct = undefined
-        await direct.close().catch(() => {}) // waits for the writes still on it
-      }
+      // memory that is not aligned (not from the download's pool): no more direct writes
+      log('%s: a direct write was refused (%s); writing through the page cache', this.dataPath, (err as Error).message)
+      this.direct = undefined
+      await direct.close().catch(() => {}) // waits for the writes still on it
       return false
     }
   }

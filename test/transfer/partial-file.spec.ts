@@ -72,17 +72,18 @@ describe('transfer/partial-file', () => {
     assert.deepEqual(await readFile(r.path), data)
   })
 
-  it('a chunk in memory O_DIRECT refuses is written through the page cache, and later ones too', async function () {
+  it('chunks in memory O_DIRECT refuses are written through the page cache, those in flight at once too', async function () {
     const out = await tempDir(cleanup)
     if (!await directSupported(out)) this.skip() // this file system has no O_DIRECT
     const { data, manifest, chunk } = content(DIRECT_IO_MIN_BYTES)
     const p = await PartialFile.open({ outDir: out, manifest, direct: true })
     assert.equal(p.writesDirect, true)
-    const odd = Buffer.allocUnsafeSlow(CHUNK + 1)
-    for (let i = 0; i < manifest.chunks; i++) {
+    // all at once, as a download writes: the first refusal closes the direct handle under the others
+    await Promise.all(Array.from({ length: manifest.chunks }, async (_, i) => {
+      const odd = Buffer.allocUnsafeSlow(CHUNK + 1)
       odd.set(chunk(i), 1) // at an odd address, which no device takes for direct I/O
       await p.write(i, odd.subarray(1))
-    }
+    }))
     assert.equal(p.writesDirect, false)
     const r = await p.complete('big.bin')
     assert.deepEqual(await readFile(r.path), data)
