@@ -80,7 +80,7 @@ describe('util: BufferCap (dead network buffers collected before they pile up)',
     assert.equal(cap.forced, 0)
   })
 
-  it('with its defaults, frees dead buffers outside the heap in this runtime', () => {
+  it('with its defaults, frees dead buffers outside the heap in this runtime', async () => {
     const cap = new BufferCap({ headroom: 8 * MiB, checkBytes: 1, minInterval: 0 })
     // Node's own count: V8's external memory takes in what a collection freed only at the next
     const before = process.memoryUsage().arrayBuffers
@@ -91,9 +91,12 @@ describe('util: BufferCap (dead network buffers collected before they pile up)',
       cap.received(MiB)
     }
     assert.equal(cap.forced, 1, 'a collection within 64 MiB of garbage')
-    // what is left is the 4-5 MiB still held, not the garbage
-    const after = process.memoryUsage().arrayBuffers
-    assert.ok(after - before < 7 * MiB, `${((after - before) / MiB).toFixed(1)} MiB above the start`)
+    // what is left is the 4-5 MiB still held, not the garbage. V8 frees the dead buffers' memory
+    // on a sweeper thread after the collection, so Node's count drops a moment later (a clean
+    // clone's test run beside other work saw 8.0 MiB right after it); nothing here allocates
+    // meanwhile, so no other collection happens while this waits
+    const above = (): number => (process.memoryUsage().arrayBuffers - before) / MiB
+    await until(() => above() < 7, 'ArrayBuffers back within 7 MiB of the start (the 4-5 MiB still held)', 5_000, 20)
     assert.ok(kept.length > 0)
   })
 
