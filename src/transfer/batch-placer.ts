@@ -3,7 +3,7 @@ import { link, lstat, open, unlink } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { PARTIAL_DIR, PARTIAL_DIR_RETRIES } from './constants.js'
 import { UnsafePathError } from './errors.js'
-import { exists, syncDir } from './disk.js'
+import { exists, syncDir, writeAll } from './disk.js'
 import { placeVerified, withLock } from './downloader.js'
 import { assertInside, identityOf, realOutDir, safeDir } from './out-folder.js'
 import { acquireDir, releaseDir } from './partial-file.js'
@@ -121,11 +121,8 @@ export class BatchPlacer {
     try {
       let pos = 0
       for (const chunk of chunks) {
-        for (let off = 0; off < chunk.byteLength;) {
-          const { bytesWritten } = await fh.write(chunk, off, chunk.byteLength - off, pos)
-          off += bytesWritten
-          pos += bytesWritten
-        }
+        await writeAll(fh, chunk, pos)
+        pos += chunk.byteLength
       }
       await fh.datasync() // the data is on disk before any name points at it
       identity = identityOf(await fh.stat())

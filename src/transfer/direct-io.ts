@@ -1,6 +1,7 @@
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
+import { writeAll } from './disk.js'
 import type { FileHandle } from 'node:fs/promises'
 
 /**
@@ -61,33 +62,67 @@ export function alignedBuffer (size: number): Buffer {
 }
 
 /**
- * A second handle on the file `fh` has open, for direct writes: reopened through
- * /proc/self/fd, which names the open file itself, not a path someone could swap. Undefined
- * where the file system refuses O_DIRECT (tmpfs before Linux 6.6, some FUSE file systems).
+ * Direct writes of one file: a second handle on the file `fh` has open, reopened with O_DIRECT
+ * through /proc/self/fd, which names the open file itself, not a path someone could swap.
+ * An fsync of either handle covers both writes: it syncs the file.
  */
-export async function openDirect (fh: FileHandle): Promise<FileHandle | undefined> {
-  if (O_DIRECT == null) return undefined
-  let direct: FileHandle
-  try {
-    direct = await open(`/proc/self/fd/${fh.fd}`, O_WRONLY | O_DIRECT)
-  } catch (err) {
-    log('no direct writes: %s', (err as Error).message)
+export class DirectWriter {
+  private constructor (private handle: FileHandle | undefined, private readonly name: string) {}
+
+  /** Undefined when the file does not qualify (`directEligible`) or its file system refuses
+   * O_DIRECT (tmpfs before Linux 6.6, some FUSE file systems). */
+  static async open (fh: FileHandle, name: string, size: number, chunkSize: number): Promise<DirectWriter | undefined> {
+    if (!directEligible(size, chunkSize)) return undefined
+    let handle: FileHandle
+    try {
+      handle = await open(`/proc/self/fd/${fh.fd}`, O_WRONLY | (O_DIRECT ?? 0))
+    } catch (err) {
+      log('%s: no direct writes: %s', name, (err as Error).message)
+      return undefined
+    }
+    try {
+      const [a, b] = await Promise.all([fh.stat(), handle.stat()])
+      if (a.dev === b.dev && a.ino === b.ino) return new DirectWriter(handle, name)
+    } catch {}
+    await handle.close().catch(() => {})
     return undefined
   }
-  try {
-    const [a, b] = await Promise.all([fh.stat(), direct.stat()])
-    if (a.dev === b.dev && a.ino === b.ino) return direct
-  } catch {}
-  await direct.close().catch(() => {})
-  return undefined
+
+  /** False while direct writes go on: after a refusal, or once closed. */
+  get active (): boolean {
+    return this.handle != null
+  }
+
+  /**
+   * Write `data` at `pos` directly; false when it was not written, for the caller to write it
+   * through the page cache (`directWritable`). Memory alignment cannot be seen from JavaScript:
+   * a write from unaligned memory fails with EINVAL, which ends direct writes.
+   */
+  async write (data: Uint8Array, pos: number): Promise<boolean> {
+    const handle = this.handle
+    if (handle == null || !directWritable(data, pos)) return false
+    try {
+      await writeAll(handle, data, pos)
+      return true
+    } catch (err) {
+      // another write ended direct writes meanwhile (closing the handle under this one)
+      if (this.handle !== handle) return false
+      if ((err as { code?: string }).code !== 'EINVAL') throw err
+      log('%s: a direct write was refused (%s); writing through the page cache', this.name, (err as Error).message)
+      await this.close()
+      return false
+    }
+  }
+
+  /** Waits for the writes still on the handle. */
+  async close (): Promise<void> {
+    const handle = this.handle
+    this.handle = undefined
+    await handle?.close().catch(() => {})
+  }
 }
 
-/** True when `data` at `pos` meets O_DIRECT's alignment. Memory alignment cannot be seen from
- * JavaScript; a write from unaligned memory fails with EINVAL, which `isAlignmentError` tells. */
+/** True when `data` at `pos` is whole blocks at a block offset, as O_DIRECT needs. */
 export function directWritable (data: Uint8Array, pos: number): boolean {
   return data.byteLength > 0 && data.byteLength % DIRECT_IO_ALIGN === 0 && pos % DIRECT_IO_ALIGN === 0
-}
-
-export function isAlignmentError (err: unknown): boolean {
-  return (err as { code?: string })?.code === 'EINVAL'
 }

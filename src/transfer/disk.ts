@@ -100,3 +100,11 @@ function formatBytes (n: number): string {
   while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
   return `${v.toFixed(1)} ${units[u]}`
 }
+
+/** Write all of `data` at `pos`, however short the writes the system makes. */
+export async function writeAll (fh: FileHandle, data: Uint8Array, pos: number): Promise<void> {
+  for (let off = 0; off < data.byteLength;) {
+    const { bytesWritten } = await fh.write(data, off, data.byteLength - off, pos + off)
+    off += bytesWritten
+  }
+}

@@ -1,21 +1,19 @@
-import { rmdir, rename, unlink } from 'node:fs/promises'
+import { rmdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { PARTIAL_DIR, PARTIAL_DIR_RETRIES, STATE_FLUSH_CHUNKS, STATE_FLUSH_INTERVAL } from './constants.js'
 import { PartialFileError } from './errors.js'
-import { directEligible, directWritable, isAlignmentError, openDirect } from './direct-io.js'
-import { chunkMatches, contentIdentity, ensureSpace, exists, fsError, placeNoClobber, syncDir } from './disk.js'
-import { assertInside, assertIsFile, createOwnFile, identityOf, openForRead, openOwnFile, realOutDir, safeDir } from './out-folder.js'
+import { DirectWriter } from './direct-io.js'
+import { readState, verifiedChunks, writeState } from './partial-state.js'
+import { contentIdentity, ensureSpace, exists, fsError, placeNoClobber, syncDir, writeAll } from './disk.js'
+import { assertInside, assertIsFile, identityOf, openOwnFile, realOutDir, safeDir } from './out-folder.js'
 import { numberedName, sanitizeName } from './sanitize.js'
 import type { FileIdentity } from './out-folder.js'
 import type { FileHandle } from 'node:fs/promises'
 import type { Manifest } from '../wire/file-manifest.js'
 
 const log = logger('fsnode:transfer:partial')
-const STATE_VERSION = 1
 const MAX_NAME_TRIES = 1000
-/** Bytes of a state file besides its bitfield. */
-const MAX_STATE_OVERHEAD = 4096
 
 export interface PartialFileInit {
   outDir: string
@@ -29,18 +27,10 @@ export interface PartialFileInit {
   direct?: boolean
 }
 
-interface StateFile {
-  version: number
-  fileId: string
-  size: number
-  chunkSize: number
-  /** Bitfield of verified chunks, base64. */
-  done: string
-}
-
 /**
  * An unfinished download: data at `<out>/.fsnode-partial/<fileId>.part` (sized up front,
- * written at chunk offsets) and a state file `<fileId>.state` listing the verified chunks.
+ * written at chunk offsets) and a state file `<fileId>.state` listing the verified chunks
+ * (partial-state.ts). Whole chunks of a big file are written with O_DIRECT (direct-io.ts).
  * A chunk enters the state only after the data file is fsynced, and the state is replaced
  * atomically (write, fsync, rename), so after Ctrl-C, kill -9 or a power cut the state never
  * claims a chunk that is not on disk; at worst a few chunks are fetched again.
@@ -64,8 +54,8 @@ export class PartialFile {
   private released = false
   /** A .part never stays behind without a .state describing it. */
   private stateWritten = false
-  /** The data file again, opened with O_DIRECT; undefined when not wanted or not possible. */
-  private direct?: FileHandle
+  /** Whole chunks written with O_DIRECT; undefined when not wanted or not possible. */
+  private direct?: DirectWriter
 
   private constructor (
     private readonly init: PartialFileInit,
@@ -119,7 +109,7 @@ export class PartialFile {
       throw fsError(err, `cannot prepare ${dataPath}`)
     }
     const p = new PartialFile(init, outReal, fh, bits, init.flushChunks ?? STATE_FLUSH_CHUNKS, init.flushInterval ?? STATE_FLUSH_INTERVAL)
-    if (init.direct === true && directEligible(manifest.size, manifest.chunkSize)) p.direct = await openDirect(fh)
+    if (init.direct === true) p.direct = await DirectWriter.open(fh, p.dataPath, manifest.size, manifest.chunkSize)
     if (p.resumed > 0) log('resuming %s: %d of %d chunks on disk and verified', id, p.resumed, manifest.chunks)
     return p
   }
@@ -136,7 +126,7 @@ export class PartialFile {
 
   /** True while whole chunks are written with O_DIRECT. */
   get writesDirect (): boolean {
-    return this.direct != null
+    return this.direct?.active === true
   }
 
   /** Write a verified chunk at its offset. It is recorded in the state by a later flush. */
@@ -144,33 +134,13 @@ export class PartialFile {
     if (this.failure != null) throw this.failure
     const pos = index * this.init.manifest.chunkSize
     try {
-      if (!await this.writeDirect(data, pos)) await writeAll(this.fh, data, pos)
+      if (await this.direct?.write(data, pos) !== true) await writeAll(this.fh, data, pos)
     } catch (err) {
       throw fsError(err, `cannot write ${this.dataPath}`)
     }
     this.pending.push(index)
     if (this.pending.length >= this.flushChunks || Date.now() - this.lastFlush >= this.flushInterval) {
       void this.flush().catch(() => {}) // the failure is kept and thrown by the next write
-    }
-  }
-
-  /** False when `data` was not written because it cannot go direct; the caller writes it
-   * through the page cache. An fsync of either handle covers both: it syncs the file. */
-  private async writeDirect (data: Uint8Array, pos: number): Promise<boolean> {
-    const direct = this.direct
-    if (direct == null || !directWritable(data, pos)) return false
-    try {
-      await writeAll(direct, data, pos)
-      return true
-    } catch (err) {
-      // another write ended direct writes meanwhile (closing the handle under this one)
-      if (this.direct !== direct) return false
-      if (!isAlignmentError(err)) throw err
-      // memory that is not aligned (not from the download's pool): no more direct writes
-      log('%s: a direct write was refused (%s); writing through the page cache', this.dataPath, (err as Error).message)
-      this.direct = undefined
-      await direct.close().catch(() => {}) // waits for the writes still on it
-      return false
     }
   }
 
@@ -190,7 +160,7 @@ export class PartialFile {
     try {
       await this.fh.datasync()
       for (const i of batch) this.bits[i >> 3] |= 1 << (i & 7)
-      await this.writeState()
+      await this.saveState()
       this.stateWritten = true
     } catch (err) {
       this.failure = fsError(err, `cannot record progress in ${this.statePath}`)
@@ -198,30 +168,9 @@ export class PartialFile {
     }
   }
 
-  private async writeState (): Promise<void> {
-    const { manifest } = this.init
-    const state: StateFile = {
-      version: STATE_VERSION,
-      fileId: manifest.fileId.toString(),
-      size: manifest.size,
-      chunkSize: manifest.chunkSize,
-      done: Buffer.from(this.bits).toString('base64')
-    }
-    const tmp = `${this.statePath}.tmp`
-    try {
-      // a new file of ours: a link or a second name planted at tmp is removed, not written through
-      const fh = await createOwnFile(tmp)
-      try {
-        await fh.writeFile(JSON.stringify(state))
-        await fh.sync()
-      } finally {
-        await fh.close()
-      }
-      await rename(tmp, this.statePath) // replaces a link at the state's name, never follows it
-    } catch (err) {
-      await unlink(tmp).catch(() => {}) // the previous state stays valid
-      throw err
-    }
+  /** The one place the state file is written (a spec counts the writes). */
+  private async saveState (): Promise<void> {
+    await writeState(this.statePath, this.init.manifest, this.bits)
   }
 
   /** Flush and close; the partial data and its state stay for a later resume. */
@@ -306,21 +255,13 @@ export class PartialFile {
   private async end (): Promise<void> {
     if (!this.closed) {
       this.closed = true
-      await this.direct?.close().catch(() => {})
-      this.direct = undefined
+      await this.direct?.close()
       await this.fh.close().catch(() => {})
     }
     if (!this.released) {
       this.released = true
       await releaseDir(this.dir)
     }
-  }
-}
-
-async function writeAll (fh: FileHandle, data: Uint8Array, pos: number): Promise<void> {
-  for (let off = 0; off < data.byteLength;) {
-    const { bytesWritten } = await fh.write(data, off, data.byteLength - off, pos + off)
-    off += bytesWritten
   }
 }
 
@@ -364,39 +305,5 @@ async function openData (outReal: string, dataPath: string): Promise<{ fh: FileH
       if (err.code === 'ENOENT' && attempt < PARTIAL_DIR_RETRIES) continue
       throw err
     }
-  }
-}
-
-/** The chunks of `claimed` whose bytes on disk hash to the manifest's values: a state file is
- * not proof (it may be forged or the data changed since), so a resumed file is as verified as
- * a fresh one. A mismatched chunk is fetched again. */
-async function verifiedChunks (fh: FileHandle, manifest: Manifest, claimed: Uint8Array): Promise<Uint8Array> {
-  const bits = new Uint8Array(Math.ceil(manifest.chunks / 8))
-  const buf = Buffer.allocUnsafe(manifest.chunkSize)
-  let rejected = 0
-  for (let i = 0; i < manifest.chunks; i++) {
-    if ((claimed[i >> 3] & (1 << (i & 7))) === 0) continue
-    if (await chunkMatches(fh, manifest, i, buf)) bits[i >> 3] |= 1 << (i & 7)
-    else rejected++
-  }
-  if (rejected > 0) log('%s: %d chunks recorded as done do not match the manifest; fetching them again', manifest.fileId, rejected)
-  return bits
-}
-
-async function readState (path: string, manifest: Manifest): Promise<Uint8Array | undefined> {
-  const opened = await openForRead(path).catch(() => undefined)
-  if (opened == null) return undefined
-  try {
-    // a few hundred bytes plus the bitfield in base64; anything much larger is not ours
-    if (opened.st.size > MAX_STATE_OVERHEAD + 2 * manifest.chunks / 8) return undefined
-    const s = JSON.parse(await opened.fh.readFile('utf8')) as StateFile
-    const bits = Buffer.from(s.done, 'base64')
-    if (s.version !== STATE_VERSION || s.fileId !== manifest.fileId.toString() || s.size !== manifest.size ||
-      s.chunkSize !== manifest.chunkSize || bits.byteLength !== Math.ceil(manifest.chunks / 8)) return undefined
-    return bits
-  } catch {
-    return undefined // torn or not ours: start over
-  } finally {
-    await opened.fh.close()
   }
 }

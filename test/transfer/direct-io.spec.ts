@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BufferPool } from '../../src/transfer/buffer-pool.js'
-import { DIRECT_IO_ALIGN, DIRECT_IO_MIN_BYTES, alignedMemory, directEligible, directWritable, openDirect } from '../../src/transfer/direct-io.js'
+import { DIRECT_IO_ALIGN, DIRECT_IO_MIN_BYTES, DirectWriter, alignedMemory, directEligible, directWritable } from '../../src/transfer/direct-io.js'
 import { Cleanup, directSupported, tempDir } from './helpers.js'
 
 describe('transfer/direct-io', () => {
@@ -20,25 +20,41 @@ describe('transfer/direct-io', () => {
     assert.equal(directWritable(new Uint8Array(0), 0), false)
   })
 
-  it('aligned memory is accepted by O_DIRECT where a Node buffer is refused', async function () {
+  it('aligned memory is written direct; a Node buffer O_DIRECT refuses ends direct writes, nothing half-written', async function () {
     const dir = await tempDir(cleanup)
     if (!await directSupported(dir)) this.skip() // this file system has no O_DIRECT: nothing to check
     const fh = await open(join(dir, 'data'), 'w+')
-    const direct = await openDirect(fh)
-    assert.ok(direct != null, 'the file is reopened for direct writes')
+    const writer = await DirectWriter.open(fh, 'data', DIRECT_IO_MIN_BYTES, DIRECT_IO_ALIGN)
+    assert.ok(writer != null, 'the file is reopened for direct writes')
     try {
       const mem = alignedMemory(4 * DIRECT_IO_ALIGN)
       assert.ok(mem != null)
       const block = Buffer.from(mem, DIRECT_IO_ALIGN, DIRECT_IO_ALIGN).fill(7)
-      await direct.write(block, 0, block.byteLength, DIRECT_IO_ALIGN)
-      // what the fallback in PartialFile.write relies on: memory O_DIRECT cannot use fails with EINVAL
-      const plain = Buffer.allocUnsafeSlow(2 * DIRECT_IO_ALIGN)
-      await assert.rejects(direct.write(plain, 1, DIRECT_IO_ALIGN, 0), { code: 'EINVAL' })
+      assert.equal(await writer.write(block, DIRECT_IO_ALIGN), true)
+      assert.equal(await writer.write(block.subarray(0, 100), 0), false, 'a short piece is left to the page cache')
+      assert.equal(writer.active, true)
+      // at an odd address, which no device takes for direct I/O: refused with EINVAL, not thrown
+      const odd = Buffer.allocUnsafeSlow(2 * DIRECT_IO_ALIGN).subarray(1, 1 + DIRECT_IO_ALIGN).fill(9)
+      assert.equal(await writer.write(odd, 0), false)
+      assert.equal(writer.active, false, 'no more direct writes after a refusal')
+      assert.equal(await writer.write(block, DIRECT_IO_ALIGN), false)
       await fh.datasync()
       const back = await readFile(join(dir, 'data'))
       assert.deepEqual(back.subarray(DIRECT_IO_ALIGN, 2 * DIRECT_IO_ALIGN), block)
+      assert.ok(back.subarray(0, DIRECT_IO_ALIGN).every(b => b === 0), 'the refused write left nothing')
     } finally {
-      await direct.close()
+      await writer.close()
+      await fh.close()
+    }
+  })
+
+  it('a file that does not qualify gets no direct writer', async () => {
+    const dir = await tempDir(cleanup)
+    const fh = await open(join(dir, 'data'), 'w+')
+    try {
+      assert.equal(await DirectWriter.open(fh, 'data', DIRECT_IO_MIN_BYTES - 1, DIRECT_IO_ALIGN), undefined)
+      assert.equal(await DirectWriter.open(fh, 'data', DIRECT_IO_MIN_BYTES, 1000), undefined)
+    } finally {
       await fh.close()
     }
   })

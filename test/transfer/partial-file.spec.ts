@@ -114,8 +114,8 @@ describe('transfer/partial-file', () => {
     const { data, manifest, chunk } = content(CHUNK + 7)
     const p = await PartialFile.open({ outDir: out, manifest })
     let states = 0
-    const writeState = (p as any).writeState.bind(p)
-    ;(p as any).writeState = async () => { states++; await writeState() }
+    const saveState = (p as any).saveState.bind(p)
+    ;(p as any).saveState = async () => { states++; await saveState() }
     for (const i of [1, 0]) await p.write(i, chunk(i))
     const r = await p.complete('small.bin')
     assert.equal(states, 0)
