@@ -13,6 +13,7 @@ import { caseReport, describeReferences, references, renderReport } from './lib/
 import { runCase, runsFor } from './lib/runner.js'
 import { selectCases } from './lib/select.js'
 import { SharedData } from './lib/shared-data.js'
+import { Trash } from './lib/trash.js'
 import { now } from './lib/time.js'
 import type { CaseOutcome } from './lib/runner.js'
 import type { Profile } from './lib/types.js'
@@ -59,6 +60,7 @@ async function main (): Promise<number> {
   const machine = machineInfo()
   const tmpRoot = await mkdtemp(join(tmpdir(), 'fsnode-bench-'))
   const shared = new SharedData(tmpRoot, log)
+  const trash = new Trash(join(tmpRoot, 'trash'))
   let interrupted = false
   const onSignal = (): void => {
     if (interrupted) return
@@ -77,7 +79,7 @@ async function main (): Promise<number> {
   try {
     for (const bench of selection.cases) {
       log(`${bench.name}: ${bench.title} (${runsFor(bench, { profile })} runs)`)
-      outcomes.push(await runCase(bench, { profile, randomFile: async size => await shared.randomFile(size), log }, tmpRoot))
+      outcomes.push(await runCase(bench, { profile, randomFile: async size => await shared.randomFile(size), log, discard: async path => { await trash.discard(path) } }, tmpRoot))
     }
   } finally {
     await stopAll()

@@ -3,7 +3,7 @@
 // folder over ssh to 127.0.0.1 in the same run, when this machine has an sshd (else the table
 // says so: nothing to compare with).
 import { join } from 'node:path'
-import { readdir, rm } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { Cluster, waitForListing, waitForShare } from '../lib/fsnode.js'
 import { writeFileSet } from '../lib/data.js'
 import { formatSize } from '../lib/units.js'
@@ -102,8 +102,9 @@ export const folderCase: BenchCase = {
           }
         } finally {
           await cluster.stop(downloader)
-          await rm(out, { recursive: true, force: true })
-          await rm(scpOut, { recursive: true, force: true })
+          // not deleted now: the next run's creates would pay for it (trash.ts)
+          await ctx.discard(out)
+          await ctx.discard(scpOut)
         }
       },
       async close () {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DEFAULT_RUNS } from './profile.js'
 import { now } from './time.js'
@@ -57,7 +57,7 @@ export async function runCase (bench: BenchCase, base: Omit<CaseContext, 'tmp'>,
     } catch (err) {
       ctx.log(`  ${bench.name}: cleanup failed: ${oneLine(err)}`)
     }
-    await rm(tmp, { recursive: true, force: true, maxRetries: 3 })
+    await base.discard(tmp)
   }
   outcome.seconds = (now() - start) / 1000
   return outcome

@@ -62,8 +62,10 @@ export interface DataFile {
 
 export interface CaseContext {
   profile: Profile
-  /** A scratch folder for this case, removed when the case is done. */
+  /** A scratch folder for this case, moved to the trash when the case is done. */
   tmp: string
+  /** Moves a folder of many files out of the way, deleted when the bench ends (trash.ts says why). */
+  discard: (path: string) => Promise<void>
   /** A random file of this size, created on first use and shared between cases. */
   randomFile: (size: number) => Promise<DataFile>
   /** Progress lines on stderr (the table goes to stdout). */
