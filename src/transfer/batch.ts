@@ -180,16 +180,10 @@ class Batch {
     let answered = 0
     try {
       while (true) {
-        // room for more only while the disk keeps up: placements in progress count too
-        while (sent.length < this.pipeline && this.placing.size < this.pipeline * this.streams && this.queue.length > 0) {
-          const file = this.queue.shift() as BatchFile
-          const chunk = file.size > 0
-          sent.push({ file, chunk, started: Date.now() })
-          watchdog.kick()
-          const frames = [requestFrame(ChunkRequest.Type.MANIFEST, file.fileId, 0)]
-          if (chunk) frames.push(requestFrame(ChunkRequest.Type.CHUNK, file.fileId, 0))
-          await sendAll(stream, frames.length === 1 ? frames[0] : Buffer.concat(frames), watchdog.signal)
-        }
+        // topped up half a pipeline at a time, in one write: the provider then has several
+        // requests at once and answers them in one socket write (server.ts send), where one
+        // file at a time costs a write and a wake-up on each side per file
+        if (sent.length <= this.pipeline / 2) await this.request(stream, sent, watchdog)
         if (sent.length === 0) {
           if (this.queue.length === 0 || this.abandoned != null) break
           await Promise.race(this.placing) // the disk is behind: wait for a placement
@@ -219,6 +213,22 @@ class Batch {
       reader.release()
     }
     return answered > 0
+  }
+
+  /** Ask for the next files, up to a full pipeline, in one write; room for more only while the
+   * disk keeps up (placements in progress count too). */
+  private async request (stream: Stream, sent: Sent[], watchdog: Watchdog): Promise<void> {
+    const frames: Uint8Array[] = []
+    while (sent.length < this.pipeline && this.placing.size < this.pipeline * this.streams && this.queue.length > 0) {
+      const file = this.queue.shift() as BatchFile
+      const chunk = file.size > 0
+      sent.push({ file, chunk, started: Date.now() })
+      frames.push(requestFrame(ChunkRequest.Type.MANIFEST, file.fileId, 0))
+      if (chunk) frames.push(requestFrame(ChunkRequest.Type.CHUNK, file.fileId, 0))
+    }
+    if (frames.length === 0) return
+    watchdog.kick()
+    await sendAll(stream, Buffer.concat(frames), watchdog.signal)
   }
 
   /** Read the answers to one file's requests; true when the provider closes the stream after
