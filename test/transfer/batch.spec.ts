@@ -32,13 +32,16 @@ function asBatch (f: SharedFile, size = f.size): BatchFile {
 
 /** A chunk protocol handler that answers MANIFEST and CHUNK for `files` in order, except that
  * `lie(file)` may replace an answer's manifest bytes and chunk bytes. */
-async function scriptedProvider (cleanup: Cleanup, files: SharedFile[], lie: (f: SharedFile, kind: 'manifest' | 'chunk', honest: Uint8Array) => Uint8Array): Promise<{ peerId: string, addrs: string[] }> {
+async function scriptedProvider (cleanup: Cleanup, files: SharedFile[], lie: (f: SharedFile, kind: 'manifest' | 'chunk', honest: Uint8Array) => Uint8Array,
+  seen?: { sends: number }): Promise<{ peerId: string, addrs: string[] }> {
   const host = await makeHost(cleanup)
   const streams = new Set<Stream>()
   cleanup.add(() => { for (const s of streams) s.abort(new Error('test over')) })
   const byId = new Map(files.map(f => [f.fileId.toString(), f]))
   await host.handle(CHUNK_PROTOCOL, (stream) => {
     streams.add(stream)
+    // one message per send() of the client (a yamux data frame each)
+    if (seen != null) stream.addEventListener('message', () => { seen.sends++ })
     const reader = new StreamReader(stream)
     void (async () => {
       for (let frame; (frame = await reader.readLp(1024)) != null;) {
@@ -109,6 +112,17 @@ describe('transfer: a batch of small files from one provider', function () {
     assert.match(r.rest.find(x => x.file.name === 'photos/big.bin')?.reason ?? '', /2 chunks/)
     assert.match(r.rest.find(x => x.file.name === 'photos/absent.bin')?.reason ?? '', /NOT_FOUND/)
     assert.deepEqual(await tree(out), files.slice(0, 10).map(f => f.name).sort())
+  })
+
+  it('asks for files in groups, not one write per file', async () => {
+    const some = files.filter(f => f.size > 0)
+    const seen = { sends: 0 }
+    const honest = await scriptedProvider(cleanup, some, (_f, _kind, bytes) => bytes, seen)
+    const out = await tempDir(cleanup)
+    const r = await fetchBatch({ node: client, provider: provider(honest), files: some.map(f => asBatch(f)), outDir: out, streams: 1, pipeline: 16 })
+    assert.equal(r.placed.length, some.length)
+    // 60 files, 16 asked at first, then 8 at a time: 7 writes (60 when each file was a write)
+    assert.ok(seen.sends <= 10, `${seen.sends} writes for ${some.length} files`)
   })
 
   const lies: Array<[string, (all: SharedFile[]) => (f: SharedFile, kind: 'manifest' | 'chunk', honest: Uint8Array) => Uint8Array, RegExp]> = [
