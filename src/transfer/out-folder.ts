@@ -1,4 +1,4 @@
-import { constants } from 'node:fs'
+import { constants, realpathSync } from 'node:fs'
 import { lstat, mkdir, open, realpath, unlink } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { logger } from '@libp2p/logger'
@@ -70,7 +70,15 @@ export async function safeDir (root: string, segments: string[], create = true):
  * checked). Compared by containment, not by spelling: a case-insensitive file system may spell
  * an existing folder differently. */
 export async function assertInside (root: string, dir: string): Promise<void> {
-  const real = await realpath(dir)
+  checkInside(root, dir, await realpath(dir))
+}
+
+/** assertInside without the thread pool, for a folder just used (see batch-placer.ts). */
+export function assertInsideSync (root: string, dir: string): void {
+  checkInside(root, dir, realpathSync.native(dir))
+}
+
+function checkInside (root: string, dir: string, real: string): void {
   if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
     throw new UnsafePathError(`${dir} was replaced by a link leading out of the download folder while fsnode used it; nothing was left there`)
   }
