@@ -65,7 +65,7 @@ export async function hashFileStat (path: string, options: HashOptions = {}): Pr
     if (options.expect != null && !sameFile(before, options.expect)) {
       throw new OtherFileError(`${path} is no longer the file the scan found inside the share`)
     }
-    if (options.within != null && !await openedInside(fh, options.within, options.exclude)) {
+    if (options.within != null && !openedInside(fh, options.within, options.exclude)) {
       throw new OtherFileError(`${path} leads out of the share`)
     }
     const { size } = before

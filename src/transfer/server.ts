@@ -233,7 +233,7 @@ export class ChunkServer implements Startable {
     try {
       fh = await files.get(file.path)
       // the handle itself, not the path: it must be the file the index found inside the share
-      if (await checkHandle(fh, file, file.path) !== 'same' || (file.within != null && !await openedInside(fh, file.within))) {
+      if (checkHandle(fh, file, file.path) !== 'same' || (file.within != null && !openedInside(fh, file.within))) {
         await files.drop(file.path)
         this.changed(file)
         await this.reply(out, ChunkResponse.Status.CHANGED, 'file changed on disk; re-indexing')

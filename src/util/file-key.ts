@@ -1,4 +1,4 @@
-import { readlink } from 'node:fs/promises'
+import { fstatSync, readlinkSync } from 'node:fs'
 import { platform } from 'node:os'
 import { sep } from 'node:path'
 import { logger } from '@libp2p/logger'
@@ -42,9 +42,13 @@ export type HandleCheck = 'same' | 'changed' | 'other-file'
  * Check an open handle against the file the scan found: by the handle itself (fstat), never
  * by path, since any folder along the path may have been swapped for a symlink leading out of
  * the share after the scan. 'other-file' means the path no longer leads to that file.
+ *
+ * Synchronous, as is openedInside: both ask the kernel about a handle already open (its inode,
+ * its /proc entry), answered from memory, while a trip through libuv's thread pool costs the
+ * event loop more than the call (a provider made four per small file; see batch-placer.ts).
  */
-export async function checkHandle (fh: FileHandle, expected: FileKey, path: string): Promise<HandleCheck> {
-  const st = await fh.stat()
+export function checkHandle (fh: FileHandle, expected: FileKey, path: string): HandleCheck {
+  const st = fstatSync(fh.fd)
   if (!sameFile(st, expected)) {
     log('%s now opens another file (dev %d ino %d, indexed %d %d): not reading it', path, st.dev, st.ino, expected.dev, expected.ino)
     return 'other-file'
@@ -53,9 +57,13 @@ export async function checkHandle (fh: FileHandle, expected: FileKey, path: stri
 }
 
 /** Where the kernel says an open file is, on Linux; undefined where it cannot tell. */
-async function openedPath (fh: FileHandle): Promise<string | undefined> {
+function openedPath (fh: FileHandle): string | undefined {
   if (platform() !== 'linux') return undefined
-  return await readlink(`/proc/self/fd/${fh.fd}`).catch(() => undefined)
+  try {
+    return readlinkSync(`/proc/self/fd/${fh.fd}`)
+  } catch {
+    return undefined
+  }
 }
 
 /** True when `child` is `parent` or inside it (both absolute, normalised). */
@@ -71,8 +79,8 @@ export function isInside (parent: string, child: string): boolean {
  * a link to it (the file keeps its device and inode). Where the system cannot tell (not Linux),
  * only the device and inode checks apply.
  */
-export async function openedInside (fh: FileHandle, within: string, exclude: readonly string[] = []): Promise<boolean> {
-  const at = await openedPath(fh)
+export function openedInside (fh: FileHandle, within: string, exclude: readonly string[] = []): boolean {
+  const at = openedPath(fh)
   if (at == null) return true
   return isInside(within, at) && !exclude.some(e => isInside(e, at))
 }
