@@ -1,8 +1,9 @@
 import { constants, realpathSync } from 'node:fs'
 import { lstat, mkdir, open, realpath, unlink } from 'node:fs/promises'
-import { join, sep } from 'node:path'
+import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { PartialFileError, UnsafePathError } from './errors.js'
+import { isInside } from '../util/file-key.js'
 import type { FileHandle } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 
@@ -79,7 +80,7 @@ export function assertInsideSync (root: string, dir: string): void {
 }
 
 function checkInside (root: string, dir: string, real: string): void {
-  if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
+  if (!isInside(root, real)) {
     throw new UnsafePathError(`${dir} was replaced by a link leading out of the download folder while fsnode used it; nothing was left there`)
   }
 }
