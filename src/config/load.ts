@@ -45,6 +45,8 @@ export interface NodeConfig {
   seed: boolean
   /** Write big downloads with O_DIRECT where possible (src/transfer/direct-io.ts). */
   directWrites: boolean
+  /** Fetch from fewer providers while this machine's CPU limits a download (src/transfer/focus.ts). */
+  focusProviders: boolean
   /** Find nodes on the LAN by mDNS. */
   mdns: boolean
   /** DHT bootstrap peers besides the coordinators. */
@@ -189,6 +191,7 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     embeddedCoordinator: envBool(env, 'FSNODE_EMBEDDED_COORDINATOR'),
     seed: envBool(env, 'FSNODE_SEED'),
     directWrites: envBool(env, 'FSNODE_DIRECT_WRITES'),
+    focusProviders: envBool(env, 'FSNODE_FOCUS_PROVIDERS'),
     mdns: envBool(env, 'FSNODE_MDNS'),
     peers: envList(env, 'FSNODE_PEERS'),
     networkKey: envText(env, 'FSNODE_NETWORK_KEY'),
@@ -229,6 +232,7 @@ export function loadNodeConfig (flags: Flags, env: Env = process.env, cwd = proc
     coordinatorGraceSeconds: whole.coordinator?.graceSeconds ?? DEFAULT_GRACE_SECONDS,
     seed: pick('seed')?.v ?? true,
     directWrites: pick('directWrites')?.v ?? true,
+    focusProviders: pick('focusProviders')?.v ?? true,
     mdns: pick('mdns')?.v ?? true,
     peers: pick('peers')?.v ?? [],
     limits: { ...DEFAULT_LIMITS, ...(file.limits ?? {}), ...flagRates(flags) },

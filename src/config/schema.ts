@@ -98,6 +98,9 @@ export const nodeSchema = z.object({
   seed: z.boolean().optional(),
   /** Write big downloads with O_DIRECT, past the page cache, where the file system allows it. */
   directWrites: z.boolean().optional(),
+  /** While this machine's CPU is what limits a download, fetch from its fastest providers
+   * only; the others stay connected, in reserve. */
+  focusProviders: z.boolean().optional(),
   limits: limitsSchema.optional(),
   /** The HTTP listener (GET /metrics): HOST:PORT, port 0 = any free port, false = none. */
   api: z.object({ listen: apiListen.optional() }).strict().optional(),

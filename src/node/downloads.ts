@@ -215,6 +215,7 @@ export class Downloads {
         observer: this.init.metrics == null ? undefined : { verified: () => this.init.metrics?.chunkVerified(), rejected: reason => this.init.metrics?.chunkRejected(reason) },
         maxInFlightChunks: this.init.config.limits.maxInflightChunks,
         directWrites: this.init.config.directWrites,
+        focus: this.init.config.focusProviders,
         budget: this.budget,
         onProgress,
         onName

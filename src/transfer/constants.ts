@@ -86,6 +86,18 @@ export const MAX_ATTEMPTS_PER_PEER = 2
 export const ENDGAME_COPIES = 2
 /** Consecutive failed attempts to (re)open a stream before a stream worker gives up. */
 export const MAX_STREAM_REOPENS = 2
+/** Window over which a download with several providers looks at this machine's load and
+ * its own rate, to decide how many providers to fetch from (focus.ts). */
+export const FOCUS_WINDOW = 150
+/** Event loop busy at least this share of a window: this machine's CPU is the limit. */
+export const FOCUS_BUSY = 0.9
+/** Busy less than this: there is CPU to spare for another provider. */
+export const FOCUS_SPARE = 0.75
+/** Windows in a row either must hold before the count changes. */
+export const FOCUS_STREAK = 2
+/** Fewer providers are used again only if they were measured at least this share of the
+ * current rate. */
+export const FOCUS_KEEP = 0.9
 /** Weight of the newest sample in a provider's throughput average. */
 export const EWMA_ALPHA = 0.3
 /** Least time between two progress events. */

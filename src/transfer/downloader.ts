@@ -11,6 +11,7 @@ import { BufferPool } from './buffer-pool.js'
 import { ByteBudget } from './budget.js'
 import { ChunksUnavailableError, DownloadAbortedError, ManifestUnavailableError } from './errors.js'
 import { fetchManifestAndName, ProviderFetcher } from './fetcher.js'
+import { focusProviders } from './focus-timer.js'
 import { contentIdentity } from './disk.js'
 import { safeDir } from './out-folder.js'
 import { PartialFile } from './partial-file.js'
@@ -19,6 +20,7 @@ import { sanitizeName } from './sanitize.js'
 import { ChunkScheduler, streamPlan } from './scheduler.js'
 import { Wakeup } from './signals.js'
 import type { Dialer, FetcherInit, Provider } from './fetcher.js'
+import type { LoadMeter } from './focus-timer.js'
 import type { FailureReason } from './scheduler.js'
 import type { DownloadProgress } from './progress.js'
 import type { FileIdentity } from './out-folder.js'
@@ -61,6 +63,11 @@ export interface DownloadOptions {
   writeQueueChunks?: number
   /** Write whole chunks of a big file with O_DIRECT where possible (direct-io.ts). @default true */
   directWrites?: boolean
+  /** Fetch from fewer providers while this machine's CPU is what limits the download
+   * (focus.ts); the others stay in reserve. @default true */
+  focus?: boolean
+  /** How busy this process is (focus-timer.ts). @default its event loop's utilisation */
+  load?: LoadMeter
   /** The node's budget, shared by its downloads; each also keeps to maxInFlightBytes. */
   budget?: ByteBudget
   /** @default PROGRESS_INTERVAL */
@@ -235,8 +242,12 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   }))
   for (const f of fetchers) scheduler.addPeer(f.peer)
   const running = scheduler.complete ? [] : fetchers.map(async f => { await f.run() })
-  progress.start(() => scheduler.stats().filter(s => s.state === 'active').length)
+  progress.start(() => scheduler.focused?.length ?? scheduler.stats().filter(s => s.state === 'active').length)
+  const unfocus = providers.length > 1 && opts.focus !== false && !scheduler.complete
+    ? focusProviders(scheduler, name, () => { wakeup.notify() }, opts.load)
+    : () => {}
   const settle = async (why: unknown): Promise<void> => {
+    unfocus()
     stop.abort(why)
     await Promise.all(running)
     await Promise.all(writes)

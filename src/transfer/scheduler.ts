@@ -128,6 +128,8 @@ export class ChunkScheduler {
   private readonly maxAttempts: number
   private readonly copies: number
   private readonly now: () => number
+  /** The peers fetched from when not all are (focus()); the other active ones are in reserve. */
+  private focusSet?: Set<string>
 
   constructor (init: SchedulerInit) {
     this.chunks = init.chunks
@@ -181,11 +183,31 @@ export class ChunkScheduler {
     return this.peers.get(peer)?.state === 'active'
   }
 
+  /** Fetch from these peers only (the fastest, when this machine's CPU is what limits the
+   * download: focus.ts); the other active peers are held in reserve: no new requests, their
+   * connections kept. Undefined: every active peer. Cleared when a request fails or a peer
+   * leaves, so that no chunk ever waits for a peer held in reserve. */
+  focus (peers?: Iterable<string>): void {
+    const set = peers == null ? undefined : new Set([...peers].filter(p => this.isActive(p)))
+    let active = 0
+    for (const q of this.peers.values()) if (q.state === 'active') active++
+    this.focusSet = set == null || set.size === 0 || set.size >= active ? undefined : set
+  }
+
+  /** The peers fetched from while some are in reserve; undefined when all are. */
+  get focused (): readonly string[] | undefined {
+    return this.focusSet == null ? undefined : [...this.focusSet]
+  }
+
+  private inReserve (peer: string): boolean {
+    return this.focusSet != null && !this.focusSet.has(peer)
+  }
+
   /** The next chunk `peer` should fetch, now marked in flight; undefined when there is none
    * for it (limits reached, nothing left, or the peer is not active). */
   next (peer: string): number | undefined {
     const p = this.peers.get(peer)
-    if (p?.state !== 'active' || p.requests.size >= this.perPeer || this.inFlight >= this.maxInFlight) return undefined
+    if (p?.state !== 'active' || this.inReserve(peer) || p.requests.size >= this.perPeer || this.inFlight >= this.maxInFlight) return undefined
     // few chunks in flight (large chunks): each peer its share, so they are all used
     if (p.requests.size >= Math.ceil(this.maxInFlight / this.activePeers())) return undefined
     // the requests in flight shared by speed; a peer over its share (shares moved) drains first
@@ -210,7 +232,7 @@ export class ChunkScheduler {
 
   /** How many requests `p` may have in flight now: its share of totalInFlight by speed. */
   shareOf (peer: string): number {
-    const active = [...this.peers.values()].filter(q => q.state === 'active')
+    const active = [...this.peers.values()].filter(q => q.state === 'active' && !this.inReserve(q.peer))
     const i = active.findIndex(q => q.peer === peer)
     if (i === -1) return 0
     return requestShares(active.map(q => q.rate), this.total, this.perPeer)[i]
@@ -281,6 +303,7 @@ export class ChunkScheduler {
       tries.set(peer, (tries.get(peer) ?? 0) + 1)
     }
     this.requeue(index)
+    if (reason !== 'cancelled') this.focusSet = undefined
     const why = detail == null ? reason : `${reason}: ${detail}`
     if (reason === 'bad-data' || reason === 'not-found' || reason === 'changed') {
       this.drop(p, 'banned', why)
@@ -317,9 +340,10 @@ export class ChunkScheduler {
     return [...this.peers.values()].map(({ requests, strikes, ...s }) => ({ ...s, inFlight: requests.size }))
   }
 
+  /** Active peers, those in reserve left out. */
   private activePeers (): number {
     let n = 0
-    for (const q of this.peers.values()) if (q.state === 'active') n++
+    for (const q of this.peers.values()) if (q.state === 'active' && !this.inReserve(q.peer)) n++
     return n
   }
 
@@ -386,6 +410,7 @@ export class ChunkScheduler {
   private drop (p: Peer, state: PeerState, reason: string): void {
     p.state = state
     p.reason = reason
+    this.focusSet = undefined
     for (const i of [...p.requests]) {
       this.release(p, i)
       this.requeue(i)

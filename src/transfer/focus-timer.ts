@@ -1,0 +1,57 @@
+import { performance } from 'node:perf_hooks'
+import { logger } from '@libp2p/logger'
+import { FOCUS_WINDOW } from './constants.js'
+import { ProviderFocus } from './focus.js'
+import type { ChunkScheduler } from './scheduler.js'
+
+const log = logger('fsnode:transfer:focus')
+
+/** The share of the time since its last call that this process's event loop was busy (0-1). */
+export type LoadMeter = () => number
+
+/** A LoadMeter of this process's event loop (its utilisation, as perf_hooks measures it). */
+export function eventLoopLoad (): LoadMeter {
+  let last = performance.eventLoopUtilization()
+  return () => {
+    const now = performance.eventLoopUtilization()
+    const busy = performance.eventLoopUtilization(now, last).utilization
+    last = now
+    return busy
+  }
+}
+
+/**
+ * Every FOCUS_WINDOW, tell `scheduler` which providers to fetch from: as many as ProviderFocus
+ * says, the fastest by its measure; the others stay in reserve. Returns the function that stops
+ * it. `changed` is called when the set changes (the fetchers must ask again).
+ */
+export function focusProviders (scheduler: ChunkScheduler, name: string, changed: () => void, load: LoadMeter = eventLoopLoad()): () => void {
+  const policy = new ProviderFocus()
+  let last = Date.now()
+  let bytes = 0
+  const tick = (): void => {
+    const stats = scheduler.stats()
+    const active = stats.filter(s => s.state === 'active')
+    const now = Date.now()
+    const got = stats.reduce((n, s) => n + s.bytes, 0)
+    const rate = now > last ? (got - bytes) / (now - last) * 1000 : 0
+    last = now
+    bytes = got
+    // a failure brought the reserve back (the scheduler cleared its focus): so does the policy
+    if (scheduler.focused == null && policy.count < active.length) policy.reset()
+    const before = scheduler.focused?.length ?? active.length
+    const k = policy.sample({ busy: load(), rate, providers: active.length })
+    if (k === before) return
+    if (k >= active.length) {
+      scheduler.focus(undefined)
+    } else {
+      const fastest = [...active].sort((a, b) => b.rate - a.rate).slice(0, k).map(s => s.peer)
+      scheduler.focus(fastest)
+    }
+    log('%s: fetching from %d of %d providers (%d MB/s)', name, scheduler.focused?.length ?? active.length, active.length, Math.round(rate / 1e6))
+    changed()
+  }
+  const timer = setInterval(tick, FOCUS_WINDOW)
+  timer.unref()
+  return () => { clearInterval(timer) }
+}

@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict'
+import { ProviderFocus } from '../../src/transfer/focus.js'
+import { FOCUS_BUSY, FOCUS_SPARE, FOCUS_STREAK } from '../../src/transfer/constants.js'
+import { ChunkScheduler } from '../../src/transfer/scheduler.js'
+import { download } from '../../src/transfer/downloader.js'
+import { TokenBucket } from '../../src/bandwidth/token-bucket.js'
+import { Cleanup, makeHost, makeProvider, randomFile, sha256File, shareFile, tempDir } from './helpers.js'
+import { join } from 'node:path'
+import type { TestProvider } from './helpers.js'
+import type { Host } from '../../src/host/create-host.js'
+import type { SharedFile } from '../../src/share/types.js'
+import type { Connection } from '@libp2p/interface'
+
+const MiB = 1024 * 1024
+
+const BUSY = 1
+const SPARE = 0
+const BETWEEN = (FOCUS_BUSY + FOCUS_SPARE) / 2
+
+/** Feed `n` windows with the same figures; the count after the last. */
+function feed (f: ProviderFocus, n: number, busy: number, rate: number, providers = 3): number {
+  let k = f.count
+  for (let i = 0; i < n; i++) k = f.sample({ busy, rate, providers })
+  return k
+}
+
+describe('transfer/focus: how many providers a download fetches from', () => {
+  it('starts with every provider and keeps them while the machine has CPU to spare or is in between', () => {
+    const f = new ProviderFocus()
+    assert.equal(f.sample({ busy: SPARE, rate: 100, providers: 3 }), 3)
+    assert.equal(feed(f, 10, SPARE, 100), 3)
+    assert.equal(feed(f, 10, BETWEEN, 100), 3)
+  })
+
+  it('narrows to one provider after FOCUS_STREAK busy windows, not before', () => {
+    const f = new ProviderFocus()
+    assert.equal(feed(f, FOCUS_STREAK - 1, BUSY, 100), 3)
+    assert.equal(feed(f, 1, BUSY, 100), 1)
+    // one busy window between others does not count as a streak
+    const g = new ProviderFocus()
+    for (let i = 0; i < 10; i++) {
+      assert.equal(g.sample({ busy: i % 2 === 0 ? BUSY : BETWEEN, rate: 100, providers: 3 }), 3)
+    }
+  })
+
+  it('ignores the window after a change, then widens one provider at a time while there is CPU to spare', () => {
+    const f = new ProviderFocus()
+    assert.equal(feed(f, FOCUS_STREAK, BUSY, 100), 1)
+    assert.equal(feed(f, 1, SPARE, 40), 1, 'the window after the change is not counted')
+    assert.equal(feed(f, FOCUS_STREAK - 1, SPARE, 40), 1)
+    assert.equal(feed(f, 1, SPARE, 40), 2)
+    assert.equal(feed(f, 1 + FOCUS_STREAK, SPARE, 80), 3)
+    assert.equal(feed(f, 10, SPARE, 100), 3, 'never more than there are')
+  })
+
+  it('does not go back to a count measured clearly slower: no flapping when fewer providers cannot keep up', () => {
+    const f = new ProviderFocus()
+    assert.equal(feed(f, FOCUS_STREAK, BUSY, 100), 1) // all three: 100, busy
+    assert.equal(feed(f, 1 + FOCUS_STREAK, SPARE, 40), 2) // one alone: 40, CPU to spare
+    assert.equal(feed(f, 1 + FOCUS_STREAK, BETWEEN, 80), 2) // two: 80, in between: kept
+    assert.equal(feed(f, 10, BETWEEN, 80), 2)
+    // busy with two: one was measured at 40 (< 0.9 x 80): stays at two
+    assert.equal(feed(f, 10, BUSY, 80), 2)
+  })
+
+  it('narrows to the fewest providers not measured slower', () => {
+    const f = new ProviderFocus()
+    assert.equal(feed(f, FOCUS_STREAK, BUSY, 100), 1)
+    assert.equal(feed(f, 1 + FOCUS_STREAK, SPARE, 50), 2)
+    assert.equal(feed(f, 1 + FOCUS_STREAK, SPARE, 100), 3)
+    // busy again with three at 100: one (50) is slower, two (100) is not
+    assert.equal(feed(f, 1 + FOCUS_STREAK, BUSY, 100), 2)
+  })
+
+  it('a provider leaving or joining starts again from all of them; reset() brings the reserve back', () => {
+    const f = new ProviderFocus()
+    assert.equal(feed(f, FOCUS_STREAK, BUSY, 100), 1)
+    assert.equal(f.sample({ busy: BUSY, rate: 100, providers: 2 }), 2)
+    assert.equal(feed(f, 1 + FOCUS_STREAK, BUSY, 100, 2), 1)
+    f.reset()
+    assert.equal(f.count, 2)
+    // one provider: nothing to decide
+    const g = new ProviderFocus()
+    assert.equal(feed(g, 10, BUSY, 100, 1), 1)
+  })
+})
+
+describe('transfer/scheduler: providers in reserve', () => {
+  function three (): ChunkScheduler {
+    const s = new ChunkScheduler({ chunks: 100, perPeerInFlight: 6, totalInFlight: 8 })
+    for (const p of ['a', 'b', 'c']) s.addPeer(p)
+    return s
+  }
+
+  it('a provider in reserve gets no new request; the focused one may take every request in flight', () => {
+    const s = three()
+    s.focus(['b'])
+    assert.deepEqual(s.focused, ['b'])
+    assert.equal(s.next('a'), undefined)
+    assert.equal(s.next('c'), undefined)
+    let n = 0
+    while (s.next('b') !== undefined) n++
+    assert.equal(n, 6, 'its per-peer limit, not a share kept back for the reserve')
+    assert.equal(s.isActive('a'), true, 'in reserve, not dropped')
+  })
+
+  it('focusing on every active provider (or none) is no focus', () => {
+    const s = three()
+    s.focus(['a', 'b', 'c'])
+    assert.equal(s.focused, undefined)
+    s.focus([])
+    assert.equal(s.focused, undefined)
+    s.focus(['x'])
+    assert.equal(s.focused, undefined, 'an unknown peer is not a focus')
+  })
+
+  it('a failed request or a provider leaving brings the reserve back', () => {
+    const s = three()
+    s.focus(['b'])
+    const i = s.next('b') as number
+    s.failed('b', i, 'cancelled')
+    assert.deepEqual(s.focused, ['b'], 'our own cancel changes nothing')
+    const j = s.next('b') as number
+    s.failed('b', j, 'timeout')
+    assert.equal(s.focused, undefined)
+    assert.notEqual(s.next('a'), undefined)
+    s.focus(['c'])
+    s.removePeer('c', 'gone')
+    assert.equal(s.focused, undefined)
+    assert.notEqual(s.next('b'), undefined)
+  })
+
+  it('a chunk only the reserve could still fetch is not stuck', () => {
+    const s = new ChunkScheduler({ chunks: 1, maxAttemptsPerPeer: 1 })
+    s.addPeer('a')
+    s.addPeer('b')
+    s.focus(['a'])
+    const i = s.next('a') as number
+    s.failed('a', i, 'error')
+    assert.equal(s.stuck, false)
+    assert.equal(s.next('b'), i, 'b, no longer in reserve, takes it')
+  })
+})
+
+describe('transfer/downloader: fewer providers while this machine is busy', function () {
+  this.timeout(60_000)
+  const cleanup = new Cleanup()
+  let providers: TestProvider[]
+  let client: Host
+  let src: string
+
+  before(async () => {
+    src = await tempDir(cleanup)
+    providers = await Promise.all([1, 2, 3].map(async () => await makeProvider(cleanup)))
+    client = await makeHost(cleanup)
+  })
+  after(async () => { await cleanup.run() })
+
+  async function shared (name: string, size: number, on: TestProvider[]): Promise<SharedFile> {
+    const file = await shareFile(await randomFile(join(src, name), size), name)
+    for (const p of on) p.source.add(file)
+    return file
+  }
+
+  /** Each provider's connection held to its rate (bytes/s), so the download lasts long enough
+   * for the focus to act whatever this machine's speed. */
+  function limits (rates: Map<string, number>): (conn: Connection) => TokenBucket {
+    const buckets = new Map<string, TokenBucket>()
+    return conn => {
+      const peer = conn.remotePeer.toString()
+      let b = buckets.get(peer)
+      if (b == null) buckets.set(peer, b = new TokenBucket(rates.get(peer) ?? 0))
+      return b
+    }
+  }
+
+  const count = (r: { chunksFromPeer: Record<string, number> }, p: TestProvider): number => r.chunksFromPeer[p.info.peerId] ?? 0
+
+  it('a machine always busy fetches from one provider; the others stay in reserve and are not failed', async () => {
+    const file = await shared('busy.bin', 32 * MiB, providers)
+    const rates = new Map(providers.map(p => [p.info.peerId, 8 * MiB]))
+    const r = await download({
+      node: client,
+      fileId: file.fileId,
+      name: file.name,
+      providers: providers.map(p => p.info),
+      outDir: await tempDir(cleanup),
+      limiter: limits(rates),
+      load: () => 1
+    })
+    assert.equal(await sha256File(r.path), await sha256File(file.path))
+    const counts = providers.map(p => count(r, p)).sort((x, y) => y - x)
+    assert.ok(counts[0] >= 0.6 * file.manifest.chunks, `one provider served most chunks: ${counts.join(', ')} of ${file.manifest.chunks}`)
+    assert.deepEqual(r.failedPeers, {})
+  })
+
+  it('with CPU to spare every provider is used', async () => {
+    const file = await shared('spare.bin', 24 * MiB, providers)
+    const rates = new Map(providers.map(p => [p.info.peerId, 8 * MiB]))
+    const r = await download({
+      node: client,
+      fileId: file.fileId,
+      name: file.name,
+      providers: providers.map(p => p.info),
+      outDir: await tempDir(cleanup),
+      limiter: limits(rates),
+      load: () => 0
+    })
+    assert.equal(await sha256File(r.path), await sha256File(file.path))
+    for (const p of providers) assert.ok(count(r, p) >= file.manifest.chunks / 6, JSON.stringify(r.chunksFromPeer))
+  })
+
+  it('focus: false uses every provider however busy the machine', async () => {
+    const file = await shared('nofocus.bin', 24 * MiB, providers)
+    const rates = new Map(providers.map(p => [p.info.peerId, 8 * MiB]))
+    const r = await download({
+      node: client,
+      fileId: file.fileId,
+      name: file.name,
+      providers: providers.map(p => p.info),
+      outDir: await tempDir(cleanup),
+      limiter: limits(rates),
+      load: () => 1,
+      focus: false
+    })
+    for (const p of providers) assert.ok(count(r, p) >= file.manifest.chunks / 6, JSON.stringify(r.chunksFromPeer))
+  })
+
+  it('the reserve takes over when the provider in use vanishes', async () => {
+    const [fast, slow] = await Promise.all([makeProvider(cleanup), makeProvider(cleanup)])
+    const file = await shared('takeover.bin', 24 * MiB, [fast, slow])
+    // the fast one is the one kept; it vanishes a third of the way through
+    const rates = new Map([[fast.info.peerId, 16 * MiB], [slow.info.peerId, 6 * MiB]])
+    let stopped = false
+    const r = await download({
+      node: client,
+      fileId: file.fileId,
+      name: file.name,
+      providers: [slow.info, fast.info],
+      outDir: await tempDir(cleanup),
+      limiter: limits(rates),
+      load: () => 1,
+      progressInterval: 5,
+      onProgress: e => {
+        if (!stopped && e.bytesDone > file.size / 3) {
+          stopped = true
+          for (const conn of fast.host.getConnections()) conn.abort(new Error('provider vanished'))
+          void fast.host.stop()
+        }
+      }
+    })
+    assert.ok(stopped, 'the provider in use was stopped during the download')
+    assert.equal(await sha256File(r.path), await sha256File(file.path))
+    assert.ok(count(r, slow) > file.manifest.chunks / 3, `the reserve finished the file: ${JSON.stringify(r.chunksFromPeer)}`)
+  })
+})
