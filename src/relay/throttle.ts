@@ -38,8 +38,8 @@ export class RelayThrottle {
   private circuits = 0
 
   /** `cap` is told of every relayed byte: each is a network buffer the relay leaves to the GC
-   * (util/buffer-cap.ts), and a relay reading 100+ MB/s with little else to do ran no full
-   * collection for whole transfers (585 MB of dead buffers after two 256 MiB ones). */
+   * (util/buffer-cap.ts), and a relay with little else to do collects them late: the bench's
+   * coordinator peaked at 210-223 MB relaying 256 MiB, 162-175 MB with the cap. */
   constructor (private readonly peerRate: number, totalRate: number, private readonly cap?: Pick<BufferCap, 'received'>) {
     if (totalRate > 0) this.total = new Bucket(totalRate)
   }

@@ -63,27 +63,6 @@ interface Peer extends Omit<PeerStats, 'inFlight'> {
   strikes: number
 }
 
-/**
- * Streams and requests in flight for a download from `providers` providers. The requests of
- * one provider at the configured streams x pipeline are what a download keeps in flight in
- * total (`totalInFlight`): more providers split them rather than multiply them, so the
- * downloader decrypts, buffers and hashes the same amount at once whatever the count (three
- * providers at 4 streams each kept 24 MiB in flight and cost a third more memory). How they
- * are split follows each provider's measured speed (shares.ts): one provider may take all but
- * one request per other provider (`perPeerInFlight`), with the streams to carry them. Never
- * more streams than `chunks` (those left to fetch) can keep busy.
- */
-export function streamPlan (providers: number, streams = STREAMS_PER_PROVIDER, pipeline = REQUESTS_PER_STREAM, chunks = Number.POSITIVE_INFINITY): { streams: number, perPeerInFlight: number, totalInFlight: number } {
-  const depth = Math.max(1, pipeline)
-  const n = Math.max(1, providers)
-  const totalInFlight = Math.max(1, streams) * depth
-  // every other provider keeps one request; never below one full stream
-  const perPeerInFlight = Math.max(depth, totalInFlight - (n - 1))
-  // a small file needs no more streams than its chunks fill: each costs a negotiation
-  const useful = Math.ceil(Math.max(1, chunks) / depth)
-  return { streams: Math.max(1, Math.min(streams, useful, Math.ceil(perPeerInFlight / depth))), perPeerInFlight, totalInFlight }
-}
-
 const MISSING = 0
 const ACTIVE = 1
 const WRITING = 2
@@ -189,9 +168,7 @@ export class ChunkScheduler {
    * leaves, so that no chunk ever waits for a peer held in reserve. */
   focus (peers?: Iterable<string>): void {
     const set = peers == null ? undefined : new Set([...peers].filter(p => this.isActive(p)))
-    let active = 0
-    for (const q of this.peers.values()) if (q.state === 'active') active++
-    this.focusSet = set == null || set.size === 0 || set.size >= active ? undefined : set
+    this.focusSet = set == null || set.size === 0 || set.size >= this.activePeers(true) ? undefined : set
   }
 
   /** The peers fetched from while some are in reserve; undefined when all are. */
@@ -340,10 +317,10 @@ export class ChunkScheduler {
     return [...this.peers.values()].map(({ requests, strikes, ...s }) => ({ ...s, inFlight: requests.size }))
   }
 
-  /** Active peers, those in reserve left out. */
-  private activePeers (): number {
+  /** Active peers, those in reserve left out unless `withReserve`. */
+  private activePeers (withReserve = false): number {
     let n = 0
-    for (const q of this.peers.values()) if (q.state === 'active' && !this.inReserve(q.peer)) n++
+    for (const q of this.peers.values()) if (q.state === 'active' && (withReserve || !this.inReserve(q.peer))) n++
     return n
   }
 

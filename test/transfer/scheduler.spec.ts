@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { ChunkScheduler, streamPlan } from '../../src/transfer/scheduler.js'
+import { ChunkScheduler } from '../../src/transfer/scheduler.js'
+import { streamPlan } from '../../src/transfer/shares.js'
 
 /** Take everything `peer` may have right now. */
 function drain (s: ChunkScheduler, peer: string): number[] {
