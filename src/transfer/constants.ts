@@ -98,6 +98,8 @@ export const FOCUS_STREAK = 2
 /** Fewer providers are used again only if they were measured at least this share of the
  * current rate. */
 export const FOCUS_KEEP = 0.9
+/** Counted windows after which a count of providers measured slower may be tried again. */
+export const FOCUS_MEMORY = 40
 /** Weight of the newest sample in a provider's throughput average. */
 export const EWMA_ALPHA = 0.3
 /** Least time between two progress events. */

@@ -64,7 +64,8 @@ export interface DownloadOptions {
   writeQueueChunks?: number
   /** Write whole chunks of a big file with O_DIRECT where possible (direct-io.ts). @default true */
   directWrites?: boolean
-  /** Fetch from fewer providers while this machine's CPU is what limits the download
+  /** Start from the provider that answered first and fetch from more only while this
+   * machine has CPU to spare, from fewer while its CPU is what limits the download
    * (focus.ts); the others stay in reserve. @default true */
   focus?: boolean
   /** How busy this process is (focus-timer.ts). @default its event loop's utilisation */
@@ -147,7 +148,7 @@ export async function download (opts: DownloadOptions): Promise<DownloadResult> 
     }
     const usable = providers.filter(p => !refused.has(p.peerId.toString()))
     log('%s: %d of %d providers after the manifest (%s)', id, usable.length, providers.length, [...refused.values()].join('; '))
-    const run = await fetchAll(opts, manifest, usable, name, signal)
+    const run = await fetchAll(opts, manifest, usable, from, name, signal)
     const seconds = (Date.now() - started) / 1000
     return {
       ...base,
@@ -185,7 +186,7 @@ function observe (scheduler: ChunkScheduler, o: ChunkObserver): void {
 
 /** The chunk phase: fetchers feed verified chunks to the partial file until the scheduler
  * says the file is complete or that it cannot be. */
-async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: Provider[], name: string, userSignal: AbortSignal): Promise<RunResult> {
+async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: Provider[], first: string, name: string, userSignal: AbortSignal): Promise<RunResult> {
   const partial = await PartialFile.open({ outDir: opts.outDir, manifest, direct: opts.directWrites ?? true })
   const done = partial.doneIndexes()
   const pipeline = opts.requestsPerStream ?? REQUESTS_PER_STREAM
@@ -242,11 +243,12 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     limiter: opts.limiter
   }))
   for (const f of fetchers) scheduler.addPeer(f.peer)
+  // before the fetchers ask for their first chunks: a download starts from one provider
+  const unfocus = providers.length > 1 && opts.focus !== false && !scheduler.complete
+    ? focusProviders(scheduler, { name, first, changed: () => { wakeup.notify() }, load: opts.load })
+    : () => {}
   const running = scheduler.complete ? [] : fetchers.map(async f => { await f.run() })
   progress.start(() => scheduler.focused?.length ?? scheduler.stats().filter(s => s.state === 'active').length)
-  const unfocus = providers.length > 1 && opts.focus !== false && !scheduler.complete
-    ? focusProviders(scheduler, name, () => { wakeup.notify() }, opts.load)
-    : () => {}
   const settle = async (why: unknown): Promise<void> => {
     unfocus()
     stop.abort(why)

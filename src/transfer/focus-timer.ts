@@ -20,13 +20,24 @@ export function eventLoopLoad (): LoadMeter {
   }
 }
 
+export interface FocusInit {
+  /** The download's name, for the log. */
+  name: string
+  /** The provider to start from (the first to answer with the manifest). */
+  first: string
+  /** Called when the set changes (the fetchers must ask again). */
+  changed: () => void
+  load?: LoadMeter
+}
+
 /**
- * Every FOCUS_WINDOW, tell `scheduler` which providers to fetch from: as many as ProviderFocus
- * says, the fastest by its measure; the others stay in reserve. Returns the function that stops
- * it. `changed` is called when the set changes (the fetchers must ask again).
+ * From the start, fetch from `first` only; every FOCUS_WINDOW, tell `scheduler` which
+ * providers to fetch from: as many as ProviderFocus says, the fastest by its measure; the
+ * others stay in reserve. Returns the function that stops it.
  */
-export function focusProviders (scheduler: ChunkScheduler, name: string, changed: () => void, load: LoadMeter = eventLoopLoad()): () => void {
-  const policy = new ProviderFocus()
+export function focusProviders (scheduler: ChunkScheduler, { name, first, changed, load = eventLoopLoad() }: FocusInit): () => void {
+  const policy = new ProviderFocus(1)
+  scheduler.focus([first])
   let last = Date.now()
   let bytes = 0
   const tick = (): void => {
@@ -40,7 +51,7 @@ export function focusProviders (scheduler: ChunkScheduler, name: string, changed
     // a failure brought the reserve back (the scheduler cleared its focus): so does the policy
     if (scheduler.focused == null && policy.count < active.length) policy.reset()
     const before = scheduler.focused?.length ?? active.length
-    const k = policy.sample({ busy: load(), rate, providers: active.length })
+    const k = policy.sample({ busy: load(), rate, providers: active.length, heldBack: scheduler.heldBack })
     if (k === before) return
     if (k >= active.length) {
       scheduler.focus(undefined)

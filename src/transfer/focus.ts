@@ -1,4 +1,4 @@
-import { FOCUS_BUSY, FOCUS_KEEP, FOCUS_SPARE, FOCUS_STREAK } from './constants.js'
+import { FOCUS_BUSY, FOCUS_KEEP, FOCUS_MEMORY, FOCUS_SPARE, FOCUS_STREAK } from './constants.js'
 
 /** One window of a download, as the focus policy sees it. */
 export interface FocusSample {
@@ -8,6 +8,9 @@ export interface FocusSample {
   rate: number
   /** Providers that can still serve the download. */
   providers: number
+  /** Requests were held back by this machine (chunks waiting for the disk) at the window's
+   * end: its rate says nothing about the providers. */
+  heldBack?: boolean
 }
 
 /**
@@ -17,12 +20,17 @@ export interface FocusSample {
  * only slow the download down: on a 2-core machine three providers ran at 0.74-0.80x one, and
  * at 0.93-0.99x with one of the three in use (bench/HISTORY.md, twelfth pass).
  *
- * - busy (>= FOCUS_BUSY of FOCUS_STREAK windows in a row): narrow to the fewest providers
- *   not measured clearly slower than the current count (a rate is kept per count);
- * - spare (< FOCUS_SPARE, as long): one more provider; the providers, not this machine, are
- *   the limit;
+ * - a download starts from `start` providers (one: the provider that answered first with the
+ *   manifest), as TCP starts from a small window: starting from all of them and narrowing
+ *   once the machine was seen busy cost the first half second of every get (0.86x one
+ *   provider; thirteenth pass);
+ * - spare (< FOCUS_SPARE, FOCUS_STREAK windows in a row, requests not held back by the
+ *   disk): twice as many providers; the providers, not this machine, are the limit, so each
+ *   one added adds its rate (a disk that stalls for a while leaves the event loop idle too);
+ * - busy (>= FOCUS_BUSY, as long): narrow to the fewest providers not measured clearly slower
+ *   than the current count in the last FOCUS_MEMORY windows (a rate is kept per count);
  * - the window after a change is not counted: requests to the set-aside providers are still
- *   arriving.
+ *   arriving, those to the new ones have not.
  *
  * Pure: one sample per window, no clock, no I/O. The caller picks which providers (the
  * fastest) and keeps the others in reserve.
@@ -30,11 +38,15 @@ export interface FocusSample {
 export class ProviderFocus {
   private inUse = 0
   private providers = 0
-  /** Average rate seen with each count of providers in use. */
-  private readonly rates = new Map<number, number>()
+  /** Average rate seen with each count of providers in use, and the window it was last seen. */
+  private readonly rates = new Map<number, { rate: number, at: number }>()
+  private window = 0
   private busyStreak = 0
   private spareStreak = 0
   private settling = false
+
+  /** @param start providers to fetch from in the first window (capped at those there are) */
+  constructor (private readonly start = 1) {}
 
   /** Providers to use now (0 before the first sample). */
   get count (): number {
@@ -48,11 +60,12 @@ export class ProviderFocus {
 
   sample (s: FocusSample): number {
     if (s.providers !== this.providers) {
-      // the first window, or a provider joined or left: start from all of them (the first
-      // window is counted: nothing was set aside before it); what was measured still holds
+      // the first window (counted: it ran on `start` providers from its beginning), or a
+      // provider joined or left: as many as before, if there are (one in use that failed
+      // brought the reserve back through reset() first); what was measured still holds
       const first = this.providers === 0
       this.providers = s.providers
-      this.change(s.providers)
+      this.change(Math.min(first ? this.start : this.inUse, s.providers))
       this.settling = !first
       if (!first) return this.inUse
     }
@@ -61,18 +74,23 @@ export class ProviderFocus {
       return this.inUse
     }
     const k = this.inUse
-    const before = this.rates.get(k)
-    const now = before == null ? s.rate : (before + s.rate) / 2
-    this.rates.set(k, now)
+    const before = this.rates.get(k)?.rate
+    const now = before == null ? s.rate : s.heldBack === true ? before : (before + s.rate) / 2
+    // the first windows are not kept: a download's start (streams opening, the first
+    // responses) is slow whatever the count, and would make that count look slow
+    if (++this.window > FOCUS_STREAK && s.heldBack !== true) this.rates.set(k, { rate: now, at: this.window })
     this.busyStreak = s.busy >= FOCUS_BUSY ? this.busyStreak + 1 : 0
-    this.spareStreak = s.busy < FOCUS_SPARE ? this.spareStreak + 1 : 0
+    // an idle event loop waiting for the disk is no CPU to spare for providers
+    this.spareStreak = s.busy < FOCUS_SPARE && s.heldBack !== true ? this.spareStreak + 1 : 0
     if (this.busyStreak >= FOCUS_STREAK && k > 1) {
       for (let fewer = 1; fewer < k; fewer++) {
+        // a rate seen long ago is tried again: a stall (a provider's disk, a pause) may have
+        // made fewer providers look slow, which kept the download on more ever after
         const seen = this.rates.get(fewer)
-        if (seen == null || seen >= FOCUS_KEEP * now) return this.change(fewer)
+        if (seen == null || this.window - seen.at > FOCUS_MEMORY || seen.rate >= FOCUS_KEEP * now) return this.change(fewer)
       }
     } else if (this.spareStreak >= FOCUS_STREAK && k < this.providers) {
-      return this.change(k + 1)
+      return this.change(Math.min(this.providers, k * 2))
     }
     return k
   }

@@ -153,6 +153,12 @@ export class ChunkScheduler {
     return this.requests + this.writing
   }
 
+  /** No request may go out for a reason on this machine: chunks waiting for the disk fill the
+   * in-flight limit or the memory budget. More providers would not help. */
+  get heldBack (): boolean {
+    return this.writing > 0 && (this.inFlight >= this.maxInFlight || this.budget?.fits(this.chunkBytes) === false)
+  }
+
   addPeer (peer: string): void {
     if (this.peers.has(peer)) return
     this.peers.set(peer, { peer, state: 'active', requests: new Set(), chunks: 0, bytes: 0, failures: 0, strikes: 0, rate: 0 })
@@ -164,8 +170,8 @@ export class ChunkScheduler {
 
   /** Fetch from these peers only (the fastest, when this machine's CPU is what limits the
    * download: focus.ts); the other active peers are held in reserve: no new requests, their
-   * connections kept. Undefined: every active peer. Cleared when a request fails or a peer
-   * leaves, so that no chunk ever waits for a peer held in reserve. */
+   * connections kept. Undefined: every active peer. Cleared when a request fails or a peer in
+   * use leaves, so that no chunk ever waits for a peer held in reserve. */
   focus (peers?: Iterable<string>): void {
     const set = peers == null ? undefined : new Set([...peers].filter(p => this.isActive(p)))
     this.focusSet = set == null || set.size === 0 || set.size >= this.activePeers(true) ? undefined : set
@@ -385,9 +391,12 @@ export class ChunkScheduler {
   }
 
   private drop (p: Peer, state: PeerState, reason: string): void {
+    // one in use leaving: the reserve takes over; one in reserve (a stale provider that
+    // cannot be dialled) changes nothing for the others
+    const wasInReserve = this.inReserve(p.peer)
     p.state = state
     p.reason = reason
-    this.focusSet = undefined
+    if (!wasInReserve || (this.focusSet?.size ?? 0) >= this.activePeers(true)) this.focusSet = undefined
     for (const i of [...p.requests]) {
       this.release(p, i)
       this.requeue(i)

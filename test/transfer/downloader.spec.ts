@@ -112,7 +112,8 @@ describe('transfer/downloader', function () {
 
   it('rejects chunks that do not match the manifest and completes from the honest provider', async () => {
     const { file, liar } = await tampered('liar.bin', 8 * MiB)
-    const r = await download({ node: client, fileId: file.fileId, name: 'liar.bin', providers: [liar.info, b.info], outDir: await tempDir(cleanup) })
+    // focus off: from one provider at the start, the liar might never be asked
+    const r = await download({ node: client, fileId: file.fileId, name: 'liar.bin', providers: [liar.info, b.info], outDir: await tempDir(cleanup), focus: false })
     assert.equal(await sha256File(r.path), await sha256File(file.path))
     assert.match(r.failedPeers[liar.info.peerId] ?? '', /bad-data/)
   })
