@@ -198,6 +198,8 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     plan.totalInFlight + (opts.writeQueueChunks ?? WRITE_QUEUE_CHUNKS)))
   // the manifest's chunk size only changes how many chunks fit, never the bytes
   const budget = new ByteBudget(maxBytes, opts.budget)
+  const wakeup = new Wakeup()
+  const refocus = new Wakeup()
   const scheduler = new ChunkScheduler({
     chunks: manifest.chunks,
     done,
@@ -205,10 +207,10 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     totalInFlight: plan.totalInFlight,
     maxInFlight,
     budget,
-    chunkBytes: manifest.chunkSize
+    chunkBytes: manifest.chunkSize,
+    onFocusChange: () => { refocus.notify(); wakeup.notify() }
   })
   if (opts.observer != null) observe(scheduler, opts.observer)
-  const wakeup = new Wakeup()
   // another download giving bytes back may let this one request more
   const unsubscribe = (opts.budget ?? budget).onFree(() => { wakeup.notify() })
   const stop = new AbortController()
@@ -234,6 +236,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     manifest,
     scheduler,
     wakeup,
+    refocus,
     onChunk,
     buffers,
     signal,
@@ -245,7 +248,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
   for (const f of fetchers) scheduler.addPeer(f.peer)
   // before the fetchers ask for their first chunks: a download starts from one provider
   const unfocus = providers.length > 1 && opts.focus !== false && !scheduler.complete
-    ? focusProviders(scheduler, { name, first, changed: () => { wakeup.notify() }, load: opts.load })
+    ? focusProviders(scheduler, { name, first, load: opts.load })
     : () => {}
   const running = scheduler.complete ? [] : fetchers.map(async f => { await f.run() })
   progress.start(() => scheduler.focused?.length ?? scheduler.stats().filter(s => s.state === 'active').length)

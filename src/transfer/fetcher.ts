@@ -138,6 +138,9 @@ export interface FetcherInit {
   scheduler: ChunkScheduler
   /** Notified after every result; waited on while there is nothing to request. */
   wakeup: Wakeup
+  /** Notified when the peers fetched from change: what a peer in reserve waits on (woken by
+   * every result, a reserve's streams only asked again and again for nothing). @default wakeup */
+  refocus?: Wakeup
   /** A verified chunk that is the first copy: the caller writes it, tells the scheduler and
    * gives the buffer back to `buffers`. */
   onChunk: (index: number, data: Uint8Array) => void
@@ -264,7 +267,7 @@ export class ProviderFetcher {
         }
         if (queue.length === 0) {
           watchdog.disarm()
-          await wakeup.wait(signal)
+          await (scheduler.inReserve(this.peer) ? this.init.refocus ?? wakeup : wakeup).wait(signal)
           // an idle stream may have been closed by the server meanwhile: reopen, no penalty
           if (stream.status !== 'open' || stream.remoteWriteStatus !== 'writable') {
             closeQuietly(stream)

@@ -25,17 +25,15 @@ export interface FocusInit {
   name: string
   /** The provider to start from (the first to answer with the manifest). */
   first: string
-  /** Called when the set changes (the fetchers must ask again). */
-  changed: () => void
   load?: LoadMeter
 }
 
 /**
  * From the start, fetch from `first` only; every FOCUS_WINDOW, tell `scheduler` which
  * providers to fetch from: as many as ProviderFocus says, the fastest by its measure; the
- * others stay in reserve. Returns the function that stops it.
+ * others stay in reserve (the scheduler tells the fetchers). Returns the function that stops it.
  */
-export function focusProviders (scheduler: ChunkScheduler, { name, first, changed, load = eventLoopLoad() }: FocusInit): () => void {
+export function focusProviders (scheduler: ChunkScheduler, { name, first, load = eventLoopLoad() }: FocusInit): () => void {
   const policy = new ProviderFocus(1)
   scheduler.focus([first])
   let last = Date.now()
@@ -60,7 +58,6 @@ export function focusProviders (scheduler: ChunkScheduler, { name, first, change
       scheduler.focus(fastest)
     }
     log('%s: fetching from %d of %d providers (%d MB/s)', name, scheduler.focused?.length ?? active.length, active.length, Math.round(rate / 1e6))
-    changed()
   }
   const timer = setInterval(tick, FOCUS_WINDOW)
   timer.unref()

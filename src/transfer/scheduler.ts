@@ -40,6 +40,9 @@ export interface SchedulerInit {
   endgameCopies?: number
   /** Clock, injectable for tests. */
   now?: () => number
+  /** Called when the peers fetched from change (focus(), or a failure that ends a focus): the
+   * fetchers of peers in reserve wait for this, not for every chunk. */
+  onFocusChange?: () => void
 }
 
 export type PeerState = 'active' | 'banned' | 'gone'
@@ -109,6 +112,7 @@ export class ChunkScheduler {
   private readonly now: () => number
   /** The peers fetched from when not all are (focus()); the other active ones are in reserve. */
   private focusSet?: Set<string>
+  private readonly onFocusChange?: () => void
 
   constructor (init: SchedulerInit) {
     this.chunks = init.chunks
@@ -122,6 +126,7 @@ export class ChunkScheduler {
     this.maxAttempts = init.maxAttemptsPerPeer ?? MAX_ATTEMPTS_PER_PEER
     this.copies = init.endgameCopies ?? ENDGAME_COPIES
     this.now = init.now ?? Date.now
+    this.onFocusChange = init.onFocusChange
     for (const i of init.done ?? []) {
       if (i >= 0 && i < this.chunks && this.status[i] !== DONE) {
         this.status[i] = DONE
@@ -174,7 +179,7 @@ export class ChunkScheduler {
    * use leaves, so that no chunk ever waits for a peer held in reserve. */
   focus (peers?: Iterable<string>): void {
     const set = peers == null ? undefined : new Set([...peers].filter(p => this.isActive(p)))
-    this.focusSet = set == null || set.size === 0 || set.size >= this.activePeers(true) ? undefined : set
+    this.setFocus(set == null || set.size === 0 || set.size >= this.activePeers(true) ? undefined : set)
   }
 
   /** The peers fetched from while some are in reserve; undefined when all are. */
@@ -182,8 +187,15 @@ export class ChunkScheduler {
     return this.focusSet == null ? undefined : [...this.focusSet]
   }
 
-  private inReserve (peer: string): boolean {
+  /** True for an active peer held in reserve: it gets no request until the focus changes. */
+  inReserve (peer: string): boolean {
     return this.focusSet != null && !this.focusSet.has(peer)
+  }
+
+  private setFocus (set: Set<string> | undefined): void {
+    if (set === this.focusSet) return
+    this.focusSet = set
+    this.onFocusChange?.()
   }
 
   /** The next chunk `peer` should fetch, now marked in flight; undefined when there is none
@@ -286,7 +298,7 @@ export class ChunkScheduler {
       tries.set(peer, (tries.get(peer) ?? 0) + 1)
     }
     this.requeue(index)
-    if (reason !== 'cancelled') this.focusSet = undefined
+    if (reason !== 'cancelled') this.setFocus(undefined)
     const why = detail == null ? reason : `${reason}: ${detail}`
     if (reason === 'bad-data' || reason === 'not-found' || reason === 'changed') {
       this.drop(p, 'banned', why)
@@ -396,7 +408,7 @@ export class ChunkScheduler {
     const wasInReserve = this.inReserve(p.peer)
     p.state = state
     p.reason = reason
-    if (!wasInReserve || (this.focusSet?.size ?? 0) >= this.activePeers(true)) this.focusSet = undefined
+    if (!wasInReserve || (this.focusSet?.size ?? 0) >= this.activePeers(true)) this.setFocus(undefined)
     for (const i of [...p.requests]) {
       this.release(p, i)
       this.requeue(i)

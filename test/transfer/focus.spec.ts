@@ -174,6 +174,26 @@ describe('transfer/scheduler: providers in reserve', () => {
     assert.notEqual(s.next('b'), undefined)
   })
 
+  it('tells whoever waits for it when the focus changes, and only then', () => {
+    let changes = 0
+    const s = new ChunkScheduler({ chunks: 100, perPeerInFlight: 6, totalInFlight: 8, onFocusChange: () => { changes++ } })
+    for (const p of ['a', 'b', 'c']) s.addPeer(p)
+    s.focus(['b'])
+    assert.equal(changes, 1)
+    assert.equal(s.inReserve('a'), true)
+    assert.equal(s.inReserve('b'), false)
+    const i = s.next('b') as number
+    s.failed('b', i, 'cancelled')
+    s.removePeer('a', 'dial failed')
+    assert.equal(changes, 1, 'our own cancel and a reserve leaving change nothing')
+    const j = s.next('b') as number
+    s.failed('b', j, 'timeout')
+    assert.equal(changes, 2, 'a failure ends the focus')
+    assert.equal(s.inReserve('c'), false)
+    s.focus(undefined)
+    assert.equal(changes, 2, 'no focus to end')
+  })
+
   it('a provider in reserve leaving (a stale one that cannot be dialled) keeps the focus', () => {
     const s = three()
     s.focus(['b'])
