@@ -45,7 +45,8 @@ export interface NodeConfig {
   seed: boolean
   /** Write big downloads with O_DIRECT where possible (src/transfer/direct-io.ts). */
   directWrites: boolean
-  /** Fetch from fewer providers while this machine's CPU limits a download (src/transfer/focus.ts). */
+  /** Start a download from one provider and fetch from more only while this machine has CPU to
+   * spare, from fewer while its CPU limits the download (src/transfer/focus.ts). */
   focusProviders: boolean
   /** Find nodes on the LAN by mDNS. */
   mdns: boolean
