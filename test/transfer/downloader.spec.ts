@@ -72,6 +72,7 @@ describe('transfer/downloader', function () {
       name: 'vanish.bin',
       providers: [c.info, b.info],
       outDir: await tempDir(cleanup),
+      focus: false, // both in use when one vanishes (focus.spec has the reserve taking over)
       progressInterval: 5,
       onProgress: e => {
         if (!stopped && e.bytesDone > file.size / 4) {
