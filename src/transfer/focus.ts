@@ -28,7 +28,8 @@ export interface FocusSample {
  *   disk): twice as many providers; the providers, not this machine, are the limit, so each
  *   one added adds its rate (a disk that stalls for a while leaves the event loop idle too);
  * - busy (>= FOCUS_BUSY, as long): narrow to the fewest providers not measured clearly slower
- *   than the current count in the last FOCUS_MEMORY windows (a rate is kept per count);
+ *   than the current count in the last FOCUS_MEMORY windows (a rate is kept per count); busy
+ *   that long on the same count, with more not measured lately: try twice as many once;
  * - the window after a change is not counted: requests to the set-aside providers are still
  *   arriving, those to the new ones have not.
  *
@@ -41,6 +42,8 @@ export class ProviderFocus {
   /** Average rate seen with each count of providers in use, and the window it was last seen. */
   private readonly rates = new Map<number, { rate: number, at: number }>()
   private window = 0
+  /** The window of the last change of count. */
+  private changedAt = 0
   private busyStreak = 0
   private spareStreak = 0
   private settling = false
@@ -82,21 +85,31 @@ export class ProviderFocus {
     this.busyStreak = s.busy >= FOCUS_BUSY ? this.busyStreak + 1 : 0
     // an idle event loop waiting for the disk is no CPU to spare for providers
     this.spareStreak = s.busy < FOCUS_SPARE && s.heldBack !== true ? this.spareStreak + 1 : 0
-    if (this.busyStreak >= FOCUS_STREAK && k > 1) {
-      for (let fewer = 1; fewer < k; fewer++) {
-        // a rate seen long ago is tried again: a stall (a provider's disk, a pause) may have
-        // made fewer providers look slow, which kept the download on more ever after
-        const seen = this.rates.get(fewer)
-        if (seen == null || this.window - seen.at > FOCUS_MEMORY || seen.rate >= FOCUS_KEEP * now) return this.change(fewer)
-      }
-    } else if (this.spareStreak >= FOCUS_STREAK && k < this.providers) {
-      return this.change(Math.min(this.providers, k * 2))
+    const wider = Math.min(this.providers, k * 2)
+    if (this.spareStreak >= FOCUS_STREAK && k < this.providers) return this.change(wider)
+    if (this.busyStreak < FOCUS_STREAK) return k
+    for (let fewer = 1; fewer < k; fewer++) {
+      // a rate seen long ago is tried again: a stall (a provider's disk, a pause) may have
+      // made fewer providers look slow, which kept the download on more ever after
+      const seen = this.rates.get(fewer)
+      if (this.stale(fewer) || (seen != null && seen.rate >= FOCUS_KEEP * now)) return this.change(fewer)
     }
+    // busy for FOCUS_MEMORY windows on these providers, and more not measured lately: try more
+    // once. The provider a download starts from is the first to answer, not the fastest, and
+    // on a machine busy with other work no window is spare to show that another is faster.
+    if (k < this.providers && this.window - this.changedAt > FOCUS_MEMORY && this.stale(wider)) return this.change(wider)
     return k
+  }
+
+  /** No rate measured with `count` providers in the last FOCUS_MEMORY windows. */
+  private stale (count: number): boolean {
+    const seen = this.rates.get(count)
+    return seen == null || this.window - seen.at > FOCUS_MEMORY
   }
 
   private change (k: number): number {
     this.inUse = k
+    this.changedAt = this.window
     this.settling = true
     this.busyStreak = 0
     this.spareStreak = 0

@@ -45,6 +45,18 @@ describe('transfer/focus: how many providers a download fetches from', () => {
     assert.equal(feed(g, 1 + FOCUS_STREAK + FOCUS_STREAK, SPARE, 10, 3), 3, 'two, then all three (not four)')
   })
 
+  it('busy for FOCUS_MEMORY windows on one provider, tries two once: back to one if two are no faster, else two', () => {
+    const f = new ProviderFocus()
+    assert.equal(feed(f, FOCUS_MEMORY, BUSY, 100), 1, 'not before FOCUS_MEMORY windows')
+    assert.equal(feed(f, 1, BUSY, 100), 2, 'then two, once')
+    assert.equal(feed(f, 1 + FOCUS_STREAK, BUSY, 100), 1, 'two no faster: back to one')
+    assert.equal(feed(f, FOCUS_MEMORY, BUSY, 100), 1, 'two measured lately: no second try yet')
+    // the provider started from was a slow one: two are faster, and stay
+    const g = new ProviderFocus()
+    assert.equal(feed(g, FOCUS_MEMORY + 1, BUSY, 20), 2)
+    assert.equal(feed(g, 1 + FOCUS_MEMORY, BUSY, 100), 2)
+  })
+
   it('the first windows are not held against one provider: a slow start widens, and busy narrows back', () => {
     const f = new ProviderFocus()
     assert.equal(feed(f, FOCUS_STREAK, SPARE, 10), 2, 'a stall at the start: two')
