@@ -251,7 +251,7 @@ async function fetchAll (opts: DownloadOptions, manifest: Manifest, providers: P
     ? focusProviders(scheduler, { name, first, load: opts.load })
     : () => {}
   const running = scheduler.complete ? [] : fetchers.map(async f => { await f.run() })
-  progress.start(() => scheduler.focused?.length ?? scheduler.stats().filter(s => s.state === 'active').length)
+  progress.start(() => scheduler.reserve.focused?.length ?? scheduler.stats().filter(s => s.state === 'active').length)
   const settle = async (why: unknown): Promise<void> => {
     unfocus()
     stop.abort(why)

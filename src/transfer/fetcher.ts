@@ -267,7 +267,7 @@ export class ProviderFetcher {
         }
         if (queue.length === 0) {
           watchdog.disarm()
-          await (scheduler.inReserve(this.peer) ? this.init.refocus ?? wakeup : wakeup).wait(signal)
+          await (scheduler.reserve.holds(this.peer) ? this.init.refocus ?? wakeup : wakeup).wait(signal)
           // an idle stream may have been closed by the server meanwhile: reopen, no penalty
           if (stream.status !== 'open' || stream.remoteWriteStatus !== 'writable') {
             closeQuietly(stream)

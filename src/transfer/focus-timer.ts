@@ -35,7 +35,7 @@ export interface FocusInit {
  */
 export function focusProviders (scheduler: ChunkScheduler, { name, first, load = eventLoopLoad() }: FocusInit): () => void {
   const policy = new ProviderFocus(1)
-  scheduler.focus([first])
+  scheduler.reserve.focus([first])
   let last = Date.now()
   let bytes = 0
   const tick = (): void => {
@@ -47,17 +47,17 @@ export function focusProviders (scheduler: ChunkScheduler, { name, first, load =
     last = now
     bytes = got
     // a failure brought the reserve back (the scheduler cleared its focus): so does the policy
-    if (scheduler.focused == null && policy.count < active.length) policy.reset()
-    const before = scheduler.focused?.length ?? active.length
+    if (scheduler.reserve.focused == null && policy.count < active.length) policy.reset()
+    const before = scheduler.reserve.focused?.length ?? active.length
     const k = policy.sample({ busy: load(), rate, providers: active.length, heldBack: scheduler.heldBack })
     if (k === before) return
     if (k >= active.length) {
-      scheduler.focus(undefined)
+      scheduler.reserve.focus(undefined)
     } else {
       const fastest = [...active].sort((a, b) => b.rate - a.rate).slice(0, k).map(s => s.peer)
-      scheduler.focus(fastest)
+      scheduler.reserve.focus(fastest)
     }
-    log('%s: fetching from %d of %d providers (%d MB/s)', name, scheduler.focused?.length ?? active.length, active.length, Math.round(rate / 1e6))
+    log('%s: fetching from %d of %d providers (%d MB/s)', name, scheduler.reserve.focused?.length ?? active.length, active.length, Math.round(rate / 1e6))
   }
   const timer = setInterval(tick, FOCUS_WINDOW)
   timer.unref()

@@ -3,6 +3,7 @@ import {
   STREAMS_PER_PROVIDER
 } from './constants.js'
 import { requestShares } from './shares.js'
+import { PeerReserve } from './reserve.js'
 import type { ByteBudget } from './budget.js'
 
 /**
@@ -40,8 +41,8 @@ export interface SchedulerInit {
   endgameCopies?: number
   /** Clock, injectable for tests. */
   now?: () => number
-  /** Called when the peers fetched from change (focus(), or a failure that ends a focus): the
-   * fetchers of peers in reserve wait for this, not for every chunk. */
+  /** Called when the peers fetched from change (`reserve`): the fetchers of peers in reserve
+   * wait for this, not for every chunk. */
   onFocusChange?: () => void
 }
 
@@ -110,9 +111,9 @@ export class ChunkScheduler {
   private readonly maxAttempts: number
   private readonly copies: number
   private readonly now: () => number
-  /** The peers fetched from when not all are (focus()); the other active ones are in reserve. */
-  private focusSet?: Set<string>
-  private readonly onFocusChange?: () => void
+  /** The peers fetched from when not all are (the fastest, when this machine's CPU is what
+   * limits the download: focus.ts); the other active ones are in reserve. */
+  readonly reserve: PeerReserve
 
   constructor (init: SchedulerInit) {
     this.chunks = init.chunks
@@ -126,7 +127,7 @@ export class ChunkScheduler {
     this.maxAttempts = init.maxAttemptsPerPeer ?? MAX_ATTEMPTS_PER_PEER
     this.copies = init.endgameCopies ?? ENDGAME_COPIES
     this.now = init.now ?? Date.now
-    this.onFocusChange = init.onFocusChange
+    this.reserve = new PeerReserve(() => this.activeIds(), init.onFocusChange)
     for (const i of init.done ?? []) {
       if (i >= 0 && i < this.chunks && this.status[i] !== DONE) {
         this.status[i] = DONE
@@ -173,36 +174,11 @@ export class ChunkScheduler {
     return this.peers.get(peer)?.state === 'active'
   }
 
-  /** Fetch from these peers only (the fastest, when this machine's CPU is what limits the
-   * download: focus.ts); the other active peers are held in reserve: no new requests, their
-   * connections kept. Undefined: every active peer. Cleared when a request fails or a peer in
-   * use leaves, so that no chunk ever waits for a peer held in reserve. */
-  focus (peers?: Iterable<string>): void {
-    const set = peers == null ? undefined : new Set([...peers].filter(p => this.isActive(p)))
-    this.setFocus(set == null || set.size === 0 || set.size >= this.activePeers(true) ? undefined : set)
-  }
-
-  /** The peers fetched from while some are in reserve; undefined when all are. */
-  get focused (): readonly string[] | undefined {
-    return this.focusSet == null ? undefined : [...this.focusSet]
-  }
-
-  /** True for an active peer held in reserve: it gets no request until the focus changes. */
-  inReserve (peer: string): boolean {
-    return this.focusSet != null && !this.focusSet.has(peer)
-  }
-
-  private setFocus (set: Set<string> | undefined): void {
-    if (set === this.focusSet) return
-    this.focusSet = set
-    this.onFocusChange?.()
-  }
-
   /** The next chunk `peer` should fetch, now marked in flight; undefined when there is none
    * for it (limits reached, nothing left, or the peer is not active). */
   next (peer: string): number | undefined {
     const p = this.peers.get(peer)
-    if (p?.state !== 'active' || this.inReserve(peer) || p.requests.size >= this.perPeer || this.inFlight >= this.maxInFlight) return undefined
+    if (p?.state !== 'active' || this.reserve.holds(peer) || p.requests.size >= this.perPeer || this.inFlight >= this.maxInFlight) return undefined
     // few chunks in flight (large chunks): each peer its share, so they are all used
     if (p.requests.size >= Math.ceil(this.maxInFlight / this.activePeers())) return undefined
     // the requests in flight shared by speed; a peer over its share (shares moved) drains first
@@ -227,7 +203,7 @@ export class ChunkScheduler {
 
   /** How many requests `p` may have in flight now: its share of totalInFlight by speed. */
   shareOf (peer: string): number {
-    const active = [...this.peers.values()].filter(q => q.state === 'active' && !this.inReserve(q.peer))
+    const active = [...this.peers.values()].filter(q => q.state === 'active' && !this.reserve.holds(q.peer))
     const i = active.findIndex(q => q.peer === peer)
     if (i === -1) return 0
     return requestShares(active.map(q => q.rate), this.total, this.perPeer)[i]
@@ -298,7 +274,7 @@ export class ChunkScheduler {
       tries.set(peer, (tries.get(peer) ?? 0) + 1)
     }
     this.requeue(index)
-    if (reason !== 'cancelled') this.setFocus(undefined)
+    if (reason !== 'cancelled') this.reserve.end()
     const why = detail == null ? reason : `${reason}: ${detail}`
     if (reason === 'bad-data' || reason === 'not-found' || reason === 'changed') {
       this.drop(p, 'banned', why)
@@ -335,11 +311,17 @@ export class ChunkScheduler {
     return [...this.peers.values()].map(({ requests, strikes, ...s }) => ({ ...s, inFlight: requests.size }))
   }
 
-  /** Active peers, those in reserve left out unless `withReserve`. */
-  private activePeers (withReserve = false): number {
+  /** Active peers, those in reserve left out. */
+  private activePeers (): number {
     let n = 0
-    for (const q of this.peers.values()) if (q.state === 'active' && (withReserve || !this.inReserve(q.peer))) n++
+    for (const q of this.peers.values()) if (q.state === 'active' && !this.reserve.holds(q.peer)) n++
     return n
+  }
+
+  private activeIds (): Set<string> {
+    const ids = new Set<string>()
+    for (const q of this.peers.values()) if (q.state === 'active') ids.add(q.peer)
+    return ids
   }
 
   private tries (index: number, peer: string): number {
@@ -403,12 +385,9 @@ export class ChunkScheduler {
   }
 
   private drop (p: Peer, state: PeerState, reason: string): void {
-    // one in use leaving: the reserve takes over; one in reserve (a stale provider that
-    // cannot be dialled) changes nothing for the others
-    const wasInReserve = this.inReserve(p.peer)
     p.state = state
     p.reason = reason
-    if (!wasInReserve || (this.focusSet?.size ?? 0) >= this.activePeers(true)) this.setFocus(undefined)
+    this.reserve.left(p.peer)
     for (const i of [...p.requests]) {
       this.release(p, i)
       this.requeue(i)

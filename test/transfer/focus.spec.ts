@@ -150,8 +150,8 @@ describe('transfer/scheduler: providers in reserve', () => {
 
   it('a provider in reserve gets no new request; the focused one may take every request in flight', () => {
     const s = three()
-    s.focus(['b'])
-    assert.deepEqual(s.focused, ['b'])
+    s.reserve.focus(['b'])
+    assert.deepEqual(s.reserve.focused, ['b'])
     assert.equal(s.next('a'), undefined)
     assert.equal(s.next('c'), undefined)
     let n = 0
@@ -162,27 +162,27 @@ describe('transfer/scheduler: providers in reserve', () => {
 
   it('focusing on every active provider (or none) is no focus', () => {
     const s = three()
-    s.focus(['a', 'b', 'c'])
-    assert.equal(s.focused, undefined)
-    s.focus([])
-    assert.equal(s.focused, undefined)
-    s.focus(['x'])
-    assert.equal(s.focused, undefined, 'an unknown peer is not a focus')
+    s.reserve.focus(['a', 'b', 'c'])
+    assert.equal(s.reserve.focused, undefined)
+    s.reserve.focus([])
+    assert.equal(s.reserve.focused, undefined)
+    s.reserve.focus(['x'])
+    assert.equal(s.reserve.focused, undefined, 'an unknown peer is not a focus')
   })
 
   it('a failed request or a provider leaving brings the reserve back', () => {
     const s = three()
-    s.focus(['b'])
+    s.reserve.focus(['b'])
     const i = s.next('b') as number
     s.failed('b', i, 'cancelled')
-    assert.deepEqual(s.focused, ['b'], 'our own cancel changes nothing')
+    assert.deepEqual(s.reserve.focused, ['b'], 'our own cancel changes nothing')
     const j = s.next('b') as number
     s.failed('b', j, 'timeout')
-    assert.equal(s.focused, undefined)
+    assert.equal(s.reserve.focused, undefined)
     assert.notEqual(s.next('a'), undefined)
-    s.focus(['c'])
+    s.reserve.focus(['c'])
     s.removePeer('c', 'gone')
-    assert.equal(s.focused, undefined)
+    assert.equal(s.reserve.focused, undefined)
     assert.notEqual(s.next('b'), undefined)
   })
 
@@ -190,10 +190,10 @@ describe('transfer/scheduler: providers in reserve', () => {
     let changes = 0
     const s = new ChunkScheduler({ chunks: 100, perPeerInFlight: 6, totalInFlight: 8, onFocusChange: () => { changes++ } })
     for (const p of ['a', 'b', 'c']) s.addPeer(p)
-    s.focus(['b'])
+    s.reserve.focus(['b'])
     assert.equal(changes, 1)
-    assert.equal(s.inReserve('a'), true)
-    assert.equal(s.inReserve('b'), false)
+    assert.equal(s.reserve.holds('a'), true)
+    assert.equal(s.reserve.holds('b'), false)
     const i = s.next('b') as number
     s.failed('b', i, 'cancelled')
     s.removePeer('a', 'dial failed')
@@ -201,26 +201,26 @@ describe('transfer/scheduler: providers in reserve', () => {
     const j = s.next('b') as number
     s.failed('b', j, 'timeout')
     assert.equal(changes, 2, 'a failure ends the focus')
-    assert.equal(s.inReserve('c'), false)
-    s.focus(undefined)
+    assert.equal(s.reserve.holds('c'), false)
+    s.reserve.focus(undefined)
     assert.equal(changes, 2, 'no focus to end')
   })
 
   it('a provider in reserve leaving (a stale one that cannot be dialled) keeps the focus', () => {
     const s = three()
-    s.focus(['b'])
+    s.reserve.focus(['b'])
     s.removePeer('a', 'dial failed')
-    assert.deepEqual(s.focused, ['b'])
+    assert.deepEqual(s.reserve.focused, ['b'])
     assert.equal(s.next('c'), undefined, 'c is still in reserve')
     s.removePeer('c', 'dial failed')
-    assert.equal(s.focused, undefined, 'b alone is every provider left')
+    assert.equal(s.reserve.focused, undefined, 'b alone is every provider left')
     assert.notEqual(s.next('b'), undefined)
   })
 
   it('the chunks of a provider in reserve that leaves go to the one in use', () => {
     const s = three()
     const i = s.next('a') as number
-    s.focus(['b'])
+    s.reserve.focus(['b'])
     s.removePeer('a', 'gone')
     assert.equal(s.next('b'), i)
   })
@@ -242,7 +242,7 @@ describe('transfer/scheduler: providers in reserve', () => {
     const s = new ChunkScheduler({ chunks: 1, maxAttemptsPerPeer: 1 })
     s.addPeer('a')
     s.addPeer('b')
-    s.focus(['a'])
+    s.reserve.focus(['a'])
     const i = s.next('a') as number
     s.failed('a', i, 'error')
     assert.equal(s.stuck, false)
