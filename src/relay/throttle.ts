@@ -52,8 +52,8 @@ export class RelayThrottle {
    * is `to`. `stream` is also paused while `to` cannot take more (it waits for 'drain') or
    * holds more than RELAY_BACKLOG unsent bytes. The relay's pipe (@libp2p/utils `pipe`) stops
    * writing to `to` when it needs a drain but keeps reading `stream` into a queue of its own,
-   * which `to`'s buffer does not show: a fast sender and a slow receiver piled the difference
-   * up there, 290 MB per relayed 256 MiB (bench/HISTORY.md, twelfth pass). */
+   * which `to`'s buffer does not show: a fast sender and a slow receiver would pile the
+   * difference up there (bench/HISTORY.md, twelfth pass). */
   attach (stream: Stream, sender: string, to?: Stream): void {
     let bucket = this.peers.get(sender)
     if (bucket == null && this.peerRate > 0) {
