@@ -17,9 +17,13 @@ describe('relay: a circuit joined by the relay library holds nothing it has pass
   this.timeout(120_000)
 
   it('without the fix the pipe keeps every byte from the dialling side; with it, none', async () => {
-    const [fixed, leaked] = await Promise.all([held('fix'), held('library')])
+    // one after the other: two at once on two loaded cores left more in flight to count
+    const fixed = await held('fix')
+    const leaked = await held('library')
     console.log(`      held after relaying ${SENT / MiB} MiB: ${(leaked / MiB).toFixed(1)} MiB as the library joins them, ${(fixed / MiB).toFixed(1)} MiB with oneReaderFromHere`)
     assert.ok(leaked >= SENT * 0.9, `the library's second reader held ${leaked} bytes`)
-    assert.ok(fixed < 4 * MiB, `${fixed} bytes held with the fix`)
+    // what is still in flight when counted: 0.2 MiB here, 5.6 MiB once in a loaded CI run;
+    // the library's second reader holds all 32
+    assert.ok(fixed < SENT / 4, `${fixed} bytes held with the fix`)
   })
 })
