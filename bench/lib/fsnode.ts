@@ -9,6 +9,7 @@ import type { GetResult, NetworkFile, NodeApi, StatusInfo } from '../../src/node
 
 export const FSNODE_BIN = join(REPO_ROOT, 'bin', 'fsnode.js')
 export const LISTEN_LOCAL = '/ip4/127.0.0.1/tcp/0'
+const API_LISTEN_LOCAL = '127.0.0.1:0'
 const COMMAND_TIMEOUT_MS = 10 * 60_000
 const DAEMON_READY_TIMEOUT_MS = 5 * 60_000
 
@@ -177,7 +178,9 @@ export class Cluster {
     const dataDir = join(base, 'data')
     const shareDir = share ?? join(base, 'share')
     for (const dir of [dataDir, shareDir, join(base, 'downloads')]) await mkdir(dir, { recursive: true })
-    const args = ['start', '--data-dir', dataDir, '--share', shareDir, '--downloads', join(base, 'downloads'), '--listen', LISTEN_LOCAL]
+    // every node serves its HTTP API as a default install does, each on a port of its own: on
+    // the default port only the first node of a case got it and the others warned
+    const args = ['start', '--data-dir', dataDir, '--share', shareDir, '--downloads', join(base, 'downloads'), '--listen', LISTEN_LOCAL, '--api-listen', API_LISTEN_LOCAL]
     if (this.coordinator != null) args.push('--coordinator', this.coordinator.addr)
     const d = await startFsnode(args, dataDir, this.options)
     this.daemons.add(d)
