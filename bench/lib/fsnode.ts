@@ -224,6 +224,16 @@ export async function waitForShare (node: FsnodeDaemon, files: number, timeoutMs
   }, `${files} shared files on ${node.dataDir}`, timeoutMs)
 }
 
+/** Poll a node's status until its DHT upkeep has provided `ids` file ids: a node that has been
+ * running for a while has, and one in its first seconds still does it (a query and messages per
+ * id) on the machine's shared cores. */
+export async function waitForProvided (node: FsnodeDaemon, ids: number, timeoutMs: number): Promise<StatusInfo> {
+  return await waitUntil(async () => {
+    const s = await node.status()
+    return Number(s.dht?.provided ?? -1) >= ids ? s : undefined
+  }, `${ids} file ids provided on the DHT by ${node.dataDir}`, timeoutMs, 200)
+}
+
 /** Poll a node's `ls` until `pick` finds what it needs (the coordinator has the announcements). */
 export async function waitForListing<T> (node: FsnodeDaemon, pick: (files: NetworkFile[]) => T | undefined, what: string, timeoutMs: number): Promise<T> {
   return await waitUntil(async () => pick(await node.ls()), what, timeoutMs, 200)
