@@ -17,13 +17,13 @@ describe('relay: a circuit joined by the relay library holds nothing it has pass
   this.timeout(120_000)
 
   it('without the fix the pipe keeps every byte from the dialling side; with it, none', async () => {
-    // one after the other: two at once on two loaded cores left more in flight to count
+    // one after the other: neither counts while the other loads the cores
     const fixed = await held('fix')
     const leaked = await held('library')
     console.log(`      held after relaying ${SENT / MiB} MiB: ${(leaked / MiB).toFixed(1)} MiB as the library joins them, ${(fixed / MiB).toFixed(1)} MiB with oneReaderFromHere`)
     assert.ok(leaked >= SENT * 0.9, `the library's second reader held ${leaked} bytes`)
-    // counted after the sweeper is done (one-reader-child.ts): 0.2 MiB here; the library's
-    // second reader holds all 32
-    assert.ok(fixed < SENT / 4, `${fixed} bytes held with the fix`)
+    // counted after the sweeper is done (one-reader-child.ts): 0.2 MiB here, also with the cores
+    // busy; the library's second reader holds all 32
+    assert.ok(fixed < 4 * MiB, `${fixed} bytes held with the fix`)
   })
 })
